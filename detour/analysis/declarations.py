@@ -1,0 +1,48 @@
+"""Annual declarations: the one view every analysis starts from.
+
+Rules, in order:
+- reconciled sources (BACI) are not declarations and are left out unless asked for;
+- a reporter that declared a year both annually and monthly is counted once: its annual
+  figures win, and its months are summed only for (source, reporter, year, flow) slices that
+  have no annual rows;
+- rows are summed to one value per (source, year, reporter, partner, flow, hs).
+
+>>> import ibis, pandas as pd
+>>> t = ibis.memtable(pd.DataFrame({"source": ["comtrade"] * 3, "year": [2021] * 3, "month": [None, 1, 2],
+...     "reporter": ["FRA"] * 3, "partner": ["DEU"] * 3, "flow": ["export"] * 3, "hs": ["930690"] * 3,
+...     "value_usd": [10.0, 4.0, 5.0], "value_basis": ["FOB"] * 3, "net_kg": [1.0, 1.0, 1.0]}))
+>>> annual(t).execute().value_usd.tolist()
+[10.0]
+"""
+
+from __future__ import annotations
+
+import ibis
+from ibis import _
+
+RECONCILED_SOURCES = ("baci",)
+SLICE = ("source", "reporter", "year", "flow")
+KEY = ("source", "year", "reporter", "partner", "flow", "hs")
+
+
+def annual(decl: ibis.Table, sources: list[str] | None = None, include_reconciled: bool = False) -> ibis.Table:
+    if sources:
+        decl = decl.filter(decl.source.isin(sources))
+    elif not include_reconciled:
+        decl = decl.filter(~decl.source.isin(RECONCILED_SOURCES))
+    decl = decl.select(*KEY, "month", "value_usd", "value_basis", "net_kg")
+    yearly = decl.filter(decl.month.isnull())
+    has_annual = yearly.select(*SLICE).distinct()
+    monthly = decl.filter(decl.month.notnull()).anti_join(has_annual, list(SLICE))
+    both = yearly.mutate(_m=ibis.literal(0)).union(monthly.mutate(_m=ibis.literal(1)))
+    return both.group_by(list(KEY)).aggregate(
+        value_usd=_.value_usd.sum(),
+        value_basis=_.value_basis.max(),
+        net_kg=_.net_kg.sum(),
+        months=_._m.sum(),
+    )
+
+
+def coverage(ann: ibis.Table) -> ibis.Table:
+    """(reporter, year, flow, chapter) slices with any declaration: who reported what at all."""
+    return ann.mutate(chapter=ann.hs.substr(0, 2)).select("reporter", "year", "flow", "chapter").distinct()

@@ -1,0 +1,63 @@
+"""The query seam: every analysis is an Ibis expression, executed by one of these engines.
+
+Contract for an engine:
+- ``connect()`` returns an Ibis backend, created lazily and reused.
+- ``declarations(store)`` returns the store's canonical declarations (``detour.model.flow``
+  schema) as an Ibis table, reading only the Parquet files the catalogue lists.
+- ``execute(expr)`` runs an expression and returns a pandas DataFrame.
+- ``close()`` releases the backend (a Spark session stays alive for the process).
+
+Analyses never import duckdb or pyspark; they take Ibis tables and return Ibis tables, so the
+same code runs embedded or on a cluster.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import ibis
+import pandas as pd
+
+if TYPE_CHECKING:
+    from detour.store.catalog import Store
+
+
+class Engine(ABC):
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._con: Any = None
+
+    @abstractmethod
+    def _make_backend(self) -> Any:
+        """Create the Ibis backend for this engine."""
+
+    def connect(self) -> Any:
+        if self._con is None:
+            self._con = self._make_backend()
+        return self._con
+
+    def declarations(self, store: Store) -> ibis.Table:
+        """All catalogued declarations as one Ibis table (empty table if the store is empty)."""
+        files = [str(p) for p in store.parquet_files()]
+        if not files:
+            from detour.model.flow import DECLARATION_SCHEMA
+
+            return self.from_pandas(DECLARATION_SCHEMA.empty_table().to_pandas(), "declarations_empty")
+        return self._read_parquet(files)
+
+    @abstractmethod
+    def _read_parquet(self, files: list[str]) -> ibis.Table:
+        """Read a list of Parquet files with the canonical schema."""
+
+    def from_pandas(self, df: pd.DataFrame, name: str) -> ibis.Table:
+        """Register a small in-memory table (reference data, parameters) with the backend."""
+        return self.connect().create_table(name, df, overwrite=True)
+
+    def execute(self, expr: ibis.Expr) -> pd.DataFrame:
+        result = self.connect().execute(expr)
+        return result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
+
+    def close(self) -> None:
+        self._con = None

@@ -1,0 +1,29 @@
+"""Embedded default engine: Ibis over an in-process DuckDB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+
+from detour import settings
+from detour.engine.base import Engine
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+
+    def _make_backend(self) -> Any:
+        con = ibis.duckdb.connect()
+        limit = settings.duckdb_memory_limit()
+        if limit:
+            con.raw_sql(f"SET memory_limit = '{limit}'")
+        threads = settings.duckdb_threads()
+        if threads:
+            con.raw_sql(f"SET threads = {int(threads)}")
+        # Order-insensitive analyses: letting DuckDB reorder rows saves memory on big scans.
+        con.raw_sql("SET preserve_insertion_order = false")
+        return con
+
+    def _read_parquet(self, files: list[str]) -> ibis.Table:
+        return self.connect().read_parquet(files, table_name="declarations")

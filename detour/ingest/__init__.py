@@ -1,0 +1,65 @@
+"""Readers registry and the ``ingest_paths`` entry point.
+
+>>> [r for r in READERS]
+['comtrade', 'baci', 'csv']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from detour.errors import ConfigError
+from detour.ingest.base import IngestReport, Reader
+from detour.store.catalog import Store
+
+READERS = ("comtrade", "baci", "csv")
+
+
+def get_reader(name: str, mapping: Path | None = None) -> Reader:
+    if name == "comtrade":
+        from detour.ingest.comtrade import ComtradeReader
+
+        return ComtradeReader()
+    if name == "baci":
+        from detour.ingest.baci import BaciReader
+
+        return BaciReader()
+    if name == "csv":
+        from detour.ingest.csvmap import MappedCsvReader
+
+        if mapping is None:
+            raise ConfigError("--format csv needs --mapping FILE.yaml", hint="see docs/ingest.md for the mapping format")
+        return MappedCsvReader(mapping)
+    raise ConfigError(f"unknown format {name!r}", hint=f"choose one of: {', '.join(READERS)}")
+
+
+def ingest_paths(store: Path | Store, paths: list[Path], fmt: str, mapping: Path | None = None,
+                 skip_invalid: bool = False, replace: bool = False, progress: bool = True) -> list[IngestReport]:
+    """Ingest files one by one; each lands whole or not at all. Stops at the first bad file."""
+    from detour.ingest.pipeline import ingest_file
+
+    store = store if isinstance(store, Store) else Store(store)
+    reader = get_reader(fmt, mapping)
+    reports = []
+    bar = _progress() if progress else None
+    try:
+        if bar is not None:
+            bar.start()
+        for path in paths:
+            reports.append(ingest_file(store, Path(path), reader, skip_invalid=skip_invalid,
+                                       replace=replace, progress=bar))
+    finally:
+        if bar is not None:
+            bar.stop()
+    return reports
+
+
+def _progress():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+
+
+__all__ = ["READERS", "IngestReport", "get_reader", "ingest_paths"]

@@ -1,0 +1,151 @@
+"""The ingest pipeline shared by every reader, and the reader contract.
+
+A reader turns one input file into a DuckDB SELECT that yields the canonical declaration
+columns plus two bookkeeping columns:
+
+- ``_row``: the 1-based data row (the header is line 1, so a row's line is ``_row + 1``);
+- ``_status``: NULL to keep the row, ``'drop:<why>'`` for rows that are legitimately not
+  declarations (World partner, breakdown beside its total, commodity aggregate), or
+  ``'bad:<why>'`` for rows that are wrong (unknown country, negative value, ...).
+
+The pipeline runs that SELECT once over the file (streaming, DuckDB spills to the staging
+directory), checks problems and duplicates on the staged Parquet, and commits the parts and
+the catalogue atomically. Nothing reaches the store unless the whole file is good, or
+``skip_invalid`` was asked for and the bad rows were counted.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+
+from detour import settings
+from detour.errors import InputError, RowProblem
+from detour.ingest.sniff import Sniffed
+from detour.model.flow import COLUMNS
+
+
+class Reader(ABC):
+    """One input format. Subclasses set ``name`` and write ``select_sql``."""
+
+    name: ClassVar[str]
+    source: str = ""
+
+    def prepare(self, con: duckdb.DuckDBPyConnection, sniffed: Sniffed) -> None:
+        """Register lookup tables and validate the header; raise InputError if it is unusable."""
+
+    @abstractmethod
+    def select_sql(self, sniffed: Sniffed) -> str:
+        """SELECT producing canonical columns plus ``_row`` and ``_status``."""
+
+
+@dataclass
+class IngestReport:
+    path: str
+    sha256: str
+    format: str
+    source: str
+    status: str  # ingested | unchanged | replaced
+    rows_read: int = 0
+    rows_written: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    years: list[int] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_LINE_RE = re.compile(r"[Ll]ine:?\s*(\d+)")
+
+
+def duckdb_error(path: Path, exc: Exception) -> InputError:
+    """Turn a DuckDB parser error into an InputError naming the file and line."""
+    text = str(exc)
+    m = _LINE_RE.search(text)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        problem = "not valid UTF-8"
+    elif "gzip" in text.lower() or "zlib" in text.lower() or "decompress" in text.lower():
+        problem = "corrupt or truncated gzip file"
+    elif "column" in text.lower() and ("expected" in text.lower() or "found" in text.lower()):
+        problem = "malformed row (wrong number of columns)"
+    else:
+        problem = "cannot parse file"
+    rows = [RowProblem(int(m.group(1)), problem, first[:200])] if m else []
+    msg = problem if rows else f"{problem}: {first[:300]}"
+    return InputError(str(path), msg, rows=rows,
+                      hint="fix the file, or pass --skip-invalid to skip malformed rows")
+
+
+def run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, label: str, progress: Any) -> None:
+    """Run one statement in a worker thread while the caller's rich progress bar polls DuckDB.
+
+    Ctrl-C interrupts the query; the staging directory is then removed by the store writer.
+    """
+    error: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            con.execute(sql)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            error.append(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    task = progress.add_task(label, total=100) if progress is not None else None
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+            if task is not None:
+                pct = con.query_progress()
+                if pct is not None and pct >= 0:
+                    progress.update(task, completed=pct)
+    except KeyboardInterrupt:
+        con.interrupt()
+        worker.join()
+        raise
+    if task is not None:
+        progress.update(task, completed=100)
+    if error:
+        raise error[0]
+
+
+def new_connection(tmp_dir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"temp_directory": str(tmp_dir)})
+    limit = settings.duckdb_memory_limit()
+    if limit:
+        con.execute(f"SET memory_limit = '{limit}'")
+    threads = settings.duckdb_threads()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET enable_progress_bar = true")  # needed for query_progress(); prints nothing
+    con.execute("SET enable_progress_bar_print = false")
+    return con
+
+
+def sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def csv_source(sniffed: Sniffed) -> str:
+    """DuckDB ``read_csv`` over the file, every column as text: types are checked row by row."""
+    seen: set[str] = set()
+    for h in sniffed.header:
+        if h.lower() in seen:
+            raise InputError(str(sniffed.path), f"line 1: column {h!r} appears twice in the header")
+        seen.add(h.lower())
+    delim = "\\t" if sniffed.delimiter == "\t" else sniffed.delimiter
+    columns = ", ".join(f"{sql_str(h)}: 'VARCHAR'" for h in sniffed.header)
+    return (f"read_csv({sql_str(str(sniffed.path))}, delim='{delim}', header=true, quote='\"', escape='\"', "
+            f"compression='auto', auto_detect=false, columns={{{columns}}})")
+
+
+CANONICAL = ", ".join(f'"{c}"' for c in COLUMNS)
