@@ -5,6 +5,7 @@ Rules, in order:
 - a reporter that declared a year both annually and monthly is counted once: its annual
   figures win, and its months are summed only for (source, reporter, year, flow) slices that
   have no annual rows;
+- where several declaration sources hold the same (reporter, year, flow), one is used;
 - rows are summed to one value per (source, year, reporter, partner, flow, hs).
 
 >>> import ibis, pandas as pd
@@ -31,6 +32,11 @@ def annual(decl: ibis.Table, sources: list[str] | None = None, include_reconcile
     elif not include_reconciled:
         decl = decl.filter(~decl.source.isin(RECONCILED_SOURCES))
     decl = decl.select(*KEY, "month", "value_usd", "value_basis", "net_kg")
+    # One source per (reporter, year, flow): two sources holding the same reporter's declarations
+    # (say Comtrade and a national CSV) would otherwise be summed. The alphabetically first wins.
+    best = decl.group_by(["reporter", "year", "flow"]).aggregate(_best=decl.source.min())
+    decl = decl.semi_join(best, [decl.reporter == best.reporter, decl.year == best.year,
+                                 decl.flow == best.flow, decl.source == best._best])
     yearly = decl.filter(decl.month.isnull())
     has_annual = yearly.select(*SLICE).distinct()
     monthly = decl.filter(decl.month.notnull()).anti_join(has_annual, list(SLICE))

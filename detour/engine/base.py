@@ -55,9 +55,9 @@ class Engine(ABC):
         """Register a small in-memory table (reference data, parameters) with the backend."""
         return self.connect().create_table(name, df, overwrite=True)
 
-    def execute(self, expr: ibis.Expr) -> pd.DataFrame:
-        result = self.connect().execute(expr)
-        return result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
+    def execute(self, expr: ibis.Expr) -> Any:
+        """A pandas DataFrame for a table expression, a Python scalar for a scalar one."""
+        return self.connect().execute(expr)
 
     def close(self) -> None:
         self._con = None

@@ -45,4 +45,9 @@ class SparkEngine(Engine):
         return ibis.pyspark.connect(spark_session(self.master))
 
     def _read_parquet(self, files: list[str]) -> ibis.Table:
-        return self.connect().read_parquet(files, table_name="declarations")
+        con = self.connect()
+        # The files carry their own year/source columns; recursiveFileLookup stops Spark from
+        # also inferring them from the hive-style directory names (which would clash).
+        df = con._session.read.option("recursiveFileLookup", "true").parquet(*files)
+        df.createOrReplaceTempView("declarations")
+        return con.table("declarations")

@@ -50,7 +50,8 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
             report = IngestReport(str(path), sniffed.sha256, reader.name, reader.source, "ingested")
             _check_rows(con, raw, path, report, skip_invalid)
             _check_duplicates(con, raw, path, report, skip_invalid)
-            slices = con.execute(f"SELECT DISTINCT reporter, year, flow FROM read_parquet({sql_str(str(raw))}) "
+            slices = con.execute(f"SELECT DISTINCT reporter, year, flow, coalesce(month, 0) "
+                                 f"FROM read_parquet({sql_str(str(raw))}) "
                                  "WHERE _status IS NULL ORDER BY ALL").fetchall()
             superseded = _overlaps(store, reader.source, slices, path, replace)
             parts_dir = work / "parts"
@@ -116,13 +117,17 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, raw: Path, path: Path, rep
 
 
 def _overlaps(store: Store, source: str, slices: list[tuple], path: Path, replace: bool) -> list[str]:
-    """Files of the same source already holding any (reporter, year, flow) of this file."""
+    """Files of the same source already holding any (reporter, year, flow, month) of this file.
+
+    Month 0 stands for annual declarations, which may sit beside monthly ones: the annual view
+    prefers them (detour.analysis.declarations), so both can be stored without double counting.
+    """
     mine = {tuple(s) for s in slices}
     hits = [f for f in store.files() if f.source == source and mine & {tuple(s) for s in f.slices}]
     if hits and not replace:
         f = hits[0]
         both = sorted(mine & {tuple(s) for s in f.slices})[:3]
-        raise InputError(str(path), f"already in the store from {f.path} for (reporter, year, flow) "
+        raise InputError(str(path), f"already in the store from {f.path} for (reporter, year, flow, month) "
                          f"{', '.join(map(str, both))}; ingesting both would double count",
                          hint="pass --replace to supersede the older file(s)")
     return [f.sha256 for f in hits]

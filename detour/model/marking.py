@@ -155,21 +155,35 @@ def _parse(doc: Any, origin: str) -> Ladder:
     return Ladder(name, str(doc.get("title", name)), kind, tuple(levels), tuple(sorted(aliases.items())))
 
 
+# Site ladders read from disk, by name, so ``Marking.from_dict`` can find them again.
+_site_ladders: dict[str, Ladder] = {}
+
+
 def load_ladder(path: str | Path) -> Ladder:
-    """Read a ladder from a YAML file anywhere on disk (for site-specific ladders)."""
+    """Read a site-specific ladder from a YAML file and register it under its ``name``."""
     p = Path(path)
     try:
-        return _parse(yaml.safe_load(p.read_text(encoding="utf-8")), str(p))
+        ladder = _parse(yaml.safe_load(p.read_text(encoding="utf-8")), str(p))
     except OSError as exc:
         raise ConfigError(f"cannot read marking ladder {p}: {exc.strerror}") from exc
+    if ladder.name in LADDERS:
+        raise ConfigError(f"{p}: ladder name {ladder.name!r} is taken by a bundled ladder; rename it")
+    _site_ladders[ladder.name] = ladder
+    return ladder
+
+
+def get_ladder(name: str = DEFAULT_LADDER) -> Ladder:
+    """A bundled ladder (``tlp``, ``classification``), a loaded site ladder, or a YAML path."""
+    if name.endswith((".yaml", ".yml")):
+        return load_ladder(name)
+    if name in _site_ladders:
+        return _site_ladders[name]
+    if name not in LADDERS:
+        raise ConfigError(f"unknown marking ladder {name!r}", hint=f"use one of {', '.join(LADDERS)} or a .yaml path")
+    return _bundled(name)
 
 
 @functools.cache
-def get_ladder(name: str = DEFAULT_LADDER) -> Ladder:
-    """A bundled ladder by name (``tlp``, ``classification``) or a path to a YAML file."""
-    if name.endswith((".yaml", ".yml")):
-        return load_ladder(name)
-    if name not in LADDERS:
-        raise ConfigError(f"unknown marking ladder {name!r}", hint=f"use one of {', '.join(LADDERS)} or a .yaml path")
+def _bundled(name: str) -> Ladder:
     text = resources.files("detour.data.markings").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     return _parse(yaml.safe_load(text), f"detour/data/markings/{name}.yaml")

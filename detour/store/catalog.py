@@ -44,7 +44,7 @@ class FileEntry:
     ingested_at: float
     rows_written: int
     parts: list[dict[str, Any]] = field(default_factory=list)  # {"path", "year", "rows"}
-    slices: list[list[Any]] = field(default_factory=list)  # [reporter, year, flow]
+    slices: list[list[Any]] = field(default_factory=list)  # [reporter, year, flow, month (0 = annual)]
     report: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

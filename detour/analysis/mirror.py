@@ -1,0 +1,120 @@
+"""The mirror view: what the exporter declared beside what the importer declared.
+
+One row per (year, exporter, importer, hs). ``export_value`` is the exporter's FOB declaration,
+``import_value`` the importer's CIF declaration, each USD as declared and null where that side
+declared nothing. ``gap`` is the importer's value brought back to FOB with the estimated margin
+minus the exporter's value; ``log_ratio`` is the log of the same ratio. The four flags tell
+whether a missing side is a silence about this flow or a reporter that declared nothing that
+year, or nothing in that chapter, at all (DOMAIN.md: not a gap in one flow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+
+from detour.analysis.cif_fob import margins, with_margin
+from detour.analysis.declarations import annual, coverage
+from detour.engine.base import Engine
+from detour.store.catalog import Store
+
+FLAG_COLUMNS = {
+    "importer_not_reporting_year": "importer did not report that year",
+    "importer_not_reporting_chapter": "importer did not report that chapter",
+    "exporter_not_reporting_year": "exporter did not report that year",
+    "exporter_not_reporting_chapter": "exporter did not report that chapter",
+}
+
+
+@dataclass(frozen=True)
+class MirrorQuery:
+    year: int | None = None
+    exporter: str | None = None
+    importer: str | None = None
+    hs: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+def mirror_pairs(ann: ibis.Table) -> ibis.Table:
+    """Export, import and re-export declarations side by side on (year, exporter, importer, hs).
+
+    A union and one group-by rather than a chain of outer joins: one pass, same on both engines.
+    ``annual`` leaves at most one row per side and key, so ``max`` picks that row's value.
+    """
+    null_f, null_s = ibis.null("float64"), ibis.null("string")
+    sides = {
+        "export": dict(exporter=ann.reporter, importer=ann.partner, export_value=ann.value_usd,
+                       export_basis=ann.value_basis, export_kg=ann.net_kg, import_value=null_f,
+                       import_basis=null_s, import_kg=null_f, reexport_value=null_f),
+        "import": dict(exporter=ann.partner, importer=ann.reporter, export_value=null_f, export_basis=null_s,
+                       export_kg=null_f, import_value=ann.value_usd, import_basis=ann.value_basis,
+                       import_kg=ann.net_kg, reexport_value=null_f),
+        "re-export": dict(exporter=ann.reporter, importer=ann.partner, export_value=null_f,
+                          export_basis=null_s, export_kg=null_f, import_value=null_f, import_basis=null_s,
+                          import_kg=null_f, reexport_value=ann.value_usd),
+    }
+    parts = [ann.filter(ann.flow == flow).select(year=ann.year, hs=ann.hs, **cols) for flow, cols in sides.items()]
+    u = parts[0].union(parts[1]).union(parts[2])
+    value_cols = ["export_value", "export_basis", "export_kg", "import_value", "import_basis", "import_kg",
+                  "reexport_value"]
+    return u.group_by(["year", "exporter", "importer", "hs"]).aggregate(**{c: u[c].max() for c in value_cols})
+
+
+def _flags(pairs: ibis.Table, ann: ibis.Table) -> ibis.Table:
+    cov = coverage(ann)
+    years = cov.select("reporter", "year", "flow").distinct()
+    p = pairs.mutate(chapter=pairs.hs.substr(0, 2)).view()
+    for side, flow in (("importer", "import"), ("exporter", "export")):
+        y = years.filter(years.flow == flow).select(
+            _r=years.reporter, _y=years.year, **{f"_{side}_y": ibis.literal(True)})
+        p = p.left_join(y, [p[side] == y._r, p.year == y._y]).drop("_r", "_y").view()
+        c = cov.filter(cov.flow == flow).select(
+            _r=cov.reporter, _y=cov.year, _c=cov.chapter, **{f"_{side}_c": ibis.literal(True)})
+        p = p.left_join(c, [p[side] == c._r, p.year == c._y, p.chapter == c._c]).drop("_r", "_y", "_c").view()
+        p = p.mutate(**{
+            f"{side}_not_reporting_year": p[f"_{side}_y"].isnull(),
+            f"{side}_not_reporting_chapter": p[f"_{side}_y"].notnull() & p[f"_{side}_c"].isnull(),
+        }).drop(f"_{side}_y", f"_{side}_c")
+    return p
+
+
+def mirror_expr(decl: ibis.Table, q: MirrorQuery, world_margin: float | None) -> ibis.Table:
+    ann = annual(decl, sources=list(q.sources) or None)
+    if q.year is not None:
+        ann = ann.filter(ann.year == q.year)
+    pairs = with_margin(mirror_pairs(ann), world_margin)
+    if q.exporter:
+        pairs = pairs.filter(pairs.exporter == q.exporter.upper())
+    if q.importer:
+        pairs = pairs.filter(pairs.importer == q.importer.upper())
+    if q.hs:
+        pairs = pairs.filter(pairs.hs.startswith(q.hs.replace(".", "")))
+    pairs = _flags(pairs.drop("chapter"), ann)
+    fob_import = pairs.import_value / pairs.margin_log.exp()
+    both = (pairs.export_value > 0) & (pairs.import_value > 0)
+    return pairs.mutate(
+        cif_fob_margin=pairs.margin_log.exp() - 1,
+        gap=fob_import - pairs.export_value,
+        log_ratio=ibis.cases((both, (fob_import / pairs.export_value).ln()), else_=ibis.null("float64")),
+    ).drop("margin_log", "chapter").order_by(["year", "exporter", "importer", "hs"])
+
+
+def world_margin(engine: Engine, decl: ibis.Table, q: MirrorQuery) -> float | None:
+    ann = annual(decl, sources=list(q.sources) or None)
+    if q.year is not None:
+        ann = ann.filter(ann.year == q.year)
+    value = engine.execute(margins(mirror_pairs(ann))[3])
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def mirror(engine: Engine, store: Store, q: MirrorQuery | None = None) -> pd.DataFrame:
+    """Compute the mirror view; returns a DataFrame with a ``flags`` list column."""
+    q = q or MirrorQuery()
+    decl = engine.declarations(store)
+    df = engine.execute(mirror_expr(decl, q, world_margin(engine, decl, q)))
+    flag_cols = list(FLAG_COLUMNS)
+    flags = df[flag_cols].fillna(False).astype(bool)
+    df["flags"] = [[c for c, v in zip(flag_cols, row, strict=True) if v] for row in flags.itertuples(index=False)]
+    return df.drop(columns=flag_cols).reset_index(drop=True)
