@@ -20,6 +20,7 @@ object is marked with the least restrictive marking of the exported claims namin
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -81,9 +82,12 @@ def party_object(party: Party, marking: str) -> stix2.Location | stix2.Identity:
 
 
 def _timestamp(value: str | None, fallback: str) -> str:
-    if value and len(value) == 10:  # a bare date: STIX wants a timestamp
+    """STIX wants a full timestamp; claims often carry a bare date, or a month only."""
+    if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return value + "T00:00:00Z"
-    return value or fallback
+    if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z", value):
+        return value
+    return fallback
 
 
 def claim_objects(sc: StoredClaim, parties: dict[str, Any]) -> list[Any]:

@@ -18,7 +18,13 @@ from rich.table import Table
 
 from detour import settings
 from detour.errors import ConfigError
-from detour.fetch.comtrade_api import FetchResult, fetch_comtrade
+from detour.fetch.comtrade_api import (
+    FREE_TIER_MAX_RECORDS,
+    PREMIUM_MAX_RECORDS,
+    ComtradeClient,
+    FetchResult,
+    fetch_comtrade,
+)
 from detour.fetch.comtrade_chunks import DEFAULT_FLOWS
 
 app = typer.Typer(
@@ -91,8 +97,15 @@ def comtrade(
     breakdown: Annotated[
         str, typer.Option("--breakdown", help="classic (totals) or plus (by transport mode, customs...).")
     ] = "classic",
+    expand: Annotated[
+        bool, typer.Option("--expand/--no-expand", help="Also fetch the HS6 codes under 2/4-digit codes.")
+    ] = True,
     out: Annotated[Path | None, typer.Option("--out", help="Download directory.")] = None,
     ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Ingest the files into the store.")] = True,
+    min_interval: Annotated[
+        float, typer.Option("--min-interval", min=0, help="Seconds between API calls (be gentle).")
+    ] = 1.0,
+    premium: Annotated[bool, typer.Option("--premium", help="Premium key: 250,000 records per call.")] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="table or json.")] = None,
 ) -> None:
     """Download UN Comtrade+ records (needs DETOUR_COMTRADE_KEY); re-running resumes."""
@@ -102,9 +115,11 @@ def comtrade(
     if fmt not in ("table", "json"):
         raise ConfigError(f"unknown format {fmt!r}", hint="use --format table or --format json")
     out_dir = out or store / "downloads" / "comtrade"
+    max_records = PREMIUM_MAX_RECORDS if premium else FREE_TIER_MAX_RECORDS
+    client = ComtradeClient(max_records=max_records, min_interval=min_interval)
     err = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=fmt == "json") as bar:
+    with client, Progress(*columns, console=err, transient=fmt == "json") as bar:
         task = bar.add_task("Comtrade+ chunks", total=None)
 
         def advance(done: int, total: int, label: str) -> None:
@@ -113,6 +128,7 @@ def comtrade(
         result = fetch_comtrade(
             split_list(reporter), split_list(partner) or None, split_list(hs), parse_years(years),
             freq=freq, out_dir=out_dir, progress=advance, flows=split_list([flow]), breakdown=breakdown,
+            client=client, expand=expand,
         )  # fmt: skip
     reports: list[Any] = []
     if ingest and result.paths:

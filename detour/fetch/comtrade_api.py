@@ -24,6 +24,7 @@ from detour import settings
 from detour.errors import FetchError
 from detour.fetch.comtrade_chunks import DEFAULT_FLOWS, Chunk, QueryOptions, plan_chunks
 from detour.fetch.comtrade_codes import comtrade_codes
+from detour.fetch.comtrade_reference import expand_hs, load_reference
 from detour.fetch.download_dir import DownloadDir
 from detour.fetch.http_retry import KEY_HINT, RetryPolicy, get_json
 from detour.model.codes import normalise_hs
@@ -68,6 +69,17 @@ class ComtradeClient:
         if not self.api_key:
             raise FetchError("no UN Comtrade+ subscription key is set", hint=KEY_HINT)
 
+    def __enter__(self) -> ComtradeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def http_client(self) -> httpx.Client:
+        if self.http is None:
+            self.http, self._owns_http = httpx.Client(), True
+        return self.http
+
     def close(self) -> None:
         if self._owns_http and self.http is not None:
             self.http.close()
@@ -79,10 +91,8 @@ class ComtradeClient:
             self.retry.sleep(wait)
         url = chunk.url(str(self.base_url), self.max_records)
         log.debug("GET %s", url)
-        if self.http is None:
-            self.http, self._owns_http = httpx.Client(), True
         try:
-            body = get_json(self.http, url, {"Ocp-Apim-Subscription-Key": str(self.api_key)}, self.retry)
+            body = get_json(self.http_client(), url, {"Ocp-Apim-Subscription-Key": str(self.api_key)}, self.retry)
         finally:
             self._last = time.monotonic()
             self.requests += 1
@@ -134,17 +144,19 @@ def fetch_comtrade(
     breakdown: str = "classic",
     client: ComtradeClient | None = None,
     hs_group_size: int | None = None,
+    expand: bool = True,
 ) -> FetchResult:
     """Download reporters × partners × HS codes × years into ``out_dir``, resuming earlier runs.
 
     ``partners`` None or empty means every partner (World included). Countries are ISO3 (or
-    Comtrade numbers); ``out_dir`` defaults to ``<store>/downloads/comtrade``.
+    Comtrade numbers); ``out_dir`` defaults to ``<store>/downloads/comtrade``. With ``expand``,
+    2- and 4-digit HS codes also fetch their HS6 detail (:mod:`detour.fetch.comtrade_reference`).
     """
     owns_client = client is None
     client = client or ComtradeClient()
     try:
         return _fetch(client, reporters, partners, hs_codes, years, freq, out_dir, progress, flows, breakdown,
-                      hs_group_size)
+                      hs_group_size, expand)
     finally:
         if owns_client:
             client.close()
@@ -162,12 +174,18 @@ def _fetch(
     flows: Sequence[str],
     breakdown: str,
     hs_group_size: int | None,
+    expand: bool,
 ) -> FetchResult:
     store = DownloadDir(out_dir or settings.store_dir() / "downloads" / "comtrade")
     options = QueryOptions(freq=freq.upper(), breakdown=breakdown)
+    codes = list(dict.fromkeys(cmd_code(c) for c in hs_codes))
+    if expand and any(c.isdigit() and len(c) < 6 for c in codes):
+        reference = load_reference(str(client.base_url), store.root / "reference", client.http_client(),
+                                   client.retry)
+        codes = expand_hs(codes, reference)
     queue = deque(plan_chunks(
         options, comtrade_codes(list(reporters)), comtrade_codes(list(partners)) if partners else None,
-        list(dict.fromkeys(cmd_code(c) for c in hs_codes)), sorted(set(years)),
+        codes, sorted(set(years)),
         tuple(f.strip().upper() for f in flows), base_url=str(client.base_url),
         max_records=client.max_records, hs_group_size=hs_group_size,
     ))  # fmt: skip

@@ -35,7 +35,7 @@ MANIFEST = "manifest.json"
 _PART = ".part"
 
 
-def _atomic_write(path: Path, write: Any) -> None:
+def atomic_write(path: Path, write: Any) -> None:
     """Call ``write(file)`` on a temp file beside ``path``, fsync, then rename over ``path``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_PART)
     try:
@@ -77,7 +77,7 @@ class DownloadDir:
         return data
 
     def _save_manifest(self) -> None:
-        _atomic_write(self.root / MANIFEST, lambda f: json.dump(self._manifest, f, indent=1, sort_keys=True))
+        atomic_write(self.root / MANIFEST, lambda f: json.dump(self._manifest, f, indent=1, sort_keys=True))
 
     def chunk_path(self, key: str) -> Path:
         return self.root / f"{key}.csv"
@@ -116,7 +116,7 @@ class DownloadDir:
                 writer.writerow(["" if row.get(f) is None else row.get(f) for f in fields])
                 count += 1
 
-        _atomic_write(path, write)
+        atomic_write(path, write)
         self._record(key, {"status": "complete", "file": path.name, "rows": count, "params": dict(params)})
         log.info("wrote %s (%d rows)", path, count)
         return path

@@ -112,3 +112,42 @@ def hs_chapter(code: str) -> str:
 
 
 HS_REVISIONS = {"H0": 1988, "H1": 1996, "H2": 2002, "H3": 2007, "H4": 2012, "H5": 2017, "H6": 2022}
+
+
+@cache
+def _name_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(c, attr, None)
+            if value:
+                table[value.casefold()] = c.alpha_3
+    for row in _data_rows("country_names.csv"):
+        table[row["name"].casefold()] = row["iso3"]
+    return table
+
+
+def country_from_name(name: str | None) -> str | None:
+    """ISO3 for a country name as statistical offices write it; None when not a country.
+
+    Eurostat appends notes in parentheses ("Germany (incl. German Democratic Republic 'DD' from
+    1991)"); the part before the note is tried when the whole name is unknown.
+
+    >>> country_from_name("Germany (incl. German Democratic Republic 'DD' from 1991)")
+    'DEU'
+    >>> country_from_name("Russian Federation"), country_from_name("Africa")
+    ('RUS', None)
+    """
+    if not name:
+        return None
+    text = name.strip().strip('"')
+    table = _name_table()
+    for candidate in (text, text.split(" (")[0].strip()):
+        hit = table.get(candidate.casefold())
+        if hit:
+            return hit
+        if len(candidate) == 3 and candidate.isalpha():
+            iso = country_from_iso3(candidate)
+            if iso:
+                return iso
+    return None

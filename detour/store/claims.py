@@ -7,7 +7,9 @@ may see what.
 
 A claim row keeps the id it was first saved under even after an analyst edits its key
 fields, so saving the same extraction again is a no-op and never overwrites an edit.
-JSON is stored as text so ``search_claims`` is one portable ``ILIKE`` on both dialects.
+JSON is stored as text. ``search_claims`` is one portable ``LIKE`` over a case-folded column
+of the claim's values (party names, items, hedges, evidence sentences): folding in Python
+rather than SQL ``lower()`` makes "СРБИЈА" find "Србија" on SQLite too.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ claims = sa.Table(
     sa.Column("id", S(80), primary_key=True),
     sa.Column("doc_sha", S(64), sa.ForeignKey("documents.sha256"), nullable=False, index=True),
     sa.Column("claim_json", T, nullable=False),
+    sa.Column("search_text", T, nullable=False),  # values only, so searching "iso3" does not match every claim
     sa.Column("sentence", T), sa.Column("span_start", I), sa.Column("span_end", I),
     sa.Column("reliability", S(1), nullable=False), sa.Column("credibility", I, nullable=False),
     sa.Column("read_marking", S(60), nullable=False), sa.Column("read_rank", I, nullable=False, index=True),
@@ -114,6 +117,22 @@ class StoredClaim:
         }  # fmt: skip
 
 
+def search_text(claim: Claim) -> str:
+    """The words a search may match: every value of the claim, none of its JSON keys."""
+    def values(v: Any) -> Iterable[str]:
+        if isinstance(v, dict):
+            return (w for x in v.values() for w in values(x))
+        if isinstance(v, list):
+            return (w for x in v for w in values(x))
+        return () if v is None else (str(v),)
+
+    d = claim.to_dict()
+    d.pop("id")
+    for ev in d["evidence"]:
+        ev.pop("doc_sha256"), ev.pop("start"), ev.pop("end")
+    return "\n".join(values(d)).casefold()
+
+
 def source_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
@@ -144,7 +163,9 @@ def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) 
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     if conn.dialect.name not in ("postgresql", "sqlite"):
         raise ConfigError(f"unsupported claims database {conn.dialect.name!r}", hint="use SQLite or PostgreSQL")
-    return conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing()).rowcount
+    # RETURNING rather than rowcount: psycopg reports -1 for a conflicting no-op insert.
+    stmt = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return len(conn.execute(stmt.returning(*table.primary_key.columns)).all())
 
 
 class ClaimStore:
@@ -207,6 +228,7 @@ class ClaimStore:
                 ev = claim.evidence[0] if claim.evidence else None
                 added += insert_ignore(conn, claims, {
                     "id": claim.id, "doc_sha": doc_sha, "claim_json": json.dumps(claim.to_dict(), sort_keys=True),
+                    "search_text": search_text(claim),
                     "sentence": ev.sentence if ev else None, "span_start": ev.start if ev else None,
                     "span_end": ev.end if ev else None, "reliability": grade.reliability,
                     "credibility": grade.credibility, "read_marking": mark.read.name, "read_rank": mark.read.rank,
@@ -250,8 +272,8 @@ class ClaimStore:
         if claimant:
             where.append(claims.c.source_id.in_(sa.select(sources.c.id).where(sources.c.key == source_key(claimant))))
         if text:
-            pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append(sa.or_(claims.c.claim_json.ilike(pattern, escape="\\"), claims.c.sentence.ilike(pattern, escape="\\")))
+            pattern = "%" + text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(claims.c.search_text.like(pattern, escape="\\"))  # both sides case-folded in Python
         return where
 
     def list_claims(
@@ -309,6 +331,7 @@ class ClaimStore:
                 claim = Claim.from_dict(data)  # validates the new value
                 data = {**claim.to_dict(), "id": claim_id}
                 changes["claim_json"] = json.dumps(data, sort_keys=True)
+                changes["search_text"] = search_text(claim)
                 if field == "claimant":  # the reliability history follows the corrected claimant
                     sid = changes["source_id"] = self._source_id(conn, claim)
                     history = source_assessments.c.claim_id == claim_id

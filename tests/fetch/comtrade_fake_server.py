@@ -6,7 +6,8 @@ breakdowns beside the ``motCode 0`` total in plus mode, silently truncates at ``
 (or its own ``cap``), and answers a bad key with the API gateway's 401 body.
 
 Tests steer failures with ``script`` (actions consumed one per request, in order) or
-``fail_when(index, params)``. An action is ``None`` (answer normally), ``"drop"`` (close the
+``fail_when(index, params)`` (index counts data requests only; the HS reference file is
+always served). An action is ``None`` (answer normally), ``"drop"`` (close the
 socket without answering), ``"truncate"`` (promise a body, send half) or ``(status, headers,
 body)``.
 """
@@ -33,6 +34,25 @@ ALL_PARTNERS = (100, 203, 276, 643, 804)  # detail partners when partnerCode is 
 FLOWS = {"M": "Import", "X": "Export", "RM": "Re-import", "RX": "Re-export"}
 MOT_BREAKDOWN = {1000: "Air", 2100: "Sea", 3200: "Road"}
 Action = None | str | tuple[int, dict[str, str], Any]
+# A slice of the public "Combined HS" list (all revisions: 360300 is HS2017, 360310 HS2022).
+HS_REFERENCE_CODES = (
+    "TOTAL", "36", "3601", "360100", "3602", "360200", "3603", "360300", "360310", "360320", "360360",
+    "93", "9301", "930110", "930120", "930190", "9302", "930200", "9303", "930310", "930320", "930330",
+    "930390", "9305", "930510", "930520", "930591", "930599", "9306", "930621", "930629", "930630",
+    "930690", "88", "8806", "880610", "880621", "8807", "880710", "880720", "880730", "880790",
+)
+
+
+def hs_reference() -> dict[str, Any]:
+    """Shaped like ``/files/v1/app/reference/HS.json``."""
+    def item(code: str) -> dict[str, Any]:
+        parent = "-1" if code == "TOTAL" else ("TOTAL" if len(code) == 2 else code[:-2])
+        level = 0 if code == "TOTAL" else len(code)
+        return {"id": code, "text": f"{code} - Commodity {code}", "parent": parent,
+                "isLeaf": int(level == 6), "aggrLevel": level}
+
+    return {"more": False, "minimumInputLength": 2, "classCode": "HS", "className": "Combined HS",
+            "results": [item(c) for c in HS_REFERENCE_CODES]}
 
 
 @dataclass
@@ -121,8 +141,10 @@ class FakeComtrade:
 
     def answer(self, path: str, params: dict[str, str], headers: dict[str, str]) -> tuple[str, int, dict, Any]:
         """(mode, status, headers, body); mode is normal, drop or truncate."""
-        index = len(self.seen)
         self.seen.append(Seen(path, params, headers))
+        if path == "/files/v1/app/reference/HS.json":  # public blob, never scripted
+            return "normal", 200, {}, hs_reference()
+        index = len(self.data_requests()) - 1
         action: Action = None
         if self.script:
             action = self.script.popleft()

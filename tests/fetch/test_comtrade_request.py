@@ -13,8 +13,9 @@ from detour.fetch import COMTRADE_FIELDS, ComtradeClient, fetch_comtrade
 
 
 def test_request_path_params_and_key_header(comtrade, make_client, tmp_path: Path) -> None:
-    fetch_comtrade(["USA"], ["SRB", "twn"], ["9301", "8542.31"], [2022], out_dir=tmp_path, client=make_client())
-    (seen,) = comtrade.data_requests()
+    fetch_comtrade(["USA"], ["SRB", "twn"], ["9301", "8542.31"], [2022], out_dir=tmp_path, client=make_client(),
+                   expand=False)
+    (seen,) = comtrade.seen
     assert seen.path == "/data/v1/get/C/A/HS"
     assert seen.headers["ocp-apim-subscription-key"] == KEY
     assert seen.params == {
@@ -22,6 +23,22 @@ def test_request_path_params_and_key_header(comtrade, make_client, tmp_path: Pat
         "flowCode": "M,X,RM,RX", "partner2Code": "0", "customsCode": "C00", "motCode": "0",
         "breakdownMode": "classic", "includeDesc": "true", "maxRecords": "100000",
     }  # fmt: skip
+
+
+def test_chapters_and_headings_expand_to_their_hs6_detail(comtrade, make_client, tmp_path: Path) -> None:
+    fetch_comtrade(["SRB"], ["BGR"], ["93", "3602", "880730"], [2022], out_dir=tmp_path, client=make_client())
+    reference, data = comtrade.seen
+    assert reference.path == "/files/v1/app/reference/HS.json"
+    assert "ocp-apim-subscription-key" not in reference.headers  # public file: the key stays home
+    assert data.params["cmdCode"].split(",") == [
+        "93", "9301", "930110", "930120", "930190", "9302", "930200", "9303", "930310", "930320", "930330",
+        "930390", "9305", "930510", "930520", "930591", "930599", "9306", "930621", "930629", "930630",
+        "930690", "3602", "360200", "880730",
+    ]  # fmt: skip
+    assert (tmp_path / "reference" / "HS.json").is_file()
+    comtrade.reset()
+    fetch_comtrade(["SRB"], ["BGR"], ["36"], [2022], out_dir=tmp_path, client=make_client())
+    assert [s.path for s in comtrade.seen] == ["/data/v1/get/C/A/HS"]  # the list is cached
 
 
 def test_monthly_plus_mode_asks_for_months_and_every_breakdown(comtrade, make_client, tmp_path: Path) -> None:
@@ -53,7 +70,7 @@ def test_csv_has_the_api_header_and_keeps_aggregate_rows(comtrade, make_client, 
 
 def test_elements_list_key_is_accepted(comtrade, make_client, tmp_path: Path) -> None:
     comtrade.list_key = "elements"
-    result = fetch_comtrade(["USA"], ["UKR"], ["9306"], [2023], flows=["X"], out_dir=tmp_path,
+    result = fetch_comtrade(["USA"], ["UKR"], ["930690"], [2023], flows=["X"], out_dir=tmp_path,
                             client=make_client())
     assert result.rows_fetched == 1
 
@@ -83,4 +100,4 @@ def test_other_client_errors_are_not_retried(comtrade, make_client, tmp_path: Pa
     comtrade.script.append((414, {}, b"Request URL Too Long"))
     with pytest.raises(FetchError, match="414") as info:
         fetch_comtrade(["USA"], None, ["93"], [2023], out_dir=tmp_path, client=make_client())
-    assert "HS codes" in str(info.value) and len(comtrade.seen) == 1
+    assert "HS codes" in str(info.value) and len(comtrade.data_requests()) == 1

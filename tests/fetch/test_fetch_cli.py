@@ -14,7 +14,7 @@ from detour.cli.fetch import app, parse_years, split_list
 from detour.errors import ConfigError
 
 ARGS = ["comtrade", "--reporter", "USA,FRA", "--partner", "UKR", "--hs", "9306", "--hs", "3602",
-        "--years", "2022-2023", "--no-ingest"]
+        "--years", "2022-2023", "--min-interval", "0", "--no-ingest"]
 
 
 def test_json_summary_on_stdout(comtrade, tmp_path: Path) -> None:
@@ -24,7 +24,13 @@ def test_json_summary_on_stdout(comtrade, tmp_path: Path) -> None:
     assert summary["fetch"]["fetched"] == 4 and summary["ingest"] == []
     assert summary["fetch"]["out_dir"] == str(tmp_path / "downloads" / "comtrade")
     assert all(Path(p).is_file() for p in summary["fetch"]["paths"])
-    assert {s.params["cmdCode"] for s in comtrade.data_requests()} == {"9306,3602"}
+    assert {s.params["cmdCode"] for s in comtrade.data_requests()} == {"9306,930621,930629,930630,930690,3602,360200"}
+
+
+def test_no_expand_keeps_the_codes_as_given(comtrade, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, [*ARGS, "--no-expand"], obj={"store": tmp_path})
+    assert result.exit_code == 0, result.output
+    assert {s.params["cmdCode"] for s in comtrade.seen} == {"9306,3602"}
 
 
 def test_table_output_and_out_dir(comtrade, tmp_path: Path) -> None:

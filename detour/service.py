@@ -1,0 +1,156 @@
+"""Use cases shared by the CLI and any other shell. Each takes explicit inputs, returns values.
+
+The CLI modules parse options, call one function here, and render the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from detour import settings
+from detour.engine import Engine, get_engine
+from detour.store.catalog import Store
+
+
+@dataclass
+class Context:
+    """What every use case needs: where the store is and which engine runs the analyses."""
+
+    store: Store
+    engine_name: str = "duckdb"
+    user: str | None = None
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @classmethod
+    def create(cls, store: Path | str | None = None, engine: str | None = None, user: str | None = None) -> Context:
+        return cls(Store(store or settings.store_dir()), engine or settings.engine_name(), user)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = get_engine(self.engine_name)
+        return self._engine
+
+
+def ingest(ctx: Context, paths: list[Path], fmt: str, mapping: Path | None = None, skip_invalid: bool = False,
+           replace: bool = False, progress: bool = True) -> list[dict[str, Any]]:
+    from detour.ingest import ingest_paths
+
+    return [r.to_dict() for r in ingest_paths(ctx.store, paths, fmt, mapping=mapping, skip_invalid=skip_invalid,
+                                              replace=replace, progress=progress)]
+
+
+def mirror(ctx: Context, year: int | None = None, exporter: str | None = None, importer: str | None = None,
+           hs: str | None = None) -> pd.DataFrame:
+    from detour.analysis.mirror import MirrorQuery
+    from detour.analysis.mirror import mirror as run
+
+    return run(ctx.engine, ctx.store, MirrorQuery(year=year, exporter=exporter, importer=importer, hs=hs))
+
+
+def reliability(ctx: Context, year: int | None = None) -> pd.DataFrame:
+    from detour.analysis.reliability import reliability as run
+
+    return run(ctx.engine, ctx.store, year)
+
+
+def store_info(ctx: Context) -> dict[str, Any]:
+    return ctx.store.summary()
+
+
+def detect(ctx: Context, watchlists: list[str] | None = None, **filters: Any) -> list[Any]:
+    from detour.detectors import run_detectors
+
+    watchlist = None
+    if watchlists:
+        from detour.detectors.watchlist import load_watchlist
+
+        watchlist = load_watchlist(watchlists[0]) if len(watchlists) == 1 else [load_watchlist(w) for w in watchlists]
+    return run_detectors(ctx.engine, ctx.store, watchlist=watchlist, **filters)
+
+
+def report(ctx: Context, out: Path, *, with_alerts: bool = True, articles: list[Path] | None = None,
+           published: str | None = None, title: str = "Detour report") -> Path:
+    from detour.report.build import mirror_sections
+    from detour.report.html import write_report
+
+    sections = mirror_sections(mirror(ctx), reliability(ctx))
+    if with_alerts:
+        from detour.report.alerts import render_alert_sections
+        from detour.report.html import Section
+
+        alerts = detect(ctx)
+        sections.append(Section("alerts", f"Diversion alerts ({len(alerts)})",
+                                render_alert_sections(alerts, ctx.engine, ctx.store)))
+    for article in articles or []:
+        sections.extend(check_article_sections(ctx, article, published))
+    return write_report(out, title, sections, store=str(ctx.store.root), engine=ctx.engine_name)
+
+
+def check_article_sections(ctx: Context, article: Path, published: str | None) -> list[Any]:
+    from detour.report.claims import claim_sections
+
+    result = check_article(ctx, article, published)
+    return claim_sections(result, ctx)
+
+
+def check_article(ctx: Context, article: Path, published: str | None = None) -> dict[str, Any]:
+    """Extract the claims of an article, grade them and test each against the store."""
+    from detour.check import check_claim
+    from detour.extract import extract_claims, read_article
+    from detour.ingest.sniff import sha256_of
+
+    text = read_article(str(article))
+    doc = sha256_of(article) if str(article) != "-" else None
+    claims = extract_claims(text, published=published, doc_sha256=doc)
+    return {"article": str(article), "published": published,
+            "claims": [{"claim": c, "assessment": check_claim(ctx, c)} for c in claims]}
+
+
+def demo(out: Path, seed: int = 2025, engine: str | None = None) -> dict[str, Any]:
+    """Simulate a small Comtrade+ world with every quirk, ingest it into a fresh store, report."""
+    import shutil
+    import time
+
+    from detour.simulate import simulate
+
+    start = time.perf_counter()
+    out = Path(out)
+    sample, store_path = out / "sample", out / "store"
+    shutil.rmtree(sample, ignore_errors=True)
+    shutil.rmtree(store_path, ignore_errors=True)
+    sim = simulate(sample, seed=seed, countries=40, products=120, years=(2016, 2024))
+    ctx = Context.create(store_path, engine)
+    reports = ingest(ctx, list(sim.files), "comtrade")
+    article = _sample_article()
+    path = report(ctx, out / "report.html", articles=[article] if article else [],
+                  published=_published_of(article) if article else None, title="Detour demo report")
+    alerts = len(detect(ctx))
+    return {"report": str(path.resolve()), "store": str(store_path.resolve()), "sample": str(sample.resolve()),
+            "files": len(reports), "rows_written": sum(r["rows_written"] for r in reports),
+            "dropped": _sum_dicts(r["dropped"] for r in reports), "alerts": alerts,
+            "seconds": time.perf_counter() - start}
+
+
+def _sum_dicts(dicts: Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for d in dicts:
+        for k, v in d.items():
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def _sample_article() -> Path | None:
+    from importlib import resources
+
+    path = Path(str(resources.files("detour.data").joinpath("samples/article_serbia.txt")))
+    return path if path.exists() else None
+
+
+def _published_of(article: Path) -> str | None:
+    first = article.read_text(encoding="utf-8").splitlines()[0]
+    return first.split(":", 1)[1].strip() if first.lower().startswith("published:") else None
