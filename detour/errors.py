@@ -56,7 +56,7 @@ class InputError(DetourError):
     def _message(self) -> str:
         head = f"{self.path}: {self.problem}"
         if self.rows:
-            head += "".join(f"\n  {self.path}:{r.line}: {r.reason}" + (f" ({r.detail})" if r.detail else "") for r in self.rows)
+            head += "".join(f"\n  line {r.line}: {r.reason}" + (f" ({r.detail})" if r.detail else "") for r in self.rows)
         if self.counts:
             head += "\n  counts by reason: " + ", ".join(f"{k}={v}" for k, v in sorted(self.counts.items()))
         return head

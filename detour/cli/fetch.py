@@ -19,6 +19,7 @@ from rich.table import Table
 from detour import settings
 from detour.errors import ConfigError
 from detour.fetch.comtrade_api import (
+    COMTRADE_FIELDS,
     FREE_TIER_MAX_RECORDS,
     PREMIUM_MAX_RECORDS,
     ComtradeClient,
@@ -26,6 +27,7 @@ from detour.fetch.comtrade_api import (
     fetch_comtrade,
 )
 from detour.fetch.comtrade_chunks import DEFAULT_FLOWS
+from detour.fetch.comtrade_merge import merge_for_ingest
 
 app = typer.Typer(
     help="Download trade data from remote APIs (UN Comtrade+) and ingest it.", no_args_is_help=True
@@ -50,7 +52,9 @@ def parse_years(text: str) -> list[int]:
         try:
             lo, hi = int(first), int(last if sep else first)
         except ValueError:
-            raise ConfigError(f"bad year range {part!r}", hint="write years like 2019-2023 or 2021,2022") from None
+            raise ConfigError(
+                f"bad year range {part!r}", hint="write years like 2019-2023 or 2021,2022"
+            ) from None
         if not (1962 <= lo <= hi <= 2100):
             raise ConfigError(f"bad year range {part!r}", hint="years run 1962-2100, low to high")
         years.update(range(lo, hi + 1))
@@ -86,8 +90,12 @@ def _print_table(result: FetchResult, reports: list[Any]) -> None:
 @app.command("comtrade")
 def comtrade(
     ctx: typer.Context,
-    reporter: Annotated[list[str], typer.Option("--reporter", "-r", help="Reporter ISO3; repeat or comma list.")],
-    hs: Annotated[list[str], typer.Option("--hs", help="HS codes (2, 4 or 6 digits, or TOTAL); repeat or comma list.")],
+    reporter: Annotated[
+        list[str], typer.Option("--reporter", "-r", help="Reporter ISO3; repeat or comma list.")
+    ],
+    hs: Annotated[
+        list[str], typer.Option("--hs", help="HS codes (2, 4 or 6 digits, or TOTAL); repeat or comma list.")
+    ],
     years: Annotated[str, typer.Option("--years", "-y", help="Years, e.g. 2019-2023 or 2021,2022.")],
     partner: Annotated[
         list[str] | None, typer.Option("--partner", "-p", help="Partner ISO3 (W00 = World); default all.")
@@ -101,11 +109,25 @@ def comtrade(
         bool, typer.Option("--expand/--no-expand", help="Also fetch the HS6 codes under 2/4-digit codes.")
     ] = True,
     out: Annotated[Path | None, typer.Option("--out", help="Download directory.")] = None,
-    ingest: Annotated[bool, typer.Option("--ingest/--no-ingest", help="Ingest the files into the store.")] = True,
+    ingest: Annotated[
+        bool, typer.Option("--ingest/--no-ingest", help="Ingest the files into the store.")
+    ] = True,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Let the new files supersede stored files for the same reporter-years."
+        ),
+    ] = False,
+    max_codes: Annotated[
+        int | None,
+        typer.Option("--max-codes", min=1, help="Most HS codes per request (default: from the cap)."),
+    ] = None,
     min_interval: Annotated[
         float, typer.Option("--min-interval", min=0, help="Seconds between API calls (be gentle).")
     ] = 1.0,
-    premium: Annotated[bool, typer.Option("--premium", help="Premium key: 250,000 records per call.")] = False,
+    premium: Annotated[
+        bool, typer.Option("--premium", help="Premium key: 250,000 records per call.")
+    ] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="table or json.")] = None,
 ) -> None:
     """Download UN Comtrade+ records (needs DETOUR_COMTRADE_KEY); re-running resumes."""
@@ -128,15 +150,22 @@ def comtrade(
         result = fetch_comtrade(
             split_list(reporter), split_list(partner) or None, split_list(hs), parse_years(years),
             freq=freq, out_dir=out_dir, progress=advance, flows=split_list([flow]), breakdown=breakdown,
-            client=client, expand=expand,
+            client=client, expand=expand, hs_group_size=max_codes,
         )  # fmt: skip
     reports: list[Any] = []
+    merged: list[Path] = []
     if ingest and result.paths:
         from detour.ingest import ingest_paths  # lazy: ingest pulls in the engine
 
-        reports = ingest_paths(store, list(result.paths), fmt="comtrade", progress=fmt != "json")
+        # The store holds one file per reporter-year slice; chunks cut it by HS code and partner.
+        merged = merge_for_ingest(result.out_dir, result.paths, COMTRADE_FIELDS)
+        reports = ingest_paths(store, merged, fmt="comtrade", replace=replace, progress=fmt != "json")
     if fmt == "json":
-        summary = {"fetch": result.to_dict(), "ingest": [_report_dict(r) for r in reports]}
+        summary = {
+            "fetch": result.to_dict(),
+            "merged": [str(p) for p in merged],
+            "ingest": [_report_dict(r) for r in reports],
+        }
         typer.echo(json.dumps(summary, indent=2, default=str))
     else:
         _print_table(result, reports)

@@ -6,7 +6,7 @@ cartridges (930630); both are ML3.
 
 >>> lookup("drone parts").hs, lookup("Shells").ml
 (('8807',), ('ML3',))
->>> calibre_item(155.0, "shells").hs, calibre_item(7.62, "rounds").hs
+>>> calibre_item(155.0).hs, calibre_item(7.62).hs
 (('930690',), ('930630',))
 """
 
@@ -57,7 +57,7 @@ def lookup(phrase: str) -> ItemSense | None:
     return lexicon().get(" ".join(phrase.lower().split()))
 
 
-def calibre_item(mm: float, noun: str) -> ItemSense:
+def calibre_item(mm: float) -> ItemSense:
     """Codes for ammunition named by calibre."""
     return ItemSense(("930690",) if mm >= 20 else ("930630",), ("ML3",))
 

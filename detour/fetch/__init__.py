@@ -11,6 +11,7 @@ from detour.fetch.comtrade_api import (
 )
 from detour.fetch.comtrade_chunks import DEFAULT_FLOWS, Chunk, QueryOptions, plan_chunks
 from detour.fetch.comtrade_codes import comtrade_code, comtrade_codes
+from detour.fetch.comtrade_merge import merge_for_ingest
 from detour.fetch.http_retry import RetryPolicy
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "comtrade_code",
     "comtrade_codes",
     "fetch_comtrade",
+    "merge_for_ingest",
     "plan_chunks",
 ]

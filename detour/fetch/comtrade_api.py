@@ -1,7 +1,7 @@
-"""Client for the UN Comtrade+ data API (``GET {base}/data/v1/get/C/{A|M}/HS``).
+"""Fetching UN Comtrade+ data (``GET {base}/data/v1/get/C/{A|M}/HS``) into a download directory.
 
 :func:`fetch_comtrade` plans chunks (:mod:`detour.fetch.comtrade_chunks`), skips those already
-in the download directory, fetches the rest with retries (:mod:`detour.fetch.http_retry`),
+in the download directory, fetches the rest (:class:`~detour.fetch.comtrade_client.ComtradeClient`),
 splits any chunk whose answer fills the record cap, and writes every finished chunk as a CSV
 whose header is exactly :data:`COMTRADE_FIELDS`, the API's own field names, which the Comtrade
 reader ingests like a bulk file. Aggregate rows (partner World, motCode 0, TOTAL) are kept as
@@ -11,22 +11,18 @@ the API sends them; the reader, not the fetcher, keeps them apart from the detai
 from __future__ import annotations
 
 import logging
-import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from detour import settings
-from detour.errors import FetchError
-from detour.fetch.comtrade_chunks import DEFAULT_FLOWS, Chunk, QueryOptions, plan_chunks
+from detour.fetch.comtrade_chunks import DEFAULT_FLOWS, QueryOptions, plan_chunks
+from detour.fetch.comtrade_client import FREE_TIER_MAX_RECORDS, PREMIUM_MAX_RECORDS, ComtradeClient
 from detour.fetch.comtrade_codes import comtrade_codes
 from detour.fetch.comtrade_reference import expand_hs, load_reference
 from detour.fetch.download_dir import DownloadDir
-from detour.fetch.http_retry import KEY_HINT, RetryPolicy, get_json
 from detour.model.codes import normalise_hs
 
 log = logging.getLogger("detour.fetch")
@@ -42,68 +38,18 @@ COMTRADE_FIELDS: tuple[str, ...] = (
     "netWgt", "isNetWgtEstimated", "grossWgt", "isGrossWgtEstimated",
     "cifvalue", "fobvalue", "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
 )  # fmt: skip
-FREE_TIER_MAX_RECORDS = 100_000
-PREMIUM_MAX_RECORDS = 250_000
 _SPECIAL_CMD = {"TOTAL", "AG2", "AG4", "AG6", "ALL"}
 
 Progress = Callable[[int, int, str], None]  # (chunks done, chunks known so far, label)
-
-
-@dataclass
-class ComtradeClient:
-    """Sends one chunk and returns its records. ``min_interval`` spaces calls out (seconds)."""
-
-    api_key: str | None = None
-    base_url: str | None = None
-    max_records: int = FREE_TIER_MAX_RECORDS
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    min_interval: float = 1.0
-    http: httpx.Client | None = None
-    requests: int = 0
-    _last: float = field(default=0.0, repr=False)
-    _owns_http: bool = field(default=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.api_key = self.api_key or settings.comtrade_api_key()
-        self.base_url = (self.base_url or settings.comtrade_api_base()).rstrip("/")
-        if not self.api_key:
-            raise FetchError("no UN Comtrade+ subscription key is set", hint=KEY_HINT)
-
-    def __enter__(self) -> ComtradeClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def http_client(self) -> httpx.Client:
-        if self.http is None:
-            self.http, self._owns_http = httpx.Client(), True
-        return self.http
-
-    def close(self) -> None:
-        if self._owns_http and self.http is not None:
-            self.http.close()
-            self.http, self._owns_http = None, False
-
-    def get(self, chunk: Chunk) -> list[dict[str, Any]]:
-        wait = self._last + self.min_interval - time.monotonic()
-        if wait > 0:
-            self.retry.sleep(wait)
-        url = chunk.url(str(self.base_url), self.max_records)
-        log.debug("GET %s", url)
-        try:
-            body = get_json(self.http_client(), url, {"Ocp-Apim-Subscription-Key": str(self.api_key)}, self.retry)
-        finally:
-            self._last = time.monotonic()
-            self.requests += 1
-        if body.get("error"):
-            raise FetchError(f"Comtrade+ answered {chunk.label} with an error: {body['error']}",
-                             hint="check the reporter, partner, HS codes and years of the query")
-        # The live API names the record list "data"; some documentation calls it "elements".
-        records = body.get("data", body.get("elements"))
-        if not isinstance(records, list):
-            raise FetchError(f"Comtrade+ answer for {chunk.label} has no record list (keys: {sorted(body)})")
-        return records
+__all__ = [
+    "COMTRADE_FIELDS",
+    "FREE_TIER_MAX_RECORDS",
+    "PREMIUM_MAX_RECORDS",
+    "ComtradeClient",
+    "FetchResult",
+    "fetch_comtrade",
+    "cmd_code",
+]
 
 
 @dataclass(frozen=True)
@@ -155,8 +101,20 @@ def fetch_comtrade(
     owns_client = client is None
     client = client or ComtradeClient()
     try:
-        return _fetch(client, reporters, partners, hs_codes, years, freq, out_dir, progress, flows, breakdown,
-                      hs_group_size, expand)
+        return _fetch(
+            client,
+            reporters,
+            partners,
+            hs_codes,
+            years,
+            freq,
+            out_dir,
+            progress,
+            flows,
+            breakdown,
+            hs_group_size,
+            expand,
+        )
     finally:
         if owns_client:
             client.close()
@@ -180,8 +138,9 @@ def _fetch(
     options = QueryOptions(freq=freq.upper(), breakdown=breakdown)
     codes = list(dict.fromkeys(cmd_code(c) for c in hs_codes))
     if expand and any(c.isdigit() and len(c) < 6 for c in codes):
-        reference = load_reference(str(client.base_url), store.root / "reference", client.http_client(),
-                                   client.retry)
+        reference = load_reference(
+            str(client.base_url), store.root / "reference", client.http_client(), client.retry
+        )
         codes = expand_hs(codes, reference)
     queue = deque(plan_chunks(
         options, comtrade_codes(list(reporters)), comtrade_codes(list(partners)) if partners else None,
@@ -208,8 +167,12 @@ def _fetch(
             records = client.get(chunk)
             if len(records) >= client.max_records:
                 children = chunk.split()
-                log.info("%s filled the %d-record cap; splitting in %d", chunk.label, client.max_records,
-                         len(children))
+                log.info(
+                    "%s filled the %d-record cap; splitting in %d",
+                    chunk.label,
+                    client.max_records,
+                    len(children),
+                )
                 store.mark_split(chunk.key, chunk.params(), [c.key for c in children])
                 queue.extendleft(reversed(children))
                 total += len(children) - 1
@@ -221,5 +184,6 @@ def _fetch(
         done += 1
         if progress:
             progress(done, total, chunk.label)
-    return FetchResult(tuple(paths), store.root, total, fetched, skipped, split,
-                       client.requests - start_requests, rows)
+    return FetchResult(
+        tuple(paths), store.root, total, fetched, skipped, split, client.requests - start_requests, rows
+    )

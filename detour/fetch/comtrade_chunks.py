@@ -147,7 +147,9 @@ def plan_chunks(
     if not (reporters and cmd_codes and years and flows):
         raise ConfigError("a Comtrade fetch needs reporters, HS codes, years and flows")
     n_partners = len(partners) if partners else _ALL_PARTNERS_GUESS
-    per_code = n_partners * len(flows) * len(periods_for(0, options.freq)) * _BREAKDOWN_FACTOR[options.breakdown]
+    per_code = (
+        n_partners * len(flows) * len(periods_for(0, options.freq)) * _BREAKDOWN_FACTOR[options.breakdown]
+    )
     group_size = hs_group_size or max(1, max_records // per_code)
 
     def partner_fits(group: tuple[str, ...]) -> bool:

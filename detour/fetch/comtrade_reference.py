@@ -37,19 +37,21 @@ def parse_reference(body: Mapping[str, object]) -> dict[str, int]:
     """HS.json body → code → aggregation level (2, 4 or 6; TOTAL is 0)."""
     results = body.get("results")
     if not isinstance(results, list):
-        raise FetchError("Comtrade+ HS reference has no 'results' list",
-                         hint="retry later, or pass 6-digit codes with --no-expand")
+        raise FetchError(
+            "Comtrade+ HS reference has no 'results' list",
+            hint="retry later, or pass 6-digit codes with --no-expand",
+        )
     table: dict[str, int] = {}
     for item in results:
         if isinstance(item, dict) and "id" in item:
             level = item.get("aggrLevel")
-            table[str(item["id"])] = int(level) if isinstance(level, int | str) and str(level).isdigit() else 0
+            table[str(item["id"])] = (
+                int(level) if isinstance(level, int | str) and str(level).isdigit() else 0
+            )
     return table
 
 
-def load_reference(
-    base_url: str, cache_dir: Path, http: httpx.Client, policy: RetryPolicy
-) -> dict[str, int]:
+def load_reference(base_url: str, cache_dir: Path, http: httpx.Client, policy: RetryPolicy) -> dict[str, int]:
     """The HS code list, from the cache or else from the API (then cached)."""
     cache = cache_dir / "HS.json"
     if cache.is_file():

@@ -88,6 +88,10 @@ class DownloadDir:
     def entry(self, key: str) -> Mapping[str, Any] | None:
         return self._manifest["chunks"].get(key)
 
+    def entries(self) -> dict[str, Mapping[str, Any]]:
+        """Manifest entries by chunk key (a copy)."""
+        return dict(self._manifest["chunks"])
+
     def was_split(self, key: str) -> bool:
         entry = self.entry(key)
         return bool(entry and entry.get("status") == "split")
@@ -95,7 +99,9 @@ class DownloadDir:
     def ensure_indexed(self, key: str, params: Mapping[str, str]) -> None:
         """Record a chunk file found on disk whose manifest entry a crash lost."""
         if (self.entry(key) or {}).get("status") != "complete":
-            self._record(key, {"status": "complete", "file": self.chunk_path(key).name, "params": dict(params)})
+            self._record(
+                key, {"status": "complete", "file": self.chunk_path(key).name, "params": dict(params)}
+            )
 
     def write_chunk(
         self,

@@ -119,14 +119,21 @@ def get_json(
                 problem = f"HTTP {status}: {server_message(response)}"
             else:
                 hint = "reduce the number of HS codes or partners" if status == 414 else ""
-                raise FetchError(f"Comtrade+ rejected {url} (HTTP {status}: {server_message(response)})", hint)
+                raise FetchError(
+                    f"Comtrade+ rejected {url} (HTTP {status}: {server_message(response)})", hint
+                )
         except (httpx.TransportError, ValueError) as exc:  # connection, timeout, truncated or bad JSON
             problem = f"{type(exc).__name__}: {exc}"
         if attempt == policy.attempts:
             break
         delay = policy.backoff(attempt) if wait is None else wait
-        log.warning("Comtrade+ request failed (%s); retry %d/%d in %.2fs", problem, attempt,
-                    policy.attempts - 1, delay)
+        log.warning(
+            "Comtrade+ request failed (%s); retry %d/%d in %.2fs",
+            problem,
+            attempt,
+            policy.attempts - 1,
+            delay,
+        )
         policy.sleep(delay)
     raise FetchError(
         f"Comtrade+ request failed after {policy.attempts} attempts: {problem}",

@@ -3,7 +3,7 @@
 A reader turns one input file into a DuckDB SELECT that yields the canonical declaration
 columns plus two bookkeeping columns:
 
-- ``_row``: the 1-based data row (the header is line 1, so a row's line is ``_row + 1``);
+- ``_row``: the row's line in the file (the header is line 1), also stored as provenance;
 - ``_status``: NULL to keep the row, ``'drop:<why>'`` for rows that are legitimately not
   declarations (World partner, breakdown beside its total, commodity aggregate), or
   ``'bad:<why>'`` for rows that are wrong (unknown country, negative value, ...).
@@ -36,6 +36,9 @@ class Reader(ABC):
 
     name: ClassVar[str]
     source: str = ""
+    # Physical lines of malformed rows DuckDB's parser rejected (set by the pipeline with
+    # --skip-invalid); line numbers of the rows after them are corrected by ``numbered``.
+    rejected_lines: list[int] = []
 
     def prepare(self, con: duckdb.DuckDBPyConnection, sniffed: Sniffed) -> None:
         """Register lookup tables and validate the header; raise InputError if it is unusable."""
@@ -135,7 +138,27 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def csv_source(sniffed: Sniffed) -> str:
+def numbered(sniffed: Sniffed, rejected_lines: list[int]) -> str:
+    """The file's rows with ``_row`` = their line in the file (header = line 1).
+
+    When the parser skipped malformed lines L1 < L2 < ..., parsed row k (1-based) lies after
+    reject i iff k > L_i - i - 1, so its line is k + 1 + #{i : L_i - i - 1 < k}.
+    """
+    src = csv_source(sniffed, ignore_errors=bool(rejected_lines))
+    if not rejected_lines:
+        return f"(SELECT row_number() OVER () + 1 AS _row, * FROM {src})"
+    thresholds = ", ".join(str(line - i - 1) for i, line in enumerate(sorted(rejected_lines), start=1))
+    return (f"(SELECT k + 1 + (SELECT count(*) FROM unnest([{thresholds}]) AS t(thr) WHERE thr < k) AS _row, "
+            f"* EXCLUDE (k) FROM (SELECT row_number() OVER () AS k, * FROM {src}))")
+
+
+def rejected_lines(con: duckdb.DuckDBPyConnection, sniffed: Sniffed) -> list[int]:
+    """Lines the CSV parser cannot read (wrong column count, bad quoting): one extra pass."""
+    con.execute(f"SELECT count(*) FROM {csv_source(sniffed, ignore_errors=True, store_rejects=True)}").fetchall()
+    return sorted({int(r[0]) for r in con.execute("SELECT DISTINCT line FROM temp.reject_errors").fetchall()})
+
+
+def csv_source(sniffed: Sniffed, ignore_errors: bool = False, store_rejects: bool = False) -> str:
     """DuckDB ``read_csv`` over the file, every column as text: types are checked row by row."""
     seen: set[str] = set()
     for h in sniffed.header:
@@ -144,8 +167,9 @@ def csv_source(sniffed: Sniffed) -> str:
         seen.add(h.lower())
     delim = "\\t" if sniffed.delimiter == "\t" else sniffed.delimiter
     columns = ", ".join(f"{sql_str(h)}: 'VARCHAR'" for h in sniffed.header)
+    extra = (", ignore_errors=true" if ignore_errors else "") + (", store_rejects=true" if store_rejects else "")
     return (f"read_csv({sql_str(str(sniffed.path))}, delim='{delim}', header=true, quote='\"', escape='\"', "
-            f"compression='auto', auto_detect=false, columns={{{columns}}})")
+            f"compression='auto', auto_detect=false, columns={{{columns}}}{extra})")
 
 
 CANONICAL = ", ".join(f'"{c}"' for c in COLUMNS)

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from detour.errors import InputError
-from detour.ingest.base import Reader, csv_source, sql_str
+from detour.ingest.base import Reader, numbered, sql_str
 from detour.ingest.sniff import Sniffed
 from detour.model.codes import iso3_table, numeric_table
 from detour.model.flow import COMTRADE_FLOWS, COMTRADE_PROCESSING_FLOWS
@@ -61,9 +61,8 @@ class ComtradeReader(Reader):
         c = self._c
         processing = ", ".join(sql_str(f) for f in sorted(COMTRADE_PROCESSING_FLOWS))
         primary = c("primaryValue")
-        src = csv_source(sniffed)
         return f"""
-        WITH raw AS (SELECT row_number() OVER () AS _row, * FROM {src}),
+        WITH raw AS {numbered(sniffed, self.rejected_lines)},
         t AS (
           SELECT _row,
             TRY_CAST(coalesce({c('refYear')}, left({c('period')}, 4)) AS INTEGER) AS y,

@@ -33,7 +33,7 @@ import pycountry
 import yaml
 
 from detour.errors import ConfigError, InputError
-from detour.ingest.base import Reader, csv_source, sql_str
+from detour.ingest.base import Reader, csv_source, numbered, sql_str
 from detour.ingest.sniff import Sniffed
 from detour.model.codes import _data_rows, country_from_comtrade, country_from_iso3, country_from_name
 
@@ -120,7 +120,7 @@ class MappedCsvReader(Reader):
         rep_bad = unknown or "'bad:unknown reporter'"
         par_bad = unknown or "'bad:unknown partner'"
         return f"""
-        WITH raw AS (SELECT row_number() OVER () AS _row, * FROM {csv_source(sniffed)}),
+        WITH raw AS {numbered(sniffed, self.rejected_lines)},
         t AS (
           SELECT _row, {year} AS y, {month} AS m, {e('reporter')} AS rep, {e('partner')} AS par,
             {e('partner2')} AS par2, {e('flow')} AS fl, {e('hs')} AS hs_raw, {e('value')} AS v_raw,

@@ -15,6 +15,7 @@ from detour.ingest.base import (
     Reader,
     duckdb_error,
     new_connection,
+    rejected_lines,
     run_with_progress,
     sql_str,
 )
@@ -41,6 +42,7 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
         con = new_connection(work / "tmp")
         try:
             reader.prepare(con, sniffed)
+            reader.rejected_lines = rejected_lines(con, sniffed) if skip_invalid else []
             raw = work / "raw.parquet"
             try:
                 run_with_progress(con, f"COPY ({reader.select_sql(sniffed)}) TO {sql_str(str(raw))} "
@@ -49,6 +51,9 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
                 raise duckdb_error(path, exc) from None
             report = IngestReport(str(path), sniffed.sha256, reader.name, reader.source, "ingested")
             _check_rows(con, raw, path, report, skip_invalid)
+            if reader.rejected_lines:
+                report.skipped["malformed row"] = len(reader.rejected_lines)
+                report.rows_read += len(reader.rejected_lines)
             _check_duplicates(con, raw, path, report, skip_invalid)
             slices = con.execute(f"SELECT DISTINCT reporter, year, flow, coalesce(month, 0) "
                                  f"FROM read_parquet({sql_str(str(raw))}) "
@@ -87,7 +92,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, raw: Path, path: Path, report: I
     if bad and not skip_invalid:
         first = con.execute(f"SELECT _row, _status FROM {src} WHERE _status LIKE 'bad:%' "
                             f"ORDER BY _row LIMIT {MAX_SHOWN}").fetchall()
-        rows = [RowProblem(int(r) + 1, s[4:]) for r, s in first]
+        rows = [RowProblem(int(r), s[4:]) for r, s in first]
         raise InputError(str(path), f"{sum(bad.values())} invalid rows; nothing was ingested", rows=rows,
                          counts=bad, hint="fix the rows, or pass --skip-invalid to skip them")
     report.skipped = bad
@@ -102,7 +107,7 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, raw: Path, path: Path, rep
     if not dups:
         return
     if not skip_invalid:
-        rows = [RowProblem(int(r[0][1]) + 1, "duplicate declaration", f"same flow as line {int(r[0][0]) + 1}")
+        rows = [RowProblem(int(r[0][1]), "duplicate declaration", f"same flow as line {int(r[0][0])}")
                 for r in dups]
         raise InputError(str(path), "duplicate declarations (same period, reporter, partner, flow and HS code)",
                          rows=rows, hint="summing both would double count; remove one, or pass --skip-invalid "

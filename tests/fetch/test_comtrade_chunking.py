@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from comtrade_fake_server import generate
+from comtrade_fake_data import generate
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,10 +25,18 @@ def _rows(paths: tuple[Path, ...]) -> list[tuple[str, ...]]:
 
 def test_one_request_per_year_reporter_and_hs_group(comtrade, make_client, tmp_path: Path) -> None:
     hs = ["930100", "930200", "930310", "930320", "930330"]
-    result = fetch_comtrade(["USA", "FRA"], ["UKR"], hs, [2019, 2020, 2021], out_dir=tmp_path,
-                            client=make_client(), hs_group_size=2)
-    got = sorted((s.params["period"], s.params["reporterCode"], s.params["cmdCode"])
-                 for s in comtrade.data_requests())
+    result = fetch_comtrade(
+        ["USA", "FRA"],
+        ["UKR"],
+        hs,
+        [2019, 2020, 2021],
+        out_dir=tmp_path,
+        client=make_client(),
+        hs_group_size=2,
+    )
+    got = sorted(
+        (s.params["period"], s.params["reporterCode"], s.params["cmdCode"]) for s in comtrade.data_requests()
+    )
     groups = ["930100,930200", "930310,930320", "930330"]
     assert got == sorted((str(y), r, g) for y in (2019, 2020, 2021) for r in ("842", "251") for g in groups)
     assert result.chunks == result.fetched == len(result.paths) == 18 and result.requests == 18
@@ -42,8 +50,10 @@ def test_group_size_follows_the_record_cap() -> None:
     assert {len(c.cmd_codes) for c in monthly} == {8, 6}  # and 12 months → 8 codes per call
 
 
-@given(st.lists(st.from_regex(r"[0-9]{6}", fullmatch=True), min_size=1, max_size=80, unique=True),
-       st.integers(min_value=300, max_value=900))
+@given(
+    st.lists(st.from_regex(r"[0-9]{6}", fullmatch=True), min_size=1, max_size=80, unique=True),
+    st.integers(min_value=300, max_value=900),
+)
 def test_urls_stay_under_the_limit_and_cover_every_code(codes: list[str], limit: int) -> None:
     chunks = plan_chunks(QueryOptions(), [842], [688, 100], codes, [2022], max_url_length=limit)
     assert all(len(c.url("https://comtradeapi.un.org", 100_000)) <= limit for c in chunks)
@@ -52,9 +62,14 @@ def test_urls_stay_under_the_limit_and_cover_every_code(codes: list[str], limit:
 
 @given(st.integers(1, 9), st.integers(1, 6), st.integers(1, 4), st.sampled_from(["A", "M"]))
 def test_split_halves_without_losing_or_repeating(n_cmd: int, n_partner: int, n_flow: int, freq: str) -> None:
-    chunk = Chunk(QueryOptions(freq=freq), 842, ("2022",) if freq == "A" else ("202201", "202202"),
-                  tuple(f"93{n:02d}" for n in range(n_cmd)), tuple(range(1, n_partner + 1)),
-                  ("M", "X", "RM", "RX")[:n_flow])
+    chunk = Chunk(
+        QueryOptions(freq=freq),
+        842,
+        ("2022",) if freq == "A" else ("202201", "202202"),
+        tuple(f"93{n:02d}" for n in range(n_cmd)),
+        tuple(range(1, n_partner + 1)),
+        ("M", "X", "RM", "RX")[:n_flow],
+    )
     if max(n_cmd, n_partner, n_flow, len(chunk.periods)) == 1:
         with pytest.raises(FetchError):
             chunk.split()
@@ -68,8 +83,16 @@ def test_split_halves_without_losing_or_repeating(n_cmd: int, n_partner: int, n_
 
 def test_full_answers_are_split_by_hs_then_partner(comtrade, make_client, tmp_path: Path) -> None:
     comtrade.cap = 5  # the server truncates silently at the cap, like the real API
-    result = fetch_comtrade(["SRB"], ["BGR", "CZE", "DEU"], ["930690", "930630"], [2022], flows=["M", "X"],
-                            out_dir=tmp_path, client=make_client(max_records=5), hs_group_size=2)
+    result = fetch_comtrade(
+        ["SRB"],
+        ["BGR", "CZE", "DEU"],
+        ["930690", "930630"],
+        [2022],
+        flows=["M", "X"],
+        out_dir=tmp_path,
+        client=make_client(max_records=5),
+        hs_group_size=2,
+    )
     asked = [(s.params["cmdCode"], s.params["partnerCode"]) for s in comtrade.data_requests()]
     assert asked == [
         ("930690,930630", "100,203,276"),
@@ -89,8 +112,15 @@ def _rows_from(records: list[dict]) -> list[tuple[str, ...]]:
 
 def test_all_partner_queries_split_by_flow(comtrade, make_client, tmp_path: Path) -> None:
     comtrade.cap = 8  # 5 partners + World = 6 rows per flow
-    result = fetch_comtrade(["SRB"], None, ["930690"], [2022], flows=["M", "X"], out_dir=tmp_path,
-                            client=make_client(max_records=8))
+    result = fetch_comtrade(
+        ["SRB"],
+        None,
+        ["930690"],
+        [2022],
+        flows=["M", "X"],
+        out_dir=tmp_path,
+        client=make_client(max_records=8),
+    )
     assert [s.params["flowCode"] for s in comtrade.data_requests()] == ["M,X", "M", "X"]
     assert len(_rows(result.paths)) == 12
 
@@ -98,5 +128,12 @@ def test_all_partner_queries_split_by_flow(comtrade, make_client, tmp_path: Path
 def test_a_chunk_that_cannot_shrink_raises(comtrade, make_client, tmp_path: Path) -> None:
     comtrade.cap = 1
     with pytest.raises(FetchError, match="record cap"):
-        fetch_comtrade(["SRB"], ["BGR"], ["930690"], [2022], flows=["X"], out_dir=tmp_path,
-                       client=make_client(max_records=1))
+        fetch_comtrade(
+            ["SRB"],
+            ["BGR"],
+            ["930690"],
+            [2022],
+            flows=["X"],
+            out_dir=tmp_path,
+            client=make_client(max_records=1),
+        )

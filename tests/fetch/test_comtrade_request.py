@@ -6,15 +6,23 @@ import csv
 from pathlib import Path
 
 import pytest
-from comtrade_fake_server import KEY, generate
+from comtrade_fake_data import generate
+from comtrade_fake_server import KEY
 
 from detour.errors import FetchError
 from detour.fetch import COMTRADE_FIELDS, ComtradeClient, fetch_comtrade
 
 
 def test_request_path_params_and_key_header(comtrade, make_client, tmp_path: Path) -> None:
-    fetch_comtrade(["USA"], ["SRB", "twn"], ["9301", "8542.31"], [2022], out_dir=tmp_path, client=make_client(),
-                   expand=False)
+    fetch_comtrade(
+        ["USA"],
+        ["SRB", "twn"],
+        ["9301", "8542.31"],
+        [2022],
+        out_dir=tmp_path,
+        client=make_client(),
+        expand=False,
+    )
     (seen,) = comtrade.seen
     assert seen.path == "/data/v1/get/C/A/HS"
     assert seen.headers["ocp-apim-subscription-key"] == KEY
@@ -42,8 +50,17 @@ def test_chapters_and_headings_expand_to_their_hs6_detail(comtrade, make_client,
 
 
 def test_monthly_plus_mode_asks_for_months_and_every_breakdown(comtrade, make_client, tmp_path: Path) -> None:
-    fetch_comtrade(["FRA"], None, ["TOTAL"], [2021], freq="M", breakdown="plus", flows=["X"],
-                   out_dir=tmp_path, client=make_client())
+    fetch_comtrade(
+        ["FRA"],
+        None,
+        ["TOTAL"],
+        [2021],
+        freq="M",
+        breakdown="plus",
+        flows=["X"],
+        out_dir=tmp_path,
+        client=make_client(),
+    )
     (seen,) = comtrade.data_requests()
     assert seen.path == "/data/v1/get/C/M/HS"
     assert seen.params["period"] == ",".join(f"2021{m:02d}" for m in range(1, 13))
@@ -52,8 +69,16 @@ def test_monthly_plus_mode_asks_for_months_and_every_breakdown(comtrade, make_cl
 
 
 def test_csv_has_the_api_header_and_keeps_aggregate_rows(comtrade, make_client, tmp_path: Path) -> None:
-    result = fetch_comtrade(["SRB"], None, ["930690"], [2022], breakdown="plus", flows=["X"],
-                            out_dir=tmp_path, client=make_client())
+    result = fetch_comtrade(
+        ["SRB"],
+        None,
+        ["930690"],
+        [2022],
+        breakdown="plus",
+        flows=["X"],
+        out_dir=tmp_path,
+        client=make_client(),
+    )
     (path,) = result.paths
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -70,8 +95,9 @@ def test_csv_has_the_api_header_and_keeps_aggregate_rows(comtrade, make_client, 
 
 def test_elements_list_key_is_accepted(comtrade, make_client, tmp_path: Path) -> None:
     comtrade.list_key = "elements"
-    result = fetch_comtrade(["USA"], ["UKR"], ["930690"], [2023], flows=["X"], out_dir=tmp_path,
-                            client=make_client())
+    result = fetch_comtrade(
+        ["USA"], ["UKR"], ["930690"], [2023], flows=["X"], out_dir=tmp_path, client=make_client()
+    )
     assert result.rows_fetched == 1
 
 

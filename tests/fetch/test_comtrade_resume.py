@@ -11,8 +11,9 @@ from detour.errors import FetchError, StoreError
 from detour.fetch import COMTRADE_FIELDS, fetch_comtrade
 from detour.fetch.download_dir import MANIFEST, DownloadDir
 
-QUERY = dict(reporters=["USA", "IND"], partners=["UKR", "SRB"], hs_codes=["930690", "360200"],
-             years=[2021, 2022, 2023])
+QUERY = dict(
+    reporters=["USA", "IND"], partners=["UKR", "SRB"], hs_codes=["930690", "360200"], years=[2021, 2022, 2023]
+)
 
 
 def _asked(comtrade) -> set[tuple[str, str]]:  # noqa: ANN001
@@ -43,8 +44,15 @@ def test_rerun_after_a_crash_fetches_only_the_missing_chunks(comtrade, make_clie
 
 def test_a_split_chunk_resumes_from_its_children(comtrade, make_client, tmp_path: Path) -> None:
     comtrade.cap = 5
-    query = dict(reporters=["SRB"], partners=["BGR", "CZE", "DEU"], hs_codes=["930690", "930630"],
-                 years=[2022], flows=["M", "X"], out_dir=tmp_path, hs_group_size=2)
+    query = dict(
+        reporters=["SRB"],
+        partners=["BGR", "CZE", "DEU"],
+        hs_codes=["930690", "930630"],
+        years=[2022],
+        flows=["M", "X"],
+        out_dir=tmp_path,
+        hs_group_size=2,
+    )
     comtrade.fail_when = lambda index, params: (500, {}, b"") if index >= 3 else None
     with pytest.raises(FetchError):
         fetch_comtrade(**query, client=make_client(max_records=5))  # parent, child, grandchild, then down

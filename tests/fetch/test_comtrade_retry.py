@@ -21,7 +21,9 @@ def _fetch(client, out: Path):  # noqa: ANN202
 
 
 def test_429_waits_the_retry_after_seconds(comtrade, make_client, sleeps, tmp_path: Path) -> None:
-    comtrade.script.extend([(429, {"Retry-After": "7"}, {"statusCode": 429, "message": "Rate limit is exceeded."})])
+    comtrade.script.extend(
+        [(429, {"Retry-After": "7"}, {"statusCode": 429, "message": "Rate limit is exceeded."})]
+    )
     result = _fetch(make_client(), tmp_path)
     assert sleeps == [7.0] and result.fetched == 1 and len(comtrade.seen) == 2
 
@@ -41,7 +43,9 @@ def test_retry_after_is_really_slept(comtrade, make_client, tmp_path: Path) -> N
     assert time.monotonic() - start >= 0.2
 
 
-def test_a_quota_wait_longer_than_allowed_fails_at_once(comtrade, make_client, sleeps, tmp_path: Path) -> None:
+def test_a_quota_wait_longer_than_allowed_fails_at_once(
+    comtrade, make_client, sleeps, tmp_path: Path
+) -> None:
     body = {"statusCode": 403, "message": "Out of call volume quota. Quota will be replenished in 05:12:00."}
     comtrade.script.append((403, {"Retry-After": "18720"}, body))
     with pytest.raises(FetchError, match="quota") as info:
@@ -50,7 +54,9 @@ def test_a_quota_wait_longer_than_allowed_fails_at_once(comtrade, make_client, s
 
 
 def test_5xx_is_retried_with_growing_backoff(comtrade, make_client, sleeps, tmp_path: Path) -> None:
-    comtrade.script.extend([(503, {}, b"Service Unavailable"), (500, {}, {"message": "boom"}), (502, {}, b"")])
+    comtrade.script.extend(
+        [(503, {}, b"Service Unavailable"), (500, {}, {"message": "boom"}), (502, {}, b"")]
+    )
     result = _fetch(make_client(), tmp_path)
     assert result.fetched == 1 and len(comtrade.seen) == 4
     assert sleeps == pytest.approx([0.0075, 0.015, 0.03])  # base 0.01 doubling, jitter at the midpoint

@@ -13,8 +13,22 @@ from typer.testing import CliRunner
 from detour.cli.fetch import app, parse_years, split_list
 from detour.errors import ConfigError
 
-ARGS = ["comtrade", "--reporter", "USA,FRA", "--partner", "UKR", "--hs", "9306", "--hs", "3602",
-        "--years", "2022-2023", "--min-interval", "0", "--no-ingest"]
+ARGS = [
+    "comtrade",
+    "--reporter",
+    "USA,FRA",
+    "--partner",
+    "UKR",
+    "--hs",
+    "9306",
+    "--hs",
+    "3602",
+    "--years",
+    "2022-2023",
+    "--min-interval",
+    "0",
+    "--no-ingest",
+]
 
 
 def test_json_summary_on_stdout(comtrade, tmp_path: Path) -> None:
@@ -24,7 +38,9 @@ def test_json_summary_on_stdout(comtrade, tmp_path: Path) -> None:
     assert summary["fetch"]["fetched"] == 4 and summary["ingest"] == []
     assert summary["fetch"]["out_dir"] == str(tmp_path / "downloads" / "comtrade")
     assert all(Path(p).is_file() for p in summary["fetch"]["paths"])
-    assert {s.params["cmdCode"] for s in comtrade.data_requests()} == {"9306,930621,930629,930630,930690,3602,360200"}
+    assert {s.params["cmdCode"] for s in comtrade.data_requests()} == {
+        "9306,930621,930629,930630,930690,3602,360200"
+    }
 
 
 def test_no_expand_keeps_the_codes_as_given(comtrade, tmp_path: Path) -> None:
@@ -51,15 +67,6 @@ def test_bad_key_exits_non_zero_with_the_hint(comtrade, tmp_path: Path, monkeypa
     monkeypatch.setenv("DETOUR_COMTRADE_KEY", "wrong")
     result = CliRunner().invoke(app, ARGS, obj={"store": tmp_path})
     assert result.exit_code != 0 and "DETOUR_COMTRADE_KEY" in str(result.exception)
-
-
-def test_ingest_hands_the_chunk_files_to_the_store(comtrade, tmp_path: Path) -> None:
-    ingest = pytest.importorskip("detour.ingest")
-    if not hasattr(ingest, "ingest_paths"):
-        pytest.skip("detour.ingest.ingest_paths is not written yet")
-    result = CliRunner().invoke(app, [*ARGS[:-1], "--format", "json"], obj={"store": tmp_path})
-    assert result.exit_code == 0, result.output
-    assert len(json.loads(result.stdout)["ingest"]) >= 1
 
 
 @given(st.integers(1962, 2100), st.integers(0, 20))

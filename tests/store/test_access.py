@@ -17,7 +17,7 @@ from detour.model.marking import Marking, get_ladder
 from detour.store.claims import ClaimStore
 from detour.store.users import audit
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, make_claim
 
 TLP = get_ladder("tlp")
 LEVELS = TLP.names()  # CLEAR, GREEN, AMBER, AMBER+STRICT, RED
@@ -28,9 +28,9 @@ def canary(level: str) -> str:
     return f"canary{TLP.level(level).rank}x"
 
 
-@pytest.fixture
-def world(store, admin, make_claim):
+def build_world(store: ClaimStore):
     """Claims at every level, assessed; an analyst per level; a RED reader; a RED-only source."""
+    admin = store.add_user("root", PASSWORD, "RED", ["admin", "analyst"])
     ids = {}
     for i, level in enumerate(LEVELS):
         claim = make_claim(words=canary(level), doc=f"doc-{level}", start=i)
@@ -46,7 +46,20 @@ def world(store, admin, make_claim):
     ids["locked"], ids["secret"] = locked.id, secret.id
     users = {lvl: store.add_user(f"u-{lvl.lower()}", PASSWORD, lvl, ["analyst"], actor=admin) for lvl in LEVELS}
     users["reader"] = store.add_user("reader", PASSWORD, "RED", ["reader"], actor=admin)
+    users["admin"] = admin
     return ids, users
+
+
+@pytest.fixture(scope="module")
+def shared(module_store):
+    """A world shared by the read-only tests of this module (one per backend)."""
+    return (module_store, *build_world(module_store))
+
+
+@pytest.fixture
+def fresh(store):
+    """A world of its own, for tests that change claims."""
+    return (store, *build_world(store))
 
 
 def above(level: str) -> list[str]:
@@ -83,8 +96,8 @@ def test_every_public_method_is_classified():
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_nothing_above_clearance_leaks(store, world, level):
-    ids, users = world
+def test_nothing_above_clearance_leaks(shared, level):
+    store, ids, users = shared
     seen = sweep(store, users[level], ids)
     for word in above(level):
         assert word not in seen, f"{word} leaked to a {level} user"
@@ -94,8 +107,8 @@ def test_nothing_above_clearance_leaks(store, world, level):
 
 
 @pytest.mark.parametrize("level", LEVELS)
-def test_counts_and_aggregates_cover_only_visible_claims(store, world, level):
-    ids, users = world
+def test_counts_and_aggregates_cover_only_visible_claims(shared, level):
+    store, ids, users = shared
     user, rank = users[level], TLP.level(level).rank
     visible = {ids[lvl] for lvl in LEVELS[: rank + 1]} | ({ids["locked"]} if rank >= 1 else set())
     visible |= {ids["secret"]} if level == "RED" else set()
@@ -113,8 +126,8 @@ def test_counts_and_aggregates_cover_only_visible_claims(store, world, level):
     assert len(store.list_assessments(user)) == rank + 1 + (level == "RED")
 
 
-def test_invisible_claims_look_missing(store, world):
-    ids, users = world
+def test_invisible_claims_look_missing(shared):
+    store, ids, users = shared
     with pytest.raises(NotFound) as hidden:
         store.get_claim(users["GREEN"], ids["RED"])
     with pytest.raises(NotFound) as missing:
@@ -129,8 +142,8 @@ def test_invisible_claims_look_missing(store, world):
     assert store.list_assessments(users["GREEN"], ids["RED"]) == []
 
 
-def test_clearance_comes_from_the_table_not_the_caller(store, world):
-    ids, users = world
+def test_clearance_comes_from_the_table_not_the_caller(shared):
+    store, ids, users = shared
     forged = replace(users["CLEAR"], clearance=TLP.level("RED"), roles=("admin",))
     assert store.count_claims(forged) == 1
     with pytest.raises(NotFound):
@@ -139,8 +152,9 @@ def test_clearance_comes_from_the_table_not_the_caller(store, world):
         store.count_claims("nobody")
 
 
-def test_write_rules(store, world, admin, make_claim):
-    ids, users = world
+def test_write_rules(fresh):
+    store, ids, users = fresh
+    admin = users["admin"]
     with pytest.raises(AccessDenied, match="needs role"):
         store.edit_claim(users["reader"], ids["CLEAR"], "status", "denied")
     with pytest.raises(AccessDenied, match="write marking"):
@@ -155,14 +169,20 @@ def test_write_rules(store, world, admin, make_claim):
         store.save_claims(users["GREEN"], [make_claim(start=7)], "doc-x", marking=Marking.of("tlp", "AMBER"))
     store.save_claims(users["GREEN"], [make_claim(start=8)], "doc-y")  # default marking: the saver's clearance
     assert store.list_claims(users["GREEN"], doc_sha="doc-y")[0].marking == Marking.of("tlp", "GREEN")
+    with pytest.raises(AccessDenied, match="may not add users"):
+        store.add_user("x", PASSWORD, "GREEN", actor=users["RED"])
+    green_admin = store.add_user("green-admin", PASSWORD, "GREEN", ["admin"], actor=admin)
     with pytest.raises(AccessDenied, match="grant clearance"):
-        store.add_user("x", PASSWORD, "RED", actor=users["GREEN"])
+        store.add_user("x", PASSWORD, "RED", actor=green_admin)
+    with pytest.raises(AccessDenied, match="may not mark"):  # an admin cannot remark above their clearance
+        store.edit_claim(green_admin, ids["CLEAR"], "write_marking", "AMBER")
     with pytest.raises(AccessDenied, match="audit log"):
         store.audit_log(users["RED"])
 
 
-def test_admin_remarking_takes_effect_in_sql(store, world, admin):
-    ids, users = world
+def test_admin_remarking_takes_effect_in_sql(fresh):
+    store, ids, users = fresh
+    admin = users["admin"]
     assert store.count_claims(users["GREEN"], text=canary("RED")) == 0
     store.edit_claim(admin, ids["RED"], "read_marking", "GREEN")
     assert store.count_claims(users["GREEN"], text=canary("RED")) == 1
@@ -172,8 +192,8 @@ def test_admin_remarking_takes_effect_in_sql(store, world, admin):
         store.edit_claim(admin, ids["CLEAR"], "read_marking", "RED")  # write CLEAR < read RED
 
 
-def test_denials_are_audited_after_rollback(store, world, admin):
-    ids, users = world
+def test_denials_are_audited_after_rollback(shared):
+    store, ids, users = shared
     with pytest.raises(NotFound):
         store.get_claim(users["GREEN"], ids["RED"])
     with pytest.raises(AccessDenied):

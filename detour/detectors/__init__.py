@@ -1,0 +1,75 @@
+"""Detectors registry and ``run_detectors``, the one entry point for detection.
+
+>>> DETECTORS
+('transshipment', 'transformation', 'phantom_export', 'undeclared_export', 'unit_value')
+>>> get_detector("unit_value").kind
+'unit_value'
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from detour.detectors.base import Detector, Scope
+from detour.detectors.panel import Panel
+from detour.detectors.reference import hub_prior
+from detour.detectors.scoring import Params
+from detour.detectors.watchlist import Watchlist, load_watchlist, load_watchlists
+from detour.engine.base import Engine
+from detour.errors import ConfigError
+from detour.model.alert import Alert
+from detour.store.catalog import Store
+
+DETECTORS = ("transshipment", "transformation", "phantom_export", "undeclared_export", "unit_value")
+_CLASSES = {
+    "transshipment": "TransshipmentDetector",
+    "transformation": "TransformationDetector",
+    "phantom_export": "PhantomExportDetector",
+    "undeclared_export": "UndeclaredExportDetector",
+    "unit_value": "UnitValueDetector",
+}
+
+
+def get_detector(name: str) -> Detector:
+    key = name.replace("-", "_")
+    if key not in _CLASSES:
+        raise ConfigError(f"unknown detector {name!r}", hint=f"choose one of: {', '.join(DETECTORS)}")
+    module = importlib.import_module(f"detour.detectors.{key}")
+    return getattr(module, _CLASSES[key])()
+
+
+def _codes(values: Iterable[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(v.upper() for v in values)
+
+
+def run_detectors(engine: Engine, store: Store | Path | str, *,
+                  watchlist: str | Path | Watchlist | list[str] | None = None,
+                  origins: Iterable[str] | None = None, hubs: Iterable[str] | None = None,
+                  destinations: Iterable[str] | None = None, since: int | None = None,
+                  kinds: Iterable[str] | None = None, params: Params | None = None) -> list[Alert]:
+    """Run the chosen detectors over one panel built once; alerts sorted by score, best first."""
+    store = store if isinstance(store, Store) else Store(store)
+    if isinstance(watchlist, list | tuple):
+        wl = load_watchlists(list(watchlist))
+    else:
+        wl = load_watchlist(watchlist or "default")
+    detectors = [get_detector(k) for k in (kinds or DETECTORS)]
+    params = params or Params()
+    if since is not None:
+        params = Params(**{**params.__dict__, "since": int(since)})
+    codes: tuple[str, ...] = ()
+    for d in detectors:
+        codes += d.codes(wl)
+    panel = Panel.build(engine, store, wl.union(codes), params, hub_prior())
+    panel.watchlist = wl
+    scope = Scope(_codes(origins), _codes(hubs), _codes(destinations))
+    try:
+        alerts = [a for d in detectors for a in d.run(panel, scope)] if panel.years else []
+    finally:
+        panel.close()
+    return sorted(alerts, key=lambda a: (-a.score, a.id))
+
+
+__all__ = ["DETECTORS", "Alert", "Detector", "Params", "Scope", "get_detector", "run_detectors"]

@@ -1,0 +1,148 @@
+"""The detection panel: watched flows aggregated once in the engine and shared by every detector.
+
+Building it is the only full pass over the store:
+
+1. *coverage*: which reporter declared anything, per (year, side, chapter). One scan of four
+   low-cardinality columns; it is tiny and goes to pandas. It tells a silence about one flow
+   from a reporter that hid a chapter or did not report that year (DOMAIN.md).
+2. *pairs*: declarations of watched goods only (filtered before any aggregation), summed to
+   annual values, joined exporter side to importer side (``analysis.mirror.mirror_pairs``) with
+   the CIF/FOB margin estimated from the data (``analysis.cif_fob``), and materialised in the
+   engine. Columns: year, exporter, importer, hs, ``x_value`` (exports + re-exports, FOB),
+   ``m_value`` (imports, CIF), ``rx_value`` (the re-export part of ``x_value``), ``x_kg``, ``m_kg``, ``margin_log`` and ``v``, the leg value in
+   FOB terms: the larger of the two sides, so a leg stays visible when one reporter is silent.
+
+Detectors run their candidate queries on ``pairs`` in the engine and only fetch the yearly
+series of their candidates (``series``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from detour.analysis.cif_fob import margins, with_margin
+from detour.analysis.declarations import annual
+from detour.analysis.mirror import mirror_pairs
+from detour.detectors.scoring import Params
+from detour.detectors.watchlist import Watchlist
+from detour.engine.base import Engine
+from detour.model.alert import Evidence
+from detour.store.catalog import Store
+
+SIDE = {"export": "X", "re-export": "X", "import": "M", "re-import": "M"}
+_names = itertools.count()
+
+
+@dataclass
+class Panel:
+    engine: Engine
+    watchlist: Watchlist
+    pairs: ibis.Table
+    coverage: pd.DataFrame  # reporter, year, side (X|M), chapter
+    years: tuple[int, ...]
+    params: Params = field(default_factory=Params)
+    hub_prior: dict[str, float] = field(default_factory=dict)
+    _temp: list[Any] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def build(cls, engine: Engine, store: Store, watchlist: Watchlist, params: Params | None = None,
+              hub_prior: dict[str, float] | None = None) -> Panel:
+        decl = engine.declarations(store)
+        cov = engine.execute(
+            decl.filter(~decl.source.isin(["baci"]))
+            .select("reporter", "year", "flow", chapter=decl.hs.substr(0, 2)).distinct())
+        cov["side"] = cov["flow"].map(SIDE)
+        cov = cov.dropna(subset=["side"]).drop(columns="flow").drop_duplicates().reset_index(drop=True)
+        cov["year"] = cov["year"].astype(int)
+        years = tuple(range(int(cov.year.min()), int(cov.year.max()) + 1)) if len(cov) else ()
+        panel = cls(engine, watchlist, None, cov, years, params or Params(), hub_prior or {})  # type: ignore[arg-type]
+        ann = annual(decl.filter(watchlist.predicate(decl.hs)))
+        if len({f.source for f in store.files()} - {"baci"}) > 1:
+            # Two declaration sources would each hold the same flow: keep the larger, never the sum.
+            ann = ann.group_by(["year", "reporter", "partner", "flow", "hs"]).aggregate(
+                value_usd=ann.value_usd.max(), value_basis=ann.value_basis.max(), net_kg=ann.net_kg.max())
+        raw = panel.materialize(mirror_pairs(ann))
+        world = engine.execute(margins(raw)[3].name("m").as_table())["m"].iloc[0]
+        p = with_margin(raw, None if pd.isna(world) else float(world))
+        x_value = p.export_value.fill_null(0) + p.reexport_value.fill_null(0)
+        m_value = p.import_value.fill_null(0)
+        p = p.select("year", "exporter", "importer", "hs", "margin_log", x_value=x_value, m_value=m_value,
+                     rx_value=p.reexport_value.fill_null(0),
+                     x_kg=p.export_kg, m_kg=p.import_kg,
+                     v=ibis.greatest(x_value, m_value / p.margin_log.exp()))
+        panel.pairs = panel.materialize(p)
+        return panel
+
+    def materialize(self, expr: ibis.Table) -> ibis.Table:
+        """Compute ``expr`` once and keep it in the engine until ``close``."""
+        if self.engine.name == "spark":
+            t = expr.cache()
+        else:
+            # Not ``cache()``: its DROP on release fails with this ibis/sqlglot pairing.
+            name = f"_detour_panel_{next(_names)}"
+            t = self.engine.connect().create_table(name, expr, temp=True)
+        self._temp.append(t)
+        return t
+
+    def close(self) -> None:
+        for t in self._temp:
+            if self.engine.name == "spark":
+                t.release()
+            else:
+                self.engine.connect().raw_sql(f'DROP TABLE IF EXISTS "{t.get_name()}"')
+        self._temp.clear()
+
+    # -- pandas side: only ever for candidates ------------------------------------------------
+    def series(self, keys: pd.DataFrame, on: dict[str, str], table: ibis.Table | None = None) -> pd.DataFrame:
+        """Rows of ``table`` (default ``pairs``) whose columns ``on.values()`` match ``keys[on.keys()]``."""
+        t = self.pairs if table is None else table
+        if keys.empty:
+            return self.engine.execute(t.limit(0))
+        k = keys[list(on)].drop_duplicates().rename(columns=on)
+        return self.engine.execute(t.semi_join(ibis.memtable(k), list(on.values())))
+
+    def evidence(self, rows: pd.DataFrame) -> list[Evidence]:
+        """The declarations behind ``pairs`` rows: each side as its reporter declared it."""
+        out = []
+        for r in rows.itertuples(index=False):
+            y, hs = int(r.year), str(r.hs)
+            if r.x_value - r.rx_value > 0:
+                out.append(Evidence(y, r.exporter, r.importer, "export", hs, round(float(r.x_value - r.rx_value), 2)))
+            if r.rx_value > 0:
+                out.append(Evidence(y, r.exporter, r.importer, "re-export", hs, round(float(r.rx_value), 2)))
+            if r.m_value > 0:
+                out.append(Evidence(y, r.importer, r.exporter, "import", hs, round(float(r.m_value), 2)))
+        return out
+
+    def observed(self, a: pd.Series, b: pd.Series, hs: pd.Series) -> np.ndarray:
+        """(rows x years): did the exporter ``a`` or the importer ``b`` report ``hs``'s chapter that year?"""
+        xs, ms = self.reported("X"), self.reported("M")
+        out = np.zeros((len(a), len(self.years)), dtype=bool)
+        for i, (ea, ib, h) in enumerate(zip(a, b, hs, strict=True)):
+            ch = str(h)[:2]
+            out[i] = [(ea, y, ch) in xs or (ib, y, ch) in ms for y in self.years]
+        return out
+
+    def covered(self, reporter: pd.Series, hs: pd.Series, side: str) -> np.ndarray:
+        """(rows x years): did ``reporter`` declare anything in ``hs``'s chapter on ``side`` that year?"""
+        cov = self.reported(side)
+        return np.array([[(r, y, str(h)[:2]) in cov for y in self.years] for r, h in zip(reporter, hs, strict=True)],
+                        dtype=bool).reshape(len(reporter), len(self.years))
+
+    def reported(self, side: str) -> set[tuple[str, int, str]]:
+        """(reporter, year, chapter) slices with any declaration on ``side``."""
+        c = self.coverage[self.coverage.side == side]
+        return set(zip(c.reporter, c.year, c.chapter, strict=True))
+
+    def reported_year(self, side: str) -> set[tuple[str, int]]:
+        c = self.coverage[self.coverage.side == side]
+        return set(zip(c.reporter, c.year, strict=True))
+
+    def year_index(self, year: int) -> int:
+        return year - self.years[0]

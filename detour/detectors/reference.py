@@ -1,0 +1,71 @@
+"""Reference data the detectors read: hubs and origin groups, and the component → product map.
+
+Both are declarative files under ``detour/data/``, loaded and validated once.
+
+>>> hub_prior()["ARM"], "DEU" in group("coalition"), len(group("coalition"))
+(0.15, True, 33)
+>>> rules = transformation_rules(); rules[0].components, rules[0].products
+(('3601', '3602', '3603'), ('9306',))
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from detour.errors import ConfigError
+
+
+def _load(name: str) -> Any:
+    return yaml.safe_load(resources.files("detour.data").joinpath(name).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _hubs() -> dict[str, Any]:
+    doc = _load("hubs.yaml")
+    if not isinstance(doc, dict) or not doc.get("hubs"):
+        raise ConfigError("detour/data/hubs.yaml: needs a 'hubs' list")
+    return doc
+
+
+def hub_prior() -> dict[str, float]:
+    """Listed hub → the weight that lifts a route's evidence z (a prior, never a filter)."""
+    doc = _hubs()
+    weight = float(doc.get("prior_weight", 0.0))
+    return {str(h["iso3"]): weight for h in doc["hubs"]}
+
+
+def group(name: str) -> tuple[str, ...]:
+    """A named group of countries (``coalition``) as ISO3 codes."""
+    groups = _hubs().get("groups") or {}
+    if name not in groups:
+        raise ConfigError(f"unknown country group {name!r}", hint=f"use one of: {', '.join(sorted(groups))}")
+    return tuple(str(c) for c in groups[name])
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    label: str
+    components: tuple[str, ...]  # 4-digit headings
+    products: tuple[str, ...]
+
+
+@functools.cache
+def transformation_rules() -> tuple[Rule, ...]:
+    doc = _load("transformations.yaml")
+    rules = []
+    for i, r in enumerate((doc or {}).get("rules") or ()):
+        comp = tuple(str(c) for c in r.get("components") or ())
+        prod = tuple(str(c) for c in r.get("products") or ())
+        if not comp or not prod or any(len(c) != 4 or not c.isdigit() for c in comp + prod):
+            raise ConfigError(f"detour/data/transformations.yaml: rule {i + 1} needs 4-digit 'components' "
+                              "and 'products' headings")
+        rules.append(Rule(str(r.get("name", f"rule{i + 1}")), str(r.get("label", "")), comp, prod))
+    if not rules:
+        raise ConfigError("detour/data/transformations.yaml: no rules")
+    return tuple(rules)

@@ -1,0 +1,128 @@
+"""Shared robust statistics: each flow judged against its own history, on a log scale.
+
+A flow's yearly values become a row of a matrix (candidates × years). Years in which nobody
+who could have declared the flow reported (coverage) are NaN, never zero: a silent year is
+unknown, not an absence. Values are taken as ``ln(v + floor)``; the floor (``floor_usd``) is
+the size below which changes are noise, so a flow appearing from nothing counts by how far it
+rises above the floor, and a tiny flow cannot look like a surge.
+
+For a break at year ``t`` the *pre-period* is every observed year before ``t`` and the
+*post-period* every observed year from ``t`` on. The robust z of the break is::
+
+    z = (median(post) - median(pre)) / sigma
+    sigma = max(1.4826 * MAD(pre), (max(pre) - median(pre)) / 2, sigma_floor)
+
+MAD is the flow's own noise. The middle term is a guard against lumpy flows (arms deals come
+in lumps): a level already reached in the pre-period is not news. ``sigma_floor`` stops a flow
+that was flat (or absent) from getting an infinite z. A break needs at least ``min_pre``
+observed years before it and ``min_post`` from it (minimum support); otherwise its z is NaN.
+Detectors scan every admissible ``t`` and keep the best, so a big noisy flow with a large
+absolute change scores low and a small stable flow that appears from nothing scores high.
+
+>>> m = np.log(np.array([[0, 0, 0, 0, 2e6, 2e6], [1e8, 2e8, 0.6e8, 1.4e8, 2e8, 3e8]]) + 5e4)
+>>> z = break_z(m, 4, Params()); bool(z[0] > 10 > 3 > z[1])
+True
+
+Scores are comparable across kinds: ``score = 100 * (1 - 2 ** (-z / Z_HALF[kind]))``, so a
+detector's evidence z of ``Z_HALF`` scores 50, twice that 75. Route detectors (transshipment,
+transformation) report the z of their *weakest* leg, which is already conservative, so their
+half-point is lower than that of single-flow detectors.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAD_SCALE = 1.4826
+Z_HALF = {"transshipment": 6.0, "transformation": 6.0, "phantom_export": 8.0, "undeclared_export": 8.0,
+          "unit_value": 8.0}
+
+
+@dataclass(frozen=True)
+class Params:
+    floor_usd: float = 50_000.0  # log(v + floor): the size below which changes are noise
+    min_value: float = 100_000.0  # a flow-year below this is never a candidate
+    sigma_floor: float = 0.25  # log units: the least year-to-year noise a flow is credited with
+    min_pre: int = 3  # observed years needed before a break
+    min_post: int = 1  # observed years needed from the break on
+    growth: float = 2.0  # engine-side candidate filter: value >= growth x prior yearly mean
+    stop_ratio: float = 0.5  # a direct flow "stopped" if its post median is at most this x pre median
+    min_score: float = 25.0  # alerts below this are not reported
+    since: int | None = None  # only breaks in or after this year
+
+
+def to_score(z: float, kind: str) -> float:
+    if not math.isfinite(z) or z <= 0:
+        return 0.0
+    return round(100.0 * (1.0 - 2.0 ** (-z / Z_HALF[kind])), 2)
+
+
+def log_level(values: np.ndarray, floor: float) -> np.ndarray:
+    return np.log(np.maximum(values, 0.0) + floor)
+
+
+def matrix(df: pd.DataFrame, keys: list[str], value: str, years: tuple[int, ...],
+           index: pd.DataFrame | None = None) -> np.ndarray:
+    """Rows = ``index`` (default: distinct keys of ``df``), columns = years; absent → 0."""
+    idx = df[keys].drop_duplicates() if index is None else index[keys]
+    wide = df.pivot_table(index=keys, columns="year", values=value, aggfunc="sum")
+    wide = wide.reindex(columns=list(years))
+    m = wide.reindex(pd.MultiIndex.from_frame(idx) if len(keys) > 1 else idx[keys[0]]).to_numpy(dtype=float)
+    return np.nan_to_num(m, nan=0.0)
+
+
+def mask(values: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    out = values.astype(float).copy()
+    out[~observed] = np.nan
+    return out
+
+
+def _nanmedian(a: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows are expected: unsupported breaks
+        return np.nanmedian(a, axis=1)
+
+
+def break_stats(m: np.ndarray, t: int, params: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(z, pre median, post median, sigma) of a break at column ``t`` for every row of ``m``."""
+    pre, post = m[:, :t], m[:, t:]
+    n_pre, n_post = (~np.isnan(pre)).sum(axis=1), (~np.isnan(post)).sum(axis=1)
+    pre_med, post_med = _nanmedian(pre), _nanmedian(post)
+    mad = _nanmedian(np.abs(pre - pre_med[:, None])) * MAD_SCALE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lump = (np.nanmax(pre, axis=1, initial=-np.inf, where=~np.isnan(pre)) - pre_med) / 2
+    sigma = np.fmax(np.fmax(mad, lump), params.sigma_floor)
+    z = (post_med - pre_med) / sigma
+    z[(n_pre < params.min_pre) | (n_post < params.min_post)] = np.nan
+    return z, pre_med, post_med, sigma
+
+
+def break_z(m: np.ndarray, t: int, params: Params) -> np.ndarray:
+    return break_stats(m, t, params)[0]
+
+
+def admissible(years: tuple[int, ...], params: Params) -> list[int]:
+    """Break columns a detector may scan: inside the data and not before ``since``."""
+    return [t for t in range(1, len(years)) if params.since is None or years[t] >= params.since]
+
+
+def scan(m: np.ndarray, years: tuple[int, ...], params: Params) -> np.ndarray:
+    """z of a break at every column (NaN where not admissible or unsupported)."""
+    z = np.full(m.shape, np.nan)
+    for t in admissible(years, params):
+        z[:, t] = break_z(m, t, params)
+    return z
+
+
+def excess(values: np.ndarray, t: int) -> np.ndarray:
+    """Value above the pre-period median, per year from ``t`` (0 before): the 'additional' flow."""
+    base = np.nan_to_num(_nanmedian(values[:, :t]) if t > 0 else np.zeros(len(values)))
+    out = np.maximum(np.nan_to_num(values) - base[:, None], 0.0)
+    out[:, :t] = 0.0
+    return out

@@ -1,0 +1,100 @@
+"""Real-shaped Comtrade+ files reproduce exactly the declared values."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from detour.engine import get_engine
+from detour.ingest import ingest_paths
+from detour.store import Store
+from tests.comtrade_fixture import row, write
+
+
+def stored(store_dir) -> list[tuple]:
+    files = [str(p) for p in Store(store_dir).parquet_files()]
+    if not files:
+        return []
+    return duckdb.sql(f"SELECT year, month, reporter, partner, flow, hs, value_usd, value_basis, net_kg "
+                      f"FROM read_parquet({files}) ORDER BY ALL").fetchall()
+
+
+QUIRKY = [
+    row(2022, "USA", "X", "FRA", "930690", 1000.0),             # Comtrade code 842, ISO 840
+    row(2022, "USA", "X", "FRA", "930690", 700.0, mot=1000),    # transport split beside the total
+    row(2022, "USA", "X", "FRA", "930690", 300.0, mot=2100),
+    row(2022, "USA", "X", "FRA", "930690", 1000.0, customs="C01"),
+    row(2022, "USA", "X", "FRA", "930690", 400.0, partner2="DEU"),
+    row(2022, "USA", "X", "W00", "930690", 5000.0),             # partner World
+    row(2022, "USA", "X", "FRA", "TOTAL", 99999.0, aggr=0),     # commodity aggregates
+    row(2022, "USA", "X", "FRA", "93", 1000.0),
+    row(2022, "USA", "X", "FRA", "9306", 1000.0),
+    row(2022, "FRA", "M", "USA", "930690", 1080.0),             # France 251, CIF
+    row(2022, "ITA", "X", "CHE", "854231", 55.5, kg=0.2),       # Italy 381 → Switzerland 757
+    row(2022, "NOR", "M", "IND", "854231", 12.0),               # Norway 579 ← India 699
+    row(2022, "TWN", "X", "USA", "854232", 7.0),                # Other Asia, nes 490 / S19
+    row(2022, "TWN", "RX", "USA", "854232", 3.0),               # re-export kept apart
+    row(2022, "USA", "RM", "TWN", "854232", 2.0),               # re-import
+    row(2022, "FRA", "XIP", "USA", "930690", 9.0),              # processing: not a sale
+]
+
+EXPECTED = [
+    (2022, None, "FRA", "USA", "import", "930690", 1080.0, "CIF", 108.0),
+    (2022, None, "ITA", "CHE", "export", "854231", 55.5, "FOB", 0.2),
+    (2022, None, "NOR", "IND", "import", "854231", 12.0, "CIF", 1.2),
+    (2022, None, "TWN", "USA", "export", "854232", 7.0, "FOB", 0.7),
+    (2022, None, "TWN", "USA", "re-export", "854232", 3.0, "FOB", 0.3),
+    (2022, None, "USA", "FRA", "export", "930690", 1000.0, "FOB", 100.0),
+    (2022, None, "USA", "TWN", "re-import", "854232", 2.0, "CIF", 0.2),
+]
+
+
+@pytest.mark.parametrize("bulk,gz", [(False, False), (True, False), (False, True), (True, True)])
+def test_quirky_file_reproduces_declared_values(tmp_path, store_dir, bulk, gz):
+    path = write(tmp_path / ("f.tsv.gz" if gz else "f.tsv" if bulk else "f.csv"), QUIRKY, bulk=bulk, gz=gz)
+    [report] = ingest_paths(store_dir, [path], "comtrade", progress=False)
+    assert stored(store_dir) == EXPECTED
+    assert report.rows_read == len(QUIRKY) and report.rows_written == len(EXPECTED)
+    assert report.dropped == {"breakdown beside total": 4, "partner World": 1, "commodity aggregate": 3,
+                              "processing flow": 1}
+
+
+def test_numeric_codes_without_iso_columns(tmp_path, store_dir):
+    rows = [row(2021, "USA", "X", "ITA", "930690", 5.0, iso=False), row(2021, "TWN", "M", "CHE", "930690", 6.0, iso=False)]
+    ingest_paths(store_dir, [write(tmp_path / "a.csv", rows)], "comtrade", progress=False)
+    assert [(r[2], r[3]) for r in stored(store_dir)] == [("TWN", "CHE"), ("USA", "ITA")]
+
+
+def test_monthly_rows_keep_month_and_annual_refmonth_52_does_not(tmp_path, store_dir):
+    rows = [row(2023, "DEU", "X", "ARM", "854231", 10.0, month=m) for m in (1, 2, 12)]
+    ingest_paths(store_dir, [write(tmp_path / "m.csv", rows)], "comtrade", progress=False)
+    assert [r[1] for r in stored(store_dir)] == [1, 2, 12]
+
+
+def test_idempotent_and_replace(tmp_path, store_dir):
+    path = write(tmp_path / "a.csv", QUIRKY)
+    ingest_paths(store_dir, [path], "comtrade", progress=False)
+    catalog = (store_dir / "catalog.json").read_bytes()
+    [again] = ingest_paths(store_dir, [path], "comtrade", progress=False)
+    assert again.status == "unchanged"
+    assert (store_dir / "catalog.json").read_bytes() == catalog
+    # A revised file for the same reporter-years refuses to double count unless told to replace.
+    revised = [dict(r) for r in QUIRKY]
+    revised[0]["primaryValue"] = revised[0]["fobvalue"] = 1234.0
+    path2 = write(tmp_path / "b.csv", revised)
+    from detour.errors import InputError
+
+    with pytest.raises(InputError, match="double count"):
+        ingest_paths(store_dir, [path2], "comtrade", progress=False)
+    [rep] = ingest_paths(store_dir, [path2], "comtrade", replace=True, progress=False)
+    assert rep.status == "replaced" and len(rep.replaced) == 1
+    values = {(r[2], r[3], r[4]): r[6] for r in stored(store_dir)}
+    assert values[("USA", "FRA", "export")] == 1234.0 and len(stored(store_dir)) == len(EXPECTED)
+
+
+def test_engine_reads_only_catalogued_parts(tmp_path, store_dir):
+    ingest_paths(store_dir, [write(tmp_path / "a.csv", QUIRKY)], "comtrade", progress=False)
+    stray = store_dir / "declarations" / "source=comtrade" / "year=2022" / "part-stray.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_parquet('{Store(store_dir).parquet_files()[0]}')) TO '{stray}'")
+    eng = get_engine("duckdb")
+    assert eng.execute(eng.declarations(Store(store_dir)).count()) == len(EXPECTED)
