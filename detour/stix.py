@@ -32,37 +32,44 @@ from detour.model.marking import Level
 from detour.store.claims import ClaimStore, StoredClaim
 from detour.store.users import User, write_audit
 
-NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/detour/stix")  # never change: ids derive from it
+# Never change: every exported id derives from it.
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/detour/stix")
 EPOCH = "2020-01-01T00:00:00.000Z"  # created of shared objects: same id must mean same version
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 TLP2_CREATED = "2022-10-01T00:00:00.000Z"  # part of the published TLP 2.0 objects
 OPINIONS = {"supported": "agree", "partly": "neutral", "not supported": "disagree",
             "contradicted": "strongly-disagree", "not testable": "neutral"}  # fmt: skip
 PRODUCER = stix2.Identity(
-    id="identity--" + str(uuid.uuid5(NAMESPACE, "producer|detour")), name="Detour",
-    identity_class="system", created=EPOCH, modified=EPOCH,
-)  # fmt: skip
+    id="identity--" + str(uuid.uuid5(NAMESPACE, "producer|detour")),
+    name="Detour",
+    identity_class="system",
+    created=EPOCH,
+    modified=EPOCH,
+)
 
 
 def stix_id(kind: str, *key: Any) -> str:
     return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join(map(str, (kind, *key))))}"
 
 
+def marking_ref(level: Level) -> str:
+    return level.stix_id or stix_id("marking-definition", level.ladder, level.name)
+
+
 def marking_definition(level: Level, title: str = "") -> stix2.MarkingDefinition:
     """The published TLP 2.0 object when the level has one, else a statement marking."""
     if level.stix_id:
+        tlp = {"extension_type": "property-extension", "tlp_2_0": level.name.lower()}
         return stix2.MarkingDefinition(
-            id=level.stix_id, created=TLP2_CREATED, name=f"TLP:{level.name}",
-            extensions={TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": level.name.lower()}},
-        )  # fmt: skip
+            id=level.stix_id, created=TLP2_CREATED, name=f"TLP:{level.name}", extensions={TLP2_EXTENSION: tlp}
+        )
     return stix2.MarkingDefinition(
-        id=stix_id("marking-definition", level.ladder, level.name), created=EPOCH, name=level.name,
-        definition_type="statement", definition=stix2.StatementMarking(f"{title or level.ladder}: {level.name}"),
-    )  # fmt: skip
-
-
-def marking_ref(level: Level) -> str:
-    return level.stix_id or stix_id("marking-definition", level.ladder, level.name)
+        id=marking_ref(level),
+        created=EPOCH,
+        name=level.name,
+        definition_type="statement",
+        definition=stix2.StatementMarking(f"{title or level.ladder}: {level.name}"),
+    )
 
 
 def _alpha2(iso3: str | None) -> str | None:
@@ -71,14 +78,19 @@ def _alpha2(iso3: str | None) -> str | None:
 
 
 def party_object(party: Party, marking: str) -> stix2.Location | stix2.Identity:
+    """A country STIX can code becomes a ``location``; anyone else an ``identity``."""
     common = {"created": EPOCH, "modified": EPOCH, "object_marking_refs": [marking], "allow_custom": True}
-    if party.kind == "country" and _alpha2(party.iso3):
-        return stix2.Location(id=stix_id("location", party.iso3), name=party.name, country=_alpha2(party.iso3), **common)
-    key = (party.kind, party.name.casefold(), party.iso3 or "")
+    alpha2 = _alpha2(party.iso3) if party.kind == "country" else None
+    if alpha2:
+        return stix2.Location(id=stix_id("location", party.iso3), name=party.name, country=alpha2, **common)
     return stix2.Identity(
-        id=stix_id("identity", *key), name=party.name, x_detour_kind=party.kind, x_detour_iso3=party.iso3,
-        identity_class="individual" if party.kind == "person" else "organization", **common,
-    )  # fmt: skip
+        id=stix_id("identity", party.kind, party.name.casefold(), party.iso3 or ""),
+        name=party.name,
+        identity_class="individual" if party.kind == "person" else "organization",
+        x_detour_kind=party.kind,
+        x_detour_iso3=party.iso3,
+        **common,
+    )
 
 
 def _timestamp(value: str | None, fallback: str) -> str:
@@ -90,54 +102,92 @@ def _timestamp(value: str | None, fallback: str) -> str:
     return fallback
 
 
-def claim_objects(sc: StoredClaim, parties: dict[str, Any]) -> list[Any]:
-    """The report and relationships for one claim; party objects go into ``parties`` by id."""
+def claim_objects(sc: StoredClaim, parties: dict[str, list[tuple[Level, Party]]]) -> list[Any]:
+    """The report and relationships for one claim; its parties are collected into ``parties``."""
     claim, mark = sc.claim, marking_ref(sc.marking.read)
 
     def ref(p: Party) -> str:
-        obj = party_object(p, mark)
-        parties.setdefault(obj.id, []).append((sc.marking.read, p))
-        return obj.id
+        obj_id = party_object(p, mark).id
+        parties.setdefault(obj_id, []).append((sc.marking.read, p))
+        return obj_id
 
-    stamps = {"created": sc.created_at, "modified": sc.updated_at, "created_by_ref": PRODUCER.id,
-              "object_marking_refs": [mark]}  # fmt: skip
+    stamps = {
+        "created": sc.created_at,
+        "modified": sc.updated_at,
+        "created_by_ref": PRODUCER.id,
+        "object_marking_refs": [mark],
+    }
+    pairs = [("supplies-to", claim.supplier, claim.recipient), ("transits-via", claim.supplier, claim.via)]
     rels = [
-        stix2.Relationship(id=stix_id("relationship", sc.id, rtype, s, t), relationship_type=rtype,
-                           source_ref=s, target_ref=t, **stamps)  # fmt: skip
-        for rtype, sources, targets in (("supplies-to", claim.supplier, claim.recipient), ("transits-via", claim.supplier, claim.via))
-        for s in map(ref, sources) for t in map(ref, targets)
+        stix2.Relationship(
+            id=stix_id("relationship", sc.id, rtype, s, t),
+            relationship_type=rtype,
+            source_ref=s,
+            target_ref=t,
+            **stamps,
+        )
+        for rtype, sources, targets in pairs
+        for s in map(ref, sources)
+        for t in map(ref, targets)
     ]
-    extra = {"x_detour_claim_id": sc.id, "x_detour_admiralty": sc.grade.code, "x_detour_status": claim.status,
-             "x_detour_write_marking": sc.marking.write.name, "x_detour_field_confidence": dict(sc.field_confidence)}  # fmt: skip
+    extra = {
+        "x_detour_claim_id": sc.id,
+        "x_detour_admiralty": sc.grade.code,
+        "x_detour_status": claim.status,
+        "x_detour_write_marking": sc.marking.write.name,
+        "x_detour_field_confidence": dict(sc.field_confidence),
+    }
     refs = [ref(p) for role in (claim.supplier, claim.recipient, claim.via) for p in role]
     for role in ("claimant", "channel"):
         party = getattr(claim, role)
         if party is not None:
-            extra[f"x_detour_{role}_ref"] = ref(party)
-            refs.append(extra[f"x_detour_{role}_ref"])
+            refs.append(ref(party))
+            extra[f"x_detour_{role}_ref"] = refs[-1]
     refs = list(dict.fromkeys(refs + [r.id for r in rels])) or [PRODUCER.id]
-    names = lambda ps: ", ".join(p.name for p in ps) or "?"  # noqa: E731
+    supplier = ", ".join(p.name for p in claim.supplier) or "?"
+    recipient = ", ".join(p.name for p in claim.recipient) or "?"
     report = stix2.Report(
-        id=stix_id("report", sc.id), name=f"{claim.kind}: {names(claim.supplier)} → {names(claim.recipient)} ({claim.status})",
-        description=" … ".join(e.sentence for e in claim.evidence) or None, report_types=["allegation"],
-        published=_timestamp(claim.published, sc.created_at), object_refs=refs, confidence=sc.grade.confidence,
-        labels=[claim.status, claim.kind, *claim.hedges], allow_custom=True,
-        external_references=[{"source_name": "detour-document", "external_id": sc.doc_sha}], **stamps, **extra,
-    )  # fmt: skip
+        id=stix_id("report", sc.id),
+        name=f"{claim.kind}: {supplier} → {recipient} ({claim.status})",
+        description=" … ".join(e.sentence for e in claim.evidence) or None,
+        report_types=["allegation"],
+        published=_timestamp(claim.published, sc.created_at),
+        object_refs=refs,
+        confidence=sc.grade.confidence,
+        labels=[claim.status, claim.kind, *claim.hedges],
+        external_references=[{"source_name": "detour-document", "external_id": sc.doc_sha}],
+        allow_custom=True,
+        **stamps,
+        **extra,
+    )
     return [report, *rels]
 
 
 def assessment_objects(a: dict[str, Any], sc: StoredClaim) -> list[Any]:
-    mark = marking_ref(sc.marking.read)
-    common = {"object_refs": [stix_id("report", sc.id)], "confidence": a["confidence"], "created": a["created_at"],
-              "modified": a["created_at"], "created_by_ref": PRODUCER.id, "object_marking_refs": [mark]}  # fmt: skip
-    reasons = "; ".join(map(str, a["reasons"])) or a["verdict"]
+    """An ``opinion`` (the verdict) and a ``note`` (reasons and evidence) on the claim's report."""
+    common = {
+        "object_refs": [stix_id("report", sc.id)],
+        "confidence": a["confidence"],
+        "created": a["created_at"],
+        "modified": a["created_at"],
+        "created_by_ref": PRODUCER.id,
+        "object_marking_refs": [marking_ref(sc.marking.read)],
+        "authors": [a["created_by"]],
+    }
+    key = (sc.id, a["id"], a["created_at"])
     return [
-        stix2.Opinion(id=stix_id("opinion", sc.id, a["id"], a["created_at"]), opinion=OPINIONS[a["verdict"]],
-                      explanation=reasons, authors=[a["created_by"]], **common),  # fmt: skip
-        stix2.Note(id=stix_id("note", sc.id, a["id"], a["created_at"]), abstract=f"Detour assessment: {a['verdict']}",
-                   content=json.dumps({"reasons": a["reasons"], "evidence": a["evidence"]}, default=str),
-                   authors=[a["created_by"]], **common),  # fmt: skip
+        stix2.Opinion(
+            id=stix_id("opinion", *key),
+            opinion=OPINIONS[a["verdict"]],
+            explanation="; ".join(map(str, a["reasons"])) or a["verdict"],
+            **common,
+        ),
+        stix2.Note(
+            id=stix_id("note", *key),
+            abstract=f"Detour assessment: {a['verdict']}",
+            content=json.dumps({"reasons": a["reasons"], "evidence": a["evidence"]}, default=str),
+            **common,
+        ),
     ]
 
 
@@ -156,7 +206,9 @@ def export_bundle(user: User | str, store: ClaimStore) -> stix2.Bundle:
         lowest, party = min(seen, key=lambda pair: pair[0].rank)
         levels.add(lowest)
         objects.append(party_object(party, marking_ref(lowest)))
-    objects += [marking_definition(lvl, store.ladder.title) for lvl in sorted(levels, key=lambda lvl: lvl.rank)]
+    for level in sorted(levels, key=lambda lvl: lvl.rank):
+        objects.append(marking_definition(level, store.ladder.title))
     with store.engine.begin() as conn:
-        write_audit(conn, getattr(user, "name", user), "export_stix", None, True, {"claims": len(stored)})
+        who = user if isinstance(user, str) else user.name
+        write_audit(conn, who, "export_stix", None, True, {"claims": len(stored)})
     return stix2.Bundle(objects=objects, allow_custom=True)

@@ -80,40 +80,56 @@ def _flags(pairs: ibis.Table, ann: ibis.Table) -> ibis.Table:
     return p
 
 
-def mirror_expr(decl: ibis.Table, q: MirrorQuery, world_margin: float | None) -> ibis.Table:
-    ann = annual(decl, sources=list(q.sources) or None)
-    if q.year is not None:
-        ann = ann.filter(ann.year == q.year)
-    pairs = with_margin(mirror_pairs(ann), world_margin)
+@dataclass
+class Prepared:
+    """Annual declarations and mirror pairs, cached in the engine, and the world margin.
+
+    Every later step reads these several times (margins, flags, coverage); caching them once
+    (a temp table on DuckDB, a cached DataFrame on Spark) keeps the scans to one.
+    """
+
+    ann: ibis.Table
+    pairs: ibis.Table
+    world_margin: float | None
+
+
+def prepare(engine: Engine, decl: ibis.Table, year: int | None = None, sources: tuple[str, ...] = ()) -> Prepared:
+    ann = annual(decl, sources=list(sources) or None)
+    if year is not None:
+        ann = ann.filter(ann.year == year)
+    ann = ann.cache()
+    pairs = mirror_pairs(ann).cache()
+    value = engine.execute(margins(pairs)[3])
+    return Prepared(ann, pairs, None if value is None or pd.isna(value) else float(value))
+
+
+def mirror_expr(prep: Prepared, q: MirrorQuery) -> ibis.Table:
+    pairs = with_margin(prep.pairs, prep.world_margin)
     if q.exporter:
         pairs = pairs.filter(pairs.exporter == q.exporter.upper())
     if q.importer:
         pairs = pairs.filter(pairs.importer == q.importer.upper())
     if q.hs:
         pairs = pairs.filter(pairs.hs.startswith(q.hs.replace(".", "")))
-    pairs = _flags(pairs.drop("chapter"), ann)
+    pairs = _flags(pairs.drop("chapter"), prep.ann)
     fob_import = pairs.import_value / pairs.margin_log.exp()
     both = (pairs.export_value > 0) & (pairs.import_value > 0)
     return pairs.mutate(
         cif_fob_margin=pairs.margin_log.exp() - 1,
         gap=fob_import - pairs.export_value,
         log_ratio=ibis.cases((both, (fob_import / pairs.export_value).ln()), else_=ibis.null("float64")),
-    ).drop("margin_log", "chapter").order_by(["year", "exporter", "importer", "hs"])
+    ).drop("margin_log", "chapter")
 
 
-def world_margin(engine: Engine, decl: ibis.Table, q: MirrorQuery) -> float | None:
-    ann = annual(decl, sources=list(q.sources) or None)
-    if q.year is not None:
-        ann = ann.filter(ann.year == q.year)
-    value = engine.execute(margins(mirror_pairs(ann))[3])
-    return None if value is None or pd.isna(value) else float(value)
+def mirror_table(engine: Engine, store: Store, q: MirrorQuery | None = None) -> ibis.Table:
+    """The mirror view as an engine expression (flags as four boolean columns, unordered)."""
+    q = q or MirrorQuery()
+    return mirror_expr(prepare(engine, engine.declarations(store), q.year, q.sources), q)
 
 
 def mirror(engine: Engine, store: Store, q: MirrorQuery | None = None) -> pd.DataFrame:
-    """Compute the mirror view; returns a DataFrame with a ``flags`` list column."""
-    q = q or MirrorQuery()
-    decl = engine.declarations(store)
-    df = engine.execute(mirror_expr(decl, q, world_margin(engine, decl, q)))
+    """Compute the mirror view, ordered; returns a DataFrame with a ``flags`` list column."""
+    df = engine.execute(mirror_table(engine, store, q).order_by(["year", "exporter", "importer", "hs"]))
     flag_cols = list(FLAG_COLUMNS)
     flags = df[flag_cols].fillna(False).astype(bool)
     df["flags"] = [[c for c, v in zip(flag_cols, row, strict=True) if v] for row in flags.itertuples(index=False)]

@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from detour.analysis.cif_fob import with_margin
-from detour.analysis.declarations import annual
-from detour.analysis.mirror import MirrorQuery, mirror_pairs, world_margin
+from detour.analysis.mirror import prepare
 from detour.engine.base import Engine
 from detour.store.catalog import Store
 
@@ -64,12 +63,8 @@ def fit_two_way(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def reliability(engine: Engine, store: Store, year: int | None = None) -> pd.DataFrame:
-    q = MirrorQuery(year=year)
-    decl = engine.declarations(store)
-    ann = annual(decl)
-    if year is not None:
-        ann = ann.filter(ann.year == year)
-    pairs = with_margin(mirror_pairs(ann), world_margin(engine, decl, q))
+    prep = prepare(engine, engine.declarations(store), year)
+    pairs = with_margin(prep.pairs, prep.world_margin)
     cells = engine.execute(pair_cells(pairs))
     frames = []
     for y, group in cells.groupby("year"):

@@ -137,6 +137,8 @@ def comtrade(
     if fmt not in ("table", "json"):
         raise ConfigError(f"unknown format {fmt!r}", hint="use --format table or --format json")
     out_dir = out or store / "downloads" / "comtrade"
+    reporters, partners, codes = split_list(reporter), split_list(partner) or None, split_list(hs)
+    year_list, flows = parse_years(years), split_list([flow])
     max_records = PREMIUM_MAX_RECORDS if premium else FREE_TIER_MAX_RECORDS
     client = ComtradeClient(max_records=max_records, min_interval=min_interval)
     err = Console(stderr=True)
@@ -148,9 +150,8 @@ def comtrade(
             bar.update(task, completed=done, total=total, description=f"Comtrade+ {label}")
 
         result = fetch_comtrade(
-            split_list(reporter), split_list(partner) or None, split_list(hs), parse_years(years),
-            freq=freq, out_dir=out_dir, progress=advance, flows=split_list([flow]), breakdown=breakdown,
-            client=client, expand=expand, hs_group_size=max_codes,
+            reporters, partners, codes, year_list, freq=freq, out_dir=out_dir, progress=advance,
+            flows=flows, breakdown=breakdown, client=client, expand=expand, hs_group_size=max_codes,
         )  # fmt: skip
     reports: list[Any] = []
     merged: list[Path] = []

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from detour.detectors.base import Detector, Scope
@@ -48,8 +48,13 @@ def run_detectors(engine: Engine, store: Store | Path | str, *,
                   watchlist: str | Path | Watchlist | list[str] | None = None,
                   origins: Iterable[str] | None = None, hubs: Iterable[str] | None = None,
                   destinations: Iterable[str] | None = None, since: int | None = None,
-                  kinds: Iterable[str] | None = None, params: Params | None = None) -> list[Alert]:
-    """Run the chosen detectors over one panel built once; alerts sorted by score, best first."""
+                  kinds: Iterable[str] | None = None, params: Params | None = None,
+                  progress: Callable[[str, int, int], None] | None = None) -> list[Alert]:
+    """Run the chosen detectors over one panel built once; alerts sorted by score, best first.
+
+    ``progress(step, done, total)`` is called before each step (building the panel, then one
+    step per detector) so a shell can show a progress bar.
+    """
     store = store if isinstance(store, Store) else Store(store)
     if isinstance(watchlist, list | tuple):
         wl = load_watchlists(list(watchlist))
@@ -62,13 +67,20 @@ def run_detectors(engine: Engine, store: Store | Path | str, *,
     codes: tuple[str, ...] = ()
     for d in detectors:
         codes += d.codes(wl)
+    report = progress or (lambda step, done, total: None)
+    report("building the panel of watched flows", 0, len(detectors) + 1)
     panel = Panel.build(engine, store, wl.union(codes), params, hub_prior())
     panel.watchlist = wl
     scope = Scope(_codes(origins), _codes(hubs), _codes(destinations))
+    alerts: list[Alert] = []
     try:
-        alerts = [a for d in detectors for a in d.run(panel, scope)] if panel.years else []
+        for i, d in enumerate(detectors):
+            report(f"detector {d.name}", i + 1, len(detectors) + 1)
+            if panel.years:
+                alerts.extend(d.run(panel, scope))
     finally:
         panel.close()
+    report("done", len(detectors) + 1, len(detectors) + 1)
     return sorted(alerts, key=lambda a: (-a.score, a.id))
 
 

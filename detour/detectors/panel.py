@@ -48,6 +48,7 @@ class Panel:
     years: tuple[int, ...]
     params: Params = field(default_factory=Params)
     hub_prior: dict[str, float] = field(default_factory=dict)
+    shared: dict[str, ibis.Table] = field(default_factory=dict)  # intermediate tables reused by detectors
     _temp: list[Any] = field(default_factory=list, repr=False)
 
     @classmethod

@@ -9,8 +9,9 @@ Pandas side (``score_routes``), per candidate route, for every admissible break 
 
 - ``z_in``: robust z of O→H at ``t`` on its own history;
 - ``z_out``: robust z of H→D at ``t`` or ``t+1``, *minus the growth of the destination's imports
-  of the same goods from everyone else* (a difference in differences, in log units). A
-  destination buying more from all its suppliers lifts every one of them and scores nothing;
+  of the same goods from everyone else* (a difference in differences, in log units, over the
+  root sum of squares of both noises). A destination buying more from all its suppliers lifts
+  every one of them and scores nothing;
 - the direct flow O→D must have stopped (post median at most ``stop_ratio`` × pre median) or
   never been material (post median below ``min_value``); otherwise the route is not needed.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
@@ -30,7 +32,7 @@ from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
 from detour.detectors.scoring import admissible, break_stats, excess, log_level, mask, matrix
 
-Pred = Callable[[ibis.StringValue], ibis.BooleanValue]
+Pred = Callable[[ir.StringValue], ir.BooleanValue]
 
 
 def surges(panel: Panel) -> ibis.Table:
@@ -45,7 +47,7 @@ def surges(panel: Panel) -> ibis.Table:
 
 
 def route_candidates(panel: Panel, scope: Scope, inbound: Pred, outbound: Pred,
-                     link: Callable[[ibis.StringValue, ibis.StringValue], ibis.BooleanValue]) -> ibis.Table:
+                     link: Callable[[ir.StringValue, ir.StringValue], ir.BooleanValue]) -> ibis.Table:
     s = surges(panel)
     a = s.filter(inbound(s.hs))
     if scope.origins is not None:
@@ -100,8 +102,9 @@ def score_routes(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     for t in admissible(years, prm):
         z_in[:, t] = break_stats(l_in, t, prm)[0]
         zo, pre_o, post_o, sig_o = break_stats(l_out, t, prm)
-        _, pre_x, post_x, _ = break_stats(l_oth, t, prm)
-        z_out[:, t] = (post_o - pre_o - np.fmax(np.nan_to_num(post_x - pre_x), 0.0)) / sig_o
+        _, pre_x, post_x, sig_x = break_stats(l_oth, t, prm)
+        # A difference of two noisy changes: its noise is the root sum of squares of both.
+        z_out[:, t] = (post_o - pre_o - np.fmax(np.nan_to_num(post_x - pre_x), 0.0)) / np.hypot(sig_o, sig_x)
         z_out[np.isnan(zo), t] = np.nan
         pre_d = np.nan_to_num(np.nanmedian(np.where(np.isnan(d_dir[:, :t]), 0, d_dir[:, :t]), axis=1))
         post_d = np.nan_to_num(np.nanmedian(np.where(np.isnan(d_dir[:, t:]), 0, d_dir[:, t:]), axis=1))

@@ -9,7 +9,7 @@ rises above the floor, and a tiny flow cannot look like a surge.
 For a break at year ``t`` the *pre-period* is every observed year before ``t`` and the
 *post-period* every observed year from ``t`` on. The robust z of the break is::
 
-    z = (median(post) - median(pre)) / sigma
+    z = (min(median(post), value at t) - median(pre)) / sigma
     sigma = max(1.4826 * MAD(pre), (max(pre) - median(pre)) / 2, sigma_floor)
 
 MAD is the flow's own noise. The middle term is a guard against lumpy flows (arms deals come
@@ -40,7 +40,7 @@ import pandas as pd
 
 MAD_SCALE = 1.4826
 Z_HALF = {"transshipment": 6.0, "transformation": 6.0, "phantom_export": 8.0, "undeclared_export": 8.0,
-          "unit_value": 8.0}
+          "unit_value": 3.0}
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,11 @@ def break_stats(m: np.ndarray, t: int, params: Params) -> tuple[np.ndarray, np.n
     """(z, pre median, post median, sigma) of a break at column ``t`` for every row of ``m``."""
     pre, post = m[:, :t], m[:, t:]
     n_pre, n_post = (~np.isnan(pre)).sum(axis=1), (~np.isnan(post)).sum(axis=1)
-    pre_med, post_med = _nanmedian(pre), _nanmedian(post)
+    pre_med = _nanmedian(pre)
+    # Onset rule: the post level is the lower of the post median and the break year itself, so
+    # the break lands on the year the flow moved, not on an earlier year whose post median the
+    # later surge already lifts.
+    post_med = np.fmin(_nanmedian(post), m[:, t])
     mad = _nanmedian(np.abs(pre - pre_med[:, None])) * MAD_SCALE
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

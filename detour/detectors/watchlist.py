@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import ibis
+import ibis.expr.types as ir
 import yaml
 
 from detour.errors import ConfigError
@@ -42,7 +42,7 @@ class Watchlist:
     def chapters(self) -> tuple[str, ...]:
         return tuple(sorted({c[:2] for c in self.codes}))
 
-    def predicate(self, hs: ibis.StringValue) -> ibis.BooleanValue:
+    def predicate(self, hs: ir.StringValue) -> ir.BooleanValue:
         """Ibis filter on an HS6 column: one ``isin`` per prefix length, so engines can vectorise it."""
         by_len: dict[int, list[str]] = {}
         for c in self.codes:

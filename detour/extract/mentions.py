@@ -55,7 +55,11 @@ def _country_party(iso3: str) -> Party:
     return Party(gazetteer().countries[iso3].name, iso3, "country")
 
 
-def _adjective(iso3: str) -> str:
+def _adjective(iso3: str, written: Span | None = None) -> str:
+    """The adjective for a composite name: as written when it is one ("Serbian", "U.S."),
+    else the gazetteer's ("Serbia's" -> "Serbian")."""
+    if written is not None and (written.label_ == "NORP" or written.text.isupper() or "." in written.text):
+        return written.text
     c = gazetteer().countries[iso3]
     return c.adjectives[0] if c.adjectives else c.name
 
@@ -124,14 +128,14 @@ def _country_words(a: Analysis, group: list[Span], j: int) -> list[Mention]:
             if kind == "noun:military":
                 out.append(Mention(e.start, noun.end, _country_party(iso), role_ok=True))
             elif kind == "noun:company":
-                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso)} {words}", iso, "company"), role_ok=True))
+                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso, e)} {words}", iso, "company"), role_ok=True))
             elif kind == "noun:outlet":
-                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso)} {words}", iso, "outlet"),
+                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso, e)} {words}", iso, "outlet"),
                                    speaker_ok=True))
             else:
                 pk = "agency" if words.lower() in _AGENCY_NOUNS else (
                     "person" if words.lower() in _PERSON_NOUNS else "government")
-                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso)} {words}", iso, pk),
+                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso, e)} {words}", iso, pk),
                                    speaker_ok=True, role_ok=pk == "government", title=words))
             continue
         after = doc[end:end + 2]

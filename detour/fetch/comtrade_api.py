@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from detour import settings
-from detour.fetch.comtrade_chunks import DEFAULT_FLOWS, QueryOptions, plan_chunks
+from detour.errors import FetchError
+from detour.fetch.comtrade_chunks import DEFAULT_FLOWS, Chunk, QueryOptions, plan_chunks
 from detour.fetch.comtrade_client import FREE_TIER_MAX_RECORDS, PREMIUM_MAX_RECORDS, ComtradeClient
 from detour.fetch.comtrade_codes import comtrade_codes
 from detour.fetch.comtrade_reference import expand_hs, load_reference
@@ -39,6 +40,9 @@ COMTRADE_FIELDS: tuple[str, ...] = (
     "cifvalue", "fobvalue", "primaryValue", "legacyEstimationFlag", "isReported", "isAggregate",
 )  # fmt: skip
 _SPECIAL_CMD = {"TOTAL", "AG2", "AG4", "AG6", "ALL"}
+# Caps the service applies whatever maxRecords says (preview, free key, premium key): an answer
+# of exactly that size is taken as truncated even if the client believed its cap was higher.
+_KNOWN_CAPS = {500, FREE_TIER_MAX_RECORDS, PREMIUM_MAX_RECORDS}
 
 Progress = Callable[[int, int, str], None]  # (chunks done, chunks known so far, label)
 __all__ = [
@@ -69,6 +73,23 @@ class FetchResult:
             "fetched": self.fetched, "skipped": self.skipped, "split": self.split,
             "requests": self.requests, "rows_fetched": self.rows_fetched,
         }  # fmt: skip
+
+
+def _split_if_full(chunk: Chunk, n: int, cap: int) -> tuple[Chunk, ...]:
+    """Halves of a chunk whose answer looks truncated; () if it is complete."""
+    if n < cap and n not in _KNOWN_CAPS:
+        return ()
+    try:
+        children = chunk.split()
+    except FetchError:
+        if n >= cap:
+            raise
+        log.warning(
+            "%s returned %d records, a known service cap; it cannot be split to check", chunk.label, n
+        )
+        return ()
+    log.info("%s returned %d records (cap %d); splitting it in two", chunk.label, n, cap)
+    return children
 
 
 def cmd_code(code: str) -> str:
@@ -165,14 +186,8 @@ def _fetch(
             continue
         else:
             records = client.get(chunk)
-            if len(records) >= client.max_records:
-                children = chunk.split()
-                log.info(
-                    "%s filled the %d-record cap; splitting in %d",
-                    chunk.label,
-                    client.max_records,
-                    len(children),
-                )
+            children = _split_if_full(chunk, len(records), client.max_records)
+            if children:
                 store.mark_split(chunk.key, chunk.params(), [c.key for c in children])
                 queue.extendleft(reversed(children))
                 total += len(children) - 1

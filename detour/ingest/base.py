@@ -138,18 +138,22 @@ def sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def numbered(sniffed: Sniffed, rejected_lines: list[int]) -> str:
+def numbered(sniffed: Sniffed, rejected_lines: list[int], columns: list[str] | None = None) -> str:
     """The file's rows with ``_row`` = their line in the file (header = line 1).
+
+    Only ``columns`` are kept: the window that numbers the rows holds what passes through it,
+    so projecting first keeps memory to the columns a reader uses (10 of Comtrade's 47).
 
     When the parser skipped malformed lines L1 < L2 < ..., parsed row k (1-based) lies after
     reject i iff k > L_i - i - 1, so its line is k + 1 + #{i : L_i - i - 1 < k}.
     """
     src = csv_source(sniffed, ignore_errors=bool(rejected_lines))
+    cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
     if not rejected_lines:
-        return f"(SELECT row_number() OVER () + 1 AS _row, * FROM {src})"
+        return f"(SELECT row_number() OVER () + 1 AS _row, {cols} FROM {src})"
     thresholds = ", ".join(str(line - i - 1) for i, line in enumerate(sorted(rejected_lines), start=1))
     return (f"(SELECT k + 1 + (SELECT count(*) FROM unnest([{thresholds}]) AS t(thr) WHERE thr < k) AS _row, "
-            f"* EXCLUDE (k) FROM (SELECT row_number() OVER () AS k, * FROM {src}))")
+            f"* EXCLUDE (k) FROM (SELECT row_number() OVER () AS k, {cols} FROM {src}))")
 
 
 def rejected_lines(con: duckdb.DuckDBPyConnection, sniffed: Sniffed) -> list[int]:

@@ -34,6 +34,7 @@ class ComtradeReader(Reader):
 
     def prepare(self, con: duckdb.DuckDBPyConnection, sniffed: Sniffed) -> None:
         self.cols = {h.lower(): h for h in sniffed.header}
+        self.used: set[str] = set()
         missing = [c for c in REQUIRED if c.lower() not in self.cols]
         if "refyear" not in self.cols and "period" not in self.cols:
             missing.append("refYear (or period)")
@@ -55,14 +56,15 @@ class ComtradeReader(Reader):
     def _c(self, name: str) -> str:
         """Column reference by case-insensitive name, or NULL when the file lacks it."""
         actual = self.cols.get(name.lower())
+        if actual:
+            self.used.add(actual)
         return f'trim("{actual}")' if actual else "NULL"
 
     def select_sql(self, sniffed: Sniffed) -> str:
         c = self._c
         processing = ", ".join(sql_str(f) for f in sorted(COMTRADE_PROCESSING_FLOWS))
         primary = c("primaryValue")
-        return f"""
-        WITH raw AS {numbered(sniffed, self.rejected_lines)},
+        body = f"""
         t AS (
           SELECT _row,
             TRY_CAST(coalesce({c('refYear')}, left({c('period')}, 4)) AS INTEGER) AS y,
@@ -126,3 +128,4 @@ class ComtradeReader(Reader):
             WHEN q < 0 THEN 'bad:negative qty'
           END AS _status
         FROM j"""
+        return f"WITH raw AS {numbered(sniffed, self.rejected_lines, sorted(self.used))}, {body}"

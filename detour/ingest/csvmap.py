@@ -120,7 +120,7 @@ class MappedCsvReader(Reader):
         rep_bad = unknown or "'bad:unknown reporter'"
         par_bad = unknown or "'bad:unknown partner'"
         return f"""
-        WITH raw AS {numbered(sniffed, self.rejected_lines)},
+        WITH raw AS {numbered(sniffed, self.rejected_lines, sorted(set(self.m["columns"].values())))},
         t AS (
           SELECT _row, {year} AS y, {month} AS m, {e('reporter')} AS rep, {e('partner')} AS par,
             {e('partner2')} AS par2, {e('flow')} AS fl, {e('hs')} AS hs_raw, {e('value')} AS v_raw,

@@ -30,15 +30,15 @@ from typing import Any
 from detour.errors import DetourError
 
 RELIABILITY = {
-    "A": ("Completely reliable", "No doubt of authenticity, trustworthiness or competency; a history of complete reliability"),
+    "A": ("Completely reliable", "No doubt of authenticity or competency; a history of complete reliability"),
     "B": ("Usually reliable", "Minor doubt; a history of valid information most of the time"),
     "C": ("Fairly reliable", "Doubt; has provided valid information in the past"),
     "D": ("Not usually reliable", "Significant doubt; has provided valid information in the past"),
-    "E": ("Unreliable", "Lacking authenticity, trustworthiness and competency; a history of invalid information"),
+    "E": ("Unreliable", "Lacking authenticity and competency; a history of invalid information"),
     "F": ("Reliability cannot be judged", "No basis exists for evaluating the reliability of the source"),
 }
 CREDIBILITY = {
-    1: ("Confirmed by other sources", "Confirmed by independent sources; logical; consistent with other information"),
+    1: ("Confirmed by other sources", "Confirmed independently; logical; consistent with other information"),
     2: ("Probably true", "Not confirmed; logical; consistent with other information"),
     3: ("Possibly true", "Not confirmed; reasonably logical; agrees with some other information"),
     4: ("Doubtful", "Not confirmed; possible but not logical; no other information on the subject"),
@@ -79,7 +79,8 @@ class AdmiraltyGrade:
         """``"B2"`` (any case, optional space or hyphen) → grade."""
         m = re.fullmatch(r"\s*([A-Fa-f])[\s-]*([1-6])\s*", code or "")
         if not m:
-            raise DetourError(f"not an Admiralty grade: {code!r}", hint="write a letter A–F and a digit 1–6, e.g. B2")
+            hint = "write a letter A–F and a digit 1–6, e.g. B2"
+            raise DetourError(f"not an Admiralty grade: {code!r}", hint=hint)
         return cls(m.group(1), int(m.group(2)))
 
     @property
@@ -91,7 +92,8 @@ class AdmiraltyGrade:
         return credibility_to_confidence(self.credibility)
 
     def describe(self) -> str:
-        return f"{self.code}: {RELIABILITY[self.reliability][0].lower()} source, {CREDIBILITY[self.credibility][0].lower()}"
+        source, info = RELIABILITY[self.reliability][0], CREDIBILITY[self.credibility][0]
+        return f"{self.code}: {source.lower()} source, {info.lower()}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"reliability": self.reliability, "credibility": self.credibility}
@@ -129,7 +131,8 @@ ESTIMATIVE_BANDS = (
 )
 _BY_PHRASE = {p: b for b in ESTIMATIVE_BANDS for p in b.phrases}
 # Longest phrases first so "very unlikely" is never read as "unlikely" or "likely".
-_PHRASE_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _BY_PHRASE), key=len, reverse=True)) + r")\b", re.I)
+_PHRASES = sorted(map(re.escape, _BY_PHRASE), key=len, reverse=True)
+_PHRASE_RE = re.compile(r"\b(" + "|".join(_PHRASES) + r")\b", re.I)
 
 
 def estimative_band(phrase: str) -> Band | None:

@@ -109,7 +109,7 @@ class Marking:
 
     def __post_init__(self) -> None:
         if self.read.ladder != self.write.ladder:
-            raise ConfigError(f"read marking {self.read} and write marking {self.write} use different ladders")
+            raise ConfigError(f"read marking {self.read} and write marking {self.write} differ in ladder")
         if self.write < self.read:
             raise ConfigError(
                 f"write marking {self.write.name} is below read marking {self.read.name}",
@@ -179,7 +179,8 @@ def get_ladder(name: str = DEFAULT_LADDER) -> Ladder:
     if name in _site_ladders:
         return _site_ladders[name]
     if name not in LADDERS:
-        raise ConfigError(f"unknown marking ladder {name!r}", hint=f"use one of {', '.join(LADDERS)} or a .yaml path")
+        hint = f"use one of {', '.join(LADDERS)} or a .yaml path"
+        raise ConfigError(f"unknown marking ladder {name!r}", hint=hint)
     return _bundled(name)
 
 

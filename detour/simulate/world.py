@@ -50,8 +50,8 @@ for _alias, _of in (("arms_parts", "arms"), ("ammo", "arms"), ("aircraft_parts",
                     ("machine_tools", "machinery"), ("bearings", "machinery"), ("optics", "machinery")):
     PRODUCERS[_alias] = PRODUCERS[_of]
 RESTRICTED = frozenset({"arms", "arms_parts", "ammo", "explosives", "mil_vehicles", "aircraft", "drones"})
-CATEGORY_SIZE = {"energy": 1.5, "chips": 1.0, "precious": 0.8, "vehicles": 0.8, "arms": -1.0, "ammo": -0.5,
-                 "arms_parts": -1.2, "mil_vehicles": -1.5, "ships": -1.5, "drones": -0.5}
+CATEGORY_SIZE = {"energy": 1.5, "chips": 1.0, "precious": 0.8, "vehicles": 0.8, "arms": -2.0, "ammo": -1.5,
+                 "arms_parts": -2.0, "explosives": -2.0, "mil_vehicles": -2.0, "ships": -1.5, "drones": -1.0}
 TREND = {2016: 0.0, 2017: 0.08, 2018: 0.17, 2019: 0.14, 2020: 0.06, 2021: 0.27, 2022: 0.37, 2023: 0.31,
          2024: 0.33}
 RHO, SIGMA = 0.75, 0.55  # AR(1) persistence and stationary s.d. of a flow's log value around its score
@@ -76,6 +76,9 @@ class World:
 
     def has(self, iso3: str) -> bool:
         return iso3 in self._cidx
+
+    def has_hs(self, hs: str) -> bool:
+        return hs in self._pidx
 
     def __post_init__(self) -> None:
         self._cidx = {c: i for i, c in enumerate(self.countries.iso3)}
@@ -118,27 +121,41 @@ def unit_kg(world: World, prod: np.ndarray, fob: np.ndarray, price: np.ndarray) 
     return fob / (world.products.uv.to_numpy()[prod] * price)
 
 
-def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
-    cs, ps = world.countries, world.products
-    n, m = len(cs), len(ps)
+def gravity(world: World, rng: np.random.Generator, prods: np.ndarray, orient: np.ndarray,
+            pair: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flattened (exporter, importer, product, score) over every exporter ≠ importer for ``prods``.
+
+    Score = 0.9 log GDP_i + 0.75 log GDP_j − 1.1 log distance + pair effect + the exporter's
+    capability in the product (producers of restricted goods far ahead of everyone else) + the
+    importer's taste + the product's size.
+    """
+    cs, ps = world.countries, world.products.iloc[prods]
+    n, m = len(cs), len(prods)
     iso = list(cs.iso3)
-    cats = sorted(set(ps.category))
-    cat = np.array([cats.index(c) for c in ps.category])
-    cap = rng.normal(0, 0.3, n)[:, None] + rng.normal(0, 1.0, (n, m))
-    for k, name in enumerate(cats):
+    cap = orient[:, None] + rng.normal(0, 1.0, (n, m))
+    for name in sorted(set(ps.category)):
         producers = set(PRODUCERS.get(name, "").split())
         if producers:
             bonus = np.array([2.0 if c in producers else (-3.5 if name in RESTRICTED else 0.0) for c in iso])
-            cap[:, cat == k] += bonus[:, None]
+            cap[:, (ps.category == name).to_numpy()] += bonus[:, None]
     taste = rng.normal(0, 0.7, (n, m))
     size = rng.normal(0, 0.8, m) + np.array([CATEGORY_SIZE.get(c, 0.0) for c in ps.category])
     lg = np.log(cs.gdp_bn.to_numpy())
-    pair = rng.normal(0, 0.8, (n, n))
-    score = (lg[:, None, None] + 0.85 * lg[None, :, None] - 1.1 * np.log(world.dist)[:, :, None]
+    score = (0.9 * lg[:, None, None] + 0.75 * lg[None, :, None] - 1.1 * np.log(world.dist)[:, :, None]
              + pair[:, :, None] + cap[:, None, :] + taste[None, :, :] + size[None, None, :])
-    ii, jj, pp = np.nonzero(np.broadcast_to(~np.eye(n, dtype=bool)[:, :, None], score.shape))
-    score = score[ii, jj, pp]
-    fixed = rng.normal(0, 1.0, len(score))
+    ii, jj, kk = np.nonzero(np.broadcast_to(~np.eye(n, dtype=bool)[:, :, None], score.shape))
+    return ii, jj, prods[kk], score[ii, jj, kk]
+
+
+def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.DataFrame:
+    cs, ps = world.countries, world.products
+    n, m = len(cs), len(ps)
+    cats = sorted(set(ps.category))
+    cat = np.array([cats.index(c) for c in ps.category])
+    orient, pair = rng.normal(0, 0.3, n), rng.normal(0, 0.8, (n, n))
+    ii, jj, pp, score = gravity(world, rng, np.arange(m), orient, pair)
+    fixed = rng.normal(0, 1.0, len(score))  # entry cost: which cells trade at all
+    spread = rng.normal(0, 0.8, len(score))  # value dispersion among cells that trade
     price = np.exp(rng.normal(0, 0.3, (n, m)))
     sanc = _sanctions(world, cats)
     shock_x, shock_m = np.zeros(n), np.zeros(n)
@@ -155,7 +172,7 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
         if tau is None:
             tau = np.partition(latent + fixed, -int(target))[-int(target)] if target < len(score) else -np.inf
         live = np.flatnonzero((latent + fixed > tau) & world.valid(pp, year))
-        lv = latent[live] + rng.normal(0, 0.15, len(live))
+        lv = latent[live] + spread[live] + rng.normal(0, 0.15, len(live))
         if kappa is None:
             kappa = np.log(MEDIAN_FLOW_USD) - np.median(lv)
         fob = np.maximum(np.round(np.exp(lv + kappa + TREND.get(year, 0.03 * (year - 2016)))), 1.0)

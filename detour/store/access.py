@@ -50,11 +50,6 @@ def readable(user: User, table: sa.Table) -> sa.ColumnElement[bool]:
     return table.c.read_rank <= user.clearance.rank
 
 
-def writable(user: User, table: sa.Table) -> sa.ColumnElement[bool]:
-    """WHERE clause: rows ``user`` may change (role is checked separately, it is not per row)."""
-    return sa.and_(readable(user, table), table.c.write_rank <= user.clearance.rank)
-
-
 def can_read(user: User, marking: Marking) -> bool:
     return user.clearance >= marking.read
 
@@ -86,7 +81,8 @@ def default_marking(user: User) -> Marking:
 
 def not_found(kind: str, object_id: str) -> NotFound:
     """The same error whether the object is missing or merely invisible (rule 3)."""
-    return NotFound(f"no {kind} {object_id!r}", hint="check the id; you may only see material within your clearance")
+    hint = "check the id; you may only see material within your clearance"
+    return NotFound(f"no {kind} {object_id!r}", hint=hint)
 
 
 def resolve(conn: sa.Connection, user: User | str, ladder: Ladder) -> User:
@@ -113,7 +109,9 @@ def acting(
         raise
 
 
-def audit_read(conn: sa.Connection, user: User, action: str, object_id: str | None = None, **detail: Any) -> None:
+def audit_read(
+    conn: sa.Connection, user: User, action: str, object_id: str | None = None, **detail: Any
+) -> None:
     write_audit(conn, user.name, action, object_id, True, detail or None)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.pool import StaticPool
 
 from detour import settings
-from detour.errors import ConfigError, DetourError
+from detour.errors import AccessDenied, ConfigError, DetourError
 from detour.model.claim import Claim
 from detour.model.grading import AdmiraltyGrade, normalise_verdict, reliability_from_history
 from detour.model.marking import DEFAULT_LADDER, Ladder, Level, Marking, get_ladder
@@ -37,6 +36,7 @@ EDITABLE = ("kind", "supplier", "recipient", "via", "items", "period", "modality
             "status", "hedges", "warnings", "published")  # fmt: skip
 GRADE_FIELDS = ("reliability", "credibility")
 MARKING_FIELDS = ("read_marking", "write_marking")
+ASSESSMENT_KEYS = ("verdict", "confidence", "reasons", "evidence")
 
 T, I, S = sa.Text, sa.Integer, sa.String  # noqa: E741 -- table definitions read better short
 
@@ -57,7 +57,7 @@ claims = sa.Table(
     sa.Column("id", S(80), primary_key=True),
     sa.Column("doc_sha", S(64), sa.ForeignKey("documents.sha256"), nullable=False, index=True),
     sa.Column("claim_json", T, nullable=False),
-    sa.Column("search_text", T, nullable=False),  # values only, so searching "iso3" does not match every claim
+    sa.Column("search_text", T, nullable=False),  # values only: "iso3" must not match every claim
     sa.Column("sentence", T), sa.Column("span_start", I), sa.Column("span_end", I),
     sa.Column("reliability", S(1), nullable=False), sa.Column("credibility", I, nullable=False),
     sa.Column("read_marking", S(60), nullable=False), sa.Column("read_rank", I, nullable=False, index=True),
@@ -110,15 +110,21 @@ class StoredClaim:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "claim": {**self.claim.to_dict(), "id": self.id}, "doc_sha": self.doc_sha,
-            "grade": self.grade.code, "marking": self.marking.to_dict(), "created_by": self.created_by,
-            "created_at": self.created_at, "updated_at": self.updated_at,
+            "id": self.id,
+            "claim": {**self.claim.to_dict(), "id": self.id},
+            "doc_sha": self.doc_sha,
+            "grade": self.grade.code,
+            "marking": self.marking.to_dict(),
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
             "field_confidence": dict(self.field_confidence),
-        }  # fmt: skip
+        }
 
 
 def search_text(claim: Claim) -> str:
     """The words a search may match: every value of the claim, none of its JSON keys."""
+
     def values(v: Any) -> Iterable[str]:
         if isinstance(v, dict):
             return (w for x in v.values() for w in values(x))
@@ -128,13 +134,17 @@ def search_text(claim: Claim) -> str:
 
     d = claim.to_dict()
     d.pop("id")
-    for ev in d["evidence"]:
-        ev.pop("doc_sha256"), ev.pop("start"), ev.pop("end")
+    d["evidence"] = [e["sentence"] for e in d["evidence"]]
     return "\n".join(values(d)).casefold()
 
 
 def source_key(name: str) -> str:
     return " ".join(name.casefold().split())
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` literally anywhere (``%`` and ``_`` escaped)."""
+    return "%" + text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def default_url() -> str:
@@ -147,35 +157,40 @@ def default_url() -> str:
 
 
 def make_engine(url: str) -> sa.Engine:
-    if url.startswith("sqlite"):
-        memory = url in ("sqlite://", "sqlite:///:memory:")
-        engine = sa.create_engine(
-            url, poolclass=StaticPool if memory else None, connect_args={"timeout": 30, "check_same_thread": False}
-        )
-        # SQLite ignores foreign keys unless asked, per connection.
-        sa.event.listen(engine, "connect", lambda dbapi, _rec: dbapi.execute("PRAGMA foreign_keys=ON"))
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    if not url.startswith("sqlite"):
+        return sa.create_engine(url, pool_pre_ping=True)
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    engine = sa.create_engine(
+        url,
+        poolclass=StaticPool if memory else None,
+        connect_args={"timeout": 30, "check_same_thread": False},
+    )
+    # SQLite ignores foreign keys unless asked, per connection.
+    sa.event.listen(engine, "connect", lambda dbapi, _rec: dbapi.execute("PRAGMA foreign_keys=ON"))
+    return engine
 
 
 def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> int:
     """INSERT … ON CONFLICT DO NOTHING; 1 if a row was added. Race-free idempotent saves."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     if conn.dialect.name not in ("postgresql", "sqlite"):
-        raise ConfigError(f"unsupported claims database {conn.dialect.name!r}", hint="use SQLite or PostgreSQL")
-    # RETURNING rather than rowcount: psycopg reports -1 for a conflicting no-op insert.
+        raise ConfigError(f"unsupported database {conn.dialect.name!r}", hint="use SQLite or PostgreSQL")
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    # RETURNING rather than rowcount: psycopg reports -1 for a conflicting no-op insert.
     return len(conn.execute(stmt.returning(*table.primary_key.columns)).all())
 
 
 class ClaimStore:
-    """All persistence for claims; see the module docstring of :mod:`detour.store.access` for rules."""
+    """All persistence for claims; the rules are in the docstring of :mod:`detour.store.access`."""
 
     def __init__(self, url: str | None = None, *, ladder: str | Ladder = DEFAULT_LADDER) -> None:
         self.url = url or default_url()
         self.ladder = get_ladder(ladder) if isinstance(ladder, str) else ladder
         self.engine = make_engine(self.url)
-        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # two processes creating tables at once would collide
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(0x6465746F7572)))
+            metadata.create_all(conn)
         self._check_ladder()
 
     def _check_ladder(self) -> None:
@@ -185,19 +200,28 @@ class ClaimStore:
             insert_ignore(conn, meta, {"key": "ladder", "value": mine})
             theirs = conn.execute(sa.select(meta.c.value).where(meta.c.key == "ladder")).scalar_one()
         if theirs != mine:
+            name = json.loads(theirs)["name"]
             raise ConfigError(
-                f"claims store {self.url} uses marking ladder {json.loads(theirs)['name']!r}, not {self.ladder.name!r}",
+                f"claims store {self.url} uses marking ladder {name!r}, not {self.ladder.name!r}",
                 hint="open it with the ladder it was created with",
             )
 
     def close(self) -> None:
         self.engine.dispose()
 
+    def _acting(self, user: User | str, action: str, object_id: str | None = None) -> Any:
+        return access.acting(self.engine, self.ladder, user, action, object_id)
+
     # -- users -------------------------------------------------------------------------
     def add_user(
-        self, name: str, password: str, clearance: str | Level, roles: Iterable[str] = ("reader",),
-        *, actor: User | str | None = None,
-    ) -> User:  # fmt: skip
+        self,
+        name: str,
+        password: str,
+        clearance: str | Level,
+        roles: Iterable[str] = ("reader",),
+        *,
+        actor: User | str | None = None,
+    ) -> User:
         return access.add_user(self.engine, self.ladder, name, password, clearance, tuple(roles), actor)
 
     def authenticate(self, name: str, password: str) -> User:
@@ -208,60 +232,86 @@ class ClaimStore:
 
     # -- claims ------------------------------------------------------------------------
     def save_claims(
-        self, user: User | str, claims_: Iterable[Claim], doc_sha: str, *, marking: Marking | None = None,
-        grading: AdmiraltyGrade | None = None, title: str | None = None, published: str | None = None,
+        self,
+        user: User | str,
+        batch: Iterable[Claim],
+        doc_sha: str,
+        *,
+        marking: Marking | None = None,
+        grading: AdmiraltyGrade | None = None,
+        title: str | None = None,
+        published: str | None = None,
         text_length: int | None = None,
-    ) -> int:  # fmt: skip
+    ) -> int:
         """Save claims from one document; returns how many were new (same id twice is a no-op)."""
-        batch = list(claims_)
-        grade = grading or AdmiraltyGrade()
-        with access.acting(self.engine, self.ladder, user, "save_claims", doc_sha) as (conn, actor):
+        batch, grade = list(batch), grading or AdmiraltyGrade()
+        with self._acting(user, "save_claims", doc_sha) as (conn, actor):
             access.require_role(actor, access.EDITOR_ROLES, "save claims")
             mark = marking or access.default_marking(actor)
             mark = Marking.of(self.ladder, mark.read.name, mark.write.name)  # must be this store's ladder
             access.check_assignable(actor, mark)
             stamp = now()
-            insert_ignore(conn, documents, {"sha256": doc_sha, "title": title, "published": published,
-                                            "text_length": text_length, "ingested_at": stamp})  # fmt: skip
+            doc = {"sha256": doc_sha, "title": title, "published": published, "text_length": text_length}
+            insert_ignore(conn, documents, {**doc, "ingested_at": stamp})
             added = 0
             for claim in batch:
                 ev = claim.evidence[0] if claim.evidence else None
-                added += insert_ignore(conn, claims, {
-                    "id": claim.id, "doc_sha": doc_sha, "claim_json": json.dumps(claim.to_dict(), sort_keys=True),
+                row = {
+                    "id": claim.id,
+                    "doc_sha": doc_sha,
+                    "claim_json": json.dumps(claim.to_dict(), sort_keys=True),
                     "search_text": search_text(claim),
-                    "sentence": ev.sentence if ev else None, "span_start": ev.start if ev else None,
-                    "span_end": ev.end if ev else None, "reliability": grade.reliability,
-                    "credibility": grade.credibility, "read_marking": mark.read.name, "read_rank": mark.read.rank,
-                    "write_marking": mark.write.name, "write_rank": mark.write.rank,
-                    "source_id": self._source_id(conn, claim), "field_confidence": "{}",
-                    "created_by": actor.name, "created_at": stamp, "updated_at": stamp,
-                })  # fmt: skip
+                    "sentence": ev and ev.sentence,
+                    "span_start": ev and ev.start,
+                    "span_end": ev and ev.end,
+                    "reliability": grade.reliability,
+                    "credibility": grade.credibility,
+                    "read_marking": mark.read.name,
+                    "read_rank": mark.read.rank,
+                    "write_marking": mark.write.name,
+                    "write_rank": mark.write.rank,
+                    "source_id": self._source_id(conn, claim),
+                    "field_confidence": "{}",
+                    "created_by": actor.name,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                }
+                added += insert_ignore(conn, claims, row)
             write_audit(conn, actor.name, "save_claims", doc_sha, True, {"claims": len(batch), "new": added})
         return added
 
     def _source_id(self, conn: sa.Connection, claim: Claim) -> int | None:
-        if claim.claimant is None:
-            return None
-        key = source_key(claim.claimant.name)
         party = claim.claimant
+        if party is None:
+            return None
+        key = source_key(party.name)
         insert_ignore(conn, sources, {"key": key, "name": party.name, "iso3": party.iso3, "kind": party.kind})
         return conn.execute(sa.select(sources.c.id).where(sources.c.key == key)).scalar_one()
 
     def _to_stored(self, row: Any) -> StoredClaim:
         return StoredClaim(
-            id=row.id, claim=Claim.from_dict(json.loads(row.claim_json)), doc_sha=row.doc_sha,
+            id=row.id,
+            claim=Claim.from_dict(json.loads(row.claim_json)),
+            doc_sha=row.doc_sha,
             grade=AdmiraltyGrade(row.reliability, row.credibility),
             marking=Marking.of(self.ladder, row.read_marking, row.write_marking),
-            created_by=row.created_by, created_at=row.created_at, updated_at=row.updated_at,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
             field_confidence=tuple(sorted(json.loads(row.field_confidence).items())),
-        )  # fmt: skip
+        )
+
+    def _visible_row(self, conn: sa.Connection, actor: User, claim_id: str, lock: bool = False) -> Any:
+        """The claim row if ``actor`` may see it, else NotFound: missing and invisible look the same."""
+        query = sa.select(claims).where(claims.c.id == claim_id, access.readable(actor, claims))
+        row = conn.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            raise access.not_found("claim", claim_id)
+        return row
 
     def get_claim(self, user: User | str, claim_id: str) -> StoredClaim:
-        """One claim; ``NotFound`` both when it does not exist and when it is not visible."""
-        with access.acting(self.engine, self.ladder, user, "read", claim_id) as (conn, actor):
-            row = conn.execute(sa.select(claims).where(claims.c.id == claim_id, access.readable(actor, claims))).first()
-            if row is None:
-                raise access.not_found("claim", claim_id)
+        with self._acting(user, "read", claim_id) as (conn, actor):
+            row = self._visible_row(conn, actor, claim_id)
             access.audit_read(conn, actor, "read", claim_id)
         return self._to_stored(row)
 
@@ -270,46 +320,62 @@ class ClaimStore:
         if doc_sha:
             where.append(claims.c.doc_sha == doc_sha)
         if claimant:
-            where.append(claims.c.source_id.in_(sa.select(sources.c.id).where(sources.c.key == source_key(claimant))))
-        if text:
-            pattern = "%" + text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append(claims.c.search_text.like(pattern, escape="\\"))  # both sides case-folded in Python
+            by_name = sa.select(sources.c.id).where(sources.c.key == source_key(claimant))
+            where.append(claims.c.source_id.in_(by_name))
+        if text:  # both sides case-folded in Python, see the module docstring
+            where.append(claims.c.search_text.like(like_pattern(text), escape="\\"))
         return where
 
     def list_claims(
-        self, user: User | str, *, doc_sha: str | None = None, claimant: str | None = None,
-        text: str | None = None, limit: int | None = None, offset: int = 0,
-    ) -> list[StoredClaim]:  # fmt: skip
+        self,
+        user: User | str,
+        *,
+        doc_sha: str | None = None,
+        claimant: str | None = None,
+        text: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[StoredClaim]:
         """Visible claims, oldest first, optionally by document, claimant or text."""
-        with access.acting(self.engine, self.ladder, user, "list_claims") as (conn, actor):
-            query = sa.select(claims).where(*self._where(actor, doc_sha, claimant, text))
-            rows = conn.execute(query.order_by(claims.c.created_at, claims.c.id).limit(limit).offset(offset)).all()
-            access.audit_read(conn, actor, "list_claims", doc_sha=doc_sha, claimant=claimant, text=text, returned=len(rows))
+        filters = {"doc_sha": doc_sha, "claimant": claimant, "text": text}
+        with self._acting(user, "list_claims") as (conn, actor):
+            query = sa.select(claims).where(*self._where(actor, **filters))
+            query = query.order_by(claims.c.created_at, claims.c.id).limit(limit).offset(offset)
+            rows = conn.execute(query).all()
+            access.audit_read(conn, actor, "list_claims", **filters, returned=len(rows))
         return [self._to_stored(r) for r in rows]
 
     def search_claims(self, user: User | str, text: str, limit: int = 50) -> list[StoredClaim]:
-        """Case-insensitive substring search over claim fields and evidence, visible claims only."""
+        """Case-insensitive substring search over the values of visible claims."""
         if not text.strip():
             raise DetourError("empty search", hint="give some text to search for")
         return self.list_claims(user, text=text, limit=limit)
 
     def count_claims(
-        self, user: User | str, *, doc_sha: str | None = None, claimant: str | None = None, text: str | None = None
+        self,
+        user: User | str,
+        *,
+        doc_sha: str | None = None,
+        claimant: str | None = None,
+        text: str | None = None,
     ) -> int:
-        with access.acting(self.engine, self.ladder, user, "count_claims") as (conn, actor):
-            query = sa.select(sa.func.count()).select_from(claims).where(*self._where(actor, doc_sha, claimant, text))
-            n = conn.execute(query).scalar_one()
-            access.audit_read(conn, actor, "count_claims", doc_sha=doc_sha, claimant=claimant, text=text, returned=n)
-        return int(n)
+        filters = {"doc_sha": doc_sha, "claimant": claimant, "text": text}
+        with self._acting(user, "count_claims") as (conn, actor):
+            query = sa.select(sa.func.count()).select_from(claims).where(*self._where(actor, **filters))
+            n = int(conn.execute(query).scalar_one())
+            access.audit_read(conn, actor, "count_claims", **filters, returned=n)
+        return n
 
     def list_documents(self, user: User | str) -> list[dict[str, Any]]:
         """Documents with at least one visible claim, with the visible-claim count."""
-        with access.acting(self.engine, self.ladder, user, "list_documents") as (conn, actor):
-            n = sa.func.count(claims.c.id).label("claims")
+        with self._acting(user, "list_documents") as (conn, actor):
             query = (
-                sa.select(documents, n).join(claims, claims.c.doc_sha == documents.c.sha256)
-                .where(access.readable(actor, claims)).group_by(*documents.c).order_by(documents.c.ingested_at)
-            )  # fmt: skip
+                sa.select(documents, sa.func.count(claims.c.id).label("claims"))
+                .join(claims, claims.c.doc_sha == documents.c.sha256)
+                .where(access.readable(actor, claims))
+                .group_by(*documents.c)
+                .order_by(documents.c.ingested_at, documents.c.sha256)
+            )
             rows = conn.execute(query).mappings().all()
             access.audit_read(conn, actor, "list_documents", returned=len(rows))
         return [dict(r) for r in rows]
@@ -320,95 +386,120 @@ class ClaimStore:
     ) -> StoredClaim:
         """Change one field, keep the old value in ``claim_edits``; ``confidence`` (0–100) is per field."""
         if field not in EDITABLE + GRADE_FIELDS + MARKING_FIELDS:
-            raise DetourError(f"cannot edit {field!r}", hint=f"editable: {', '.join(EDITABLE + GRADE_FIELDS + MARKING_FIELDS)}")
+            allowed = ", ".join(EDITABLE + GRADE_FIELDS + MARKING_FIELDS)
+            raise DetourError(f"cannot edit {field!r}", hint=f"editable: {allowed}")
         if confidence is not None and not 0 <= int(confidence) <= 100:
             raise DetourError(f"confidence must be 0–100, got {confidence!r}")
-        with access.acting(self.engine, self.ladder, user, "edit", claim_id) as (conn, actor):
+        with self._acting(user, "edit", claim_id) as (conn, actor):
             row = self._editable_row(conn, actor, claim_id, "edit")
-            data, changes = json.loads(row.claim_json), {"updated_at": now()}
+            changes: dict[str, Any] = {"updated_at": now()}
             if field in EDITABLE:
-                old, data[field] = data.get(field), value
-                claim = Claim.from_dict(data)  # validates the new value
-                data = {**claim.to_dict(), "id": claim_id}
-                changes["claim_json"] = json.dumps(data, sort_keys=True)
-                changes["search_text"] = search_text(claim)
-                if field == "claimant":  # the reliability history follows the corrected claimant
-                    sid = changes["source_id"] = self._source_id(conn, claim)
-                    history = source_assessments.c.claim_id == claim_id
-                    conn.execute(source_assessments.update().where(history).values(source_id=sid) if sid
-                                 else source_assessments.delete().where(history))  # fmt: skip
-                new = data[field]
+                old, new = self._edit_claim_field(conn, row, field, value, changes)
             elif field in GRADE_FIELDS:
-                old = getattr(row, field)
-                grade = AdmiraltyGrade(**{"reliability": row.reliability, "credibility": row.credibility, field: value})
-                new = changes[field] = getattr(grade, field)
+                current = {"reliability": row.reliability, "credibility": row.credibility}
+                grade = AdmiraltyGrade(**{**current, field: value})
+                old, new = getattr(row, field), getattr(grade, field)
+                changes[field] = new
             else:
                 access.require_role(actor, ("admin",), "change markings")
-                old = getattr(row, field)
-                kind = field.split("_")[0]
-                mark = Marking.of(self.ladder, **{"read": row.read_marking, "write": row.write_marking, kind: value})
+                kind = field.split("_")[0]  # read | write
+                current = {"read": row.read_marking, "write": row.write_marking}
+                mark = Marking.of(self.ladder, **{**current, kind: value})
                 access.check_assignable(actor, mark)
                 level = getattr(mark, kind)
-                new = changes[field] = level.name
-                changes[f"{kind}_rank"] = level.rank
+                old, new = getattr(row, field), level.name
+                changes.update({field: level.name, f"{kind}_rank": level.rank})
             if confidence is not None:
-                per_field = json.loads(row.field_confidence)
-                changes["field_confidence"] = json.dumps({**per_field, field: int(confidence)}, sort_keys=True)
+                per_field = {**json.loads(row.field_confidence), field: int(confidence)}
+                changes["field_confidence"] = json.dumps(per_field, sort_keys=True)
             conn.execute(claims.update().where(claims.c.id == claim_id).values(**changes))
-            conn.execute(claim_edits.insert().values(
-                claim_id=claim_id, who=actor.name, at=changes["updated_at"], field=field,
-                old=json.dumps(old), new=json.dumps(new), confidence=confidence))  # fmt: skip
+            edit = {"who": actor.name, "at": changes["updated_at"], "field": field, "confidence": confidence}
+            edit.update(claim_id=claim_id, old=json.dumps(old), new=json.dumps(new))
+            conn.execute(claim_edits.insert().values(**edit))
             write_audit(conn, actor.name, "edit", claim_id, True, {"field": field})
             updated = conn.execute(sa.select(claims).where(claims.c.id == claim_id)).one()
         return self._to_stored(updated)
 
+    def _edit_claim_field(
+        self, conn: sa.Connection, row: Any, field: str, value: Any, changes: dict[str, Any]
+    ) -> tuple[Any, Any]:
+        """Apply an edit to the claim JSON (validated by ``Claim.from_dict``); returns old and new."""
+        data = json.loads(row.claim_json)
+        old = data.get(field)
+        claim = Claim.from_dict({**data, field: value})  # validates the new value
+        data = {**claim.to_dict(), "id": row.id}
+        changes.update(claim_json=json.dumps(data, sort_keys=True), search_text=search_text(claim))
+        if field == "claimant":  # the reliability history follows the corrected claimant
+            sid = changes["source_id"] = self._source_id(conn, claim)
+            history = source_assessments.c.claim_id == row.id
+            conn.execute(
+                source_assessments.update().where(history).values(source_id=sid)
+                if sid
+                else source_assessments.delete().where(history)
+            )
+        return old, data[field]
+
     def _editable_row(self, conn: sa.Connection, actor: User, claim_id: str, action: str) -> Any:
         """The row to change, locked; NotFound if invisible, AccessDenied if visible but not writable."""
-        query = sa.select(claims).where(claims.c.id == claim_id, access.readable(actor, claims))
-        row = conn.execute(query.with_for_update()).first()
-        if row is None:
-            raise access.not_found("claim", claim_id)
+        row = self._visible_row(conn, actor, claim_id, lock=True)
         access.require_role(actor, access.EDITOR_ROLES, action + " claims")
         if not access.can_edit(actor, Marking.of(self.ladder, row.read_marking, row.write_marking)):
-            raise access.AccessDenied(f"{actor.name} may not {action} {claim_id}: write marking is {row.write_marking}")
+            mark = row.write_marking
+            raise AccessDenied(f"{actor.name} may not {action} {claim_id}: its write marking is {mark}")
         return row
 
     def claim_history(self, user: User | str, claim_id: str) -> list[dict[str, Any]]:
         """Edits of one visible claim, oldest first, values decoded from JSON."""
-        self.get_claim(user, claim_id)  # NotFound for invisible claims, and audited as a read
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(claim_edits).where(claim_edits.c.claim_id == claim_id)
-                                .order_by(claim_edits.c.id)).mappings().all()  # fmt: skip
+        with self._acting(user, "read_history", claim_id) as (conn, actor):
+            self._visible_row(conn, actor, claim_id)
+            query = sa.select(claim_edits).where(claim_edits.c.claim_id == claim_id)
+            rows = conn.execute(query.order_by(claim_edits.c.id)).mappings().all()
+            access.audit_read(conn, actor, "read_history", claim_id, returned=len(rows))
         return [{**r, "old": json.loads(r["old"]), "new": json.loads(r["new"])} for r in rows]
 
     def record_assessment(self, user: User | str, claim_id: str, assessment: dict[str, Any]) -> int:
-        """Store a verdict on a claim and append it to the claimant's reliability history."""
+        """Store a verdict on a claim and append it to the claimant's reliability history.
+
+        ``assessment`` has ``verdict`` (see ``grading.VERDICTS``), ``confidence`` (0–100,
+        default 50), ``reasons`` and ``evidence`` (JSON-able lists); other keys go to ``extra``.
+        """
         verdict = normalise_verdict(assessment["verdict"])
         confidence = int(assessment.get("confidence", 50))
         if not 0 <= confidence <= 100:
             raise DetourError(f"assessment confidence must be 0–100, got {confidence}")
-        extra = {k: v for k, v in assessment.items() if k not in ("verdict", "confidence", "reasons", "evidence")}
-        with access.acting(self.engine, self.ladder, user, "assess", claim_id) as (conn, actor):
+        extra = {k: v for k, v in assessment.items() if k not in ASSESSMENT_KEYS}
+        with self._acting(user, "assess", claim_id) as (conn, actor):
             row = self._editable_row(conn, actor, claim_id, "assess")
             stamp = now()
-            aid = conn.execute(assessments.insert().values(
-                claim_id=claim_id, verdict=verdict, confidence=confidence,
-                reasons=json.dumps(assessment.get("reasons", []), default=str),
-                evidence=json.dumps(assessment.get("evidence", []), default=str),
-                extra=json.dumps(extra, default=str), created_by=actor.name, created_at=stamp,
-            ).returning(assessments.c.id)).scalar_one()  # fmt: skip
+            values = {
+                "claim_id": claim_id,
+                "verdict": verdict,
+                "confidence": confidence,
+                "reasons": json.dumps(assessment.get("reasons", []), default=str),
+                "evidence": json.dumps(assessment.get("evidence", []), default=str),
+                "extra": json.dumps(extra, default=str),
+                "created_by": actor.name,
+                "created_at": stamp,
+            }
+            aid = conn.execute(assessments.insert().values(values).returning(assessments.c.id)).scalar_one()
             if row.source_id is not None:
-                conn.execute(source_assessments.insert().values(
-                    source_id=row.source_id, claim_id=claim_id, assessment_id=aid, verdict=verdict,
-                    confidence=confidence, assessed_at=stamp))  # fmt: skip
+                history = {"verdict": verdict, "confidence": confidence, "assessed_at": stamp}
+                conn.execute(
+                    source_assessments.insert().values(
+                        source_id=row.source_id, claim_id=claim_id, assessment_id=aid, **history
+                    )
+                )
             write_audit(conn, actor.name, "assess", claim_id, True, {"verdict": verdict})
         return int(aid)
 
     def list_assessments(self, user: User | str, claim_id: str | None = None) -> list[dict[str, Any]]:
         """Assessments of visible claims (all, or one claim's), oldest first."""
-        with access.acting(self.engine, self.ladder, user, "list_assessments", claim_id) as (conn, actor):
-            query = sa.select(assessments).join(claims, claims.c.id == assessments.c.claim_id)
-            query = query.where(access.readable(actor, claims))
+        with self._acting(user, "list_assessments", claim_id) as (conn, actor):
+            query = (
+                sa.select(assessments)
+                .join(claims, claims.c.id == assessments.c.claim_id)
+                .where(access.readable(actor, claims))
+            )
             if claim_id:
                 query = query.where(assessments.c.claim_id == claim_id)
             rows = conn.execute(query.order_by(assessments.c.id)).mappings().all()
@@ -417,40 +508,52 @@ class ClaimStore:
 
     def source_reliability(self, user: User | str, claimant: str) -> dict[str, Any]:
         """A claimant's verdict history over visible claims and the reliability letter it earns."""
-        key = source_key(claimant)
-        with access.acting(self.engine, self.ladder, user, "source_reliability", key) as (conn, actor):
-            src = conn.execute(sa.select(sources).where(sources.c.key == key, sources.c.id.in_(
-                sa.select(claims.c.source_id).where(access.readable(actor, claims))))).mappings().first()  # fmt: skip
+        key, hist = source_key(claimant), source_assessments
+        with self._acting(user, "source_reliability", key) as (conn, actor):
+            visible_sources = sa.select(claims.c.source_id).where(access.readable(actor, claims))
+            query = sa.select(sources).where(sources.c.key == key, sources.c.id.in_(visible_sources))
+            src = conn.execute(query).mappings().first()
             if src is None:
                 raise access.not_found("source", claimant)
-            sa_ = source_assessments
-            rows = conn.execute(
-                sa.select(sa_.c.claim_id, sa_.c.verdict, sa_.c.confidence, sa_.c.assessed_at)
-                .join(claims, claims.c.id == sa_.c.claim_id)
-                .where(sa_.c.source_id == src["id"], access.readable(actor, claims)).order_by(sa_.c.id)
-            ).mappings().all()  # fmt: skip
+            query = (
+                sa.select(hist.c.claim_id, hist.c.verdict, hist.c.confidence, hist.c.assessed_at)
+                .join(claims, claims.c.id == hist.c.claim_id)
+                .where(hist.c.source_id == src["id"], access.readable(actor, claims))
+                .order_by(hist.c.id)
+            )
+            rows = conn.execute(query).mappings().all()
             access.audit_read(conn, actor, "source_reliability", key, returned=len(rows))
         estimate = reliability_from_history(r["verdict"] for r in rows)
-        return {"source": {k: src[k] for k in ("name", "iso3", "kind")}, "history": [dict(r) for r in rows],
-                "reliability": estimate.letter, "estimate": asdict(estimate)}  # fmt: skip
+        return {
+            "source": {k: src[k] for k in ("name", "iso3", "kind")},
+            "history": [dict(r) for r in rows],
+            "reliability": estimate.letter,
+            "estimate": asdict(estimate),
+        }
 
     def list_sources(self, user: User | str) -> list[dict[str, Any]]:
         """Claimants with visible claims: claim count, verdict counts and reliability letter."""
-        with access.acting(self.engine, self.ladder, user, "list_sources") as (conn, actor):
-            visible = sa.select(claims.c.id, claims.c.source_id).where(access.readable(actor, claims)).subquery()
-            rows = conn.execute(
+        hist = source_assessments
+        with self._acting(user, "list_sources") as (conn, actor):
+            seen = sa.select(claims.c.id, claims.c.source_id).where(access.readable(actor, claims))
+            visible = seen.subquery()
+            query = (
                 sa.select(sources, sa.func.count(visible.c.id).label("claims"))
-                .join(visible, visible.c.source_id == sources.c.id).group_by(*sources.c).order_by(sources.c.key)
-            ).mappings().all()  # fmt: skip
-            verdicts = conn.execute(
-                sa.select(source_assessments.c.source_id, source_assessments.c.verdict, sa.func.count())
-                .join(visible, visible.c.id == source_assessments.c.claim_id)
-                .group_by(source_assessments.c.source_id, source_assessments.c.verdict)
-            ).all()  # fmt: skip
+                .join(visible, visible.c.source_id == sources.c.id)
+                .group_by(*sources.c)
+                .order_by(sources.c.key)
+            )
+            rows = conn.execute(query).mappings().all()
+            query = (
+                sa.select(hist.c.source_id, hist.c.verdict, sa.func.count())
+                .join(visible, visible.c.id == hist.c.claim_id)
+                .group_by(hist.c.source_id, hist.c.verdict)
+            )
+            verdicts = conn.execute(query).all()
             access.audit_read(conn, actor, "list_sources", returned=len(rows))
         out = []
         for src in rows:
             est = reliability_from_history(v for sid, v, n in verdicts if sid == src["id"] for _ in range(n))
-            out.append({"name": src["name"], "iso3": src["iso3"], "kind": src["kind"], "claims": src["claims"],
-                        "verdicts": dict(est.counts), "reliability": est.letter})  # fmt: skip
+            names = {k: src[k] for k in ("name", "iso3", "kind", "claims")}
+            out.append({**names, "verdicts": dict(est.counts), "reliability": est.letter})
         return out

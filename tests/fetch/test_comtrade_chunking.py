@@ -137,3 +137,18 @@ def test_a_chunk_that_cannot_shrink_raises(comtrade, make_client, tmp_path: Path
             out_dir=tmp_path,
             client=make_client(max_records=1),
         )
+
+
+def test_an_answer_of_a_known_service_cap_is_split_too(comtrade, make_client, tmp_path: Path) -> None:
+    comtrade.cap = 500  # the service caps lower than the client thinks (a free key run with --premium)
+    result = fetch_comtrade(
+        ["SRB"],
+        None,
+        ["930690", "930630"],
+        [2022],
+        freq="M",
+        out_dir=tmp_path,
+        client=make_client(max_records=250_000),
+    )
+    assert [s.params["cmdCode"] for s in comtrade.data_requests()] == ["930690,930630", "930690", "930630"]
+    assert len(_rows(result.paths)) == 2 * 12 * 4 * 6  # months × flows × (5 partners + World)

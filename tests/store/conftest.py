@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import shlex
 import shutil
 import socket
 import subprocess
@@ -48,7 +49,7 @@ def _as_server_user(cmd: list[str]) -> list[str]:
         return cmd
     if shutil.which("runuser"):
         return ["runuser", "-u", "postgres", "--", *cmd]
-    return ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(map(repr, cmd))]
+    return ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(cmd)]
 
 
 def _free_port() -> int:
@@ -73,11 +74,37 @@ def pg_server() -> Iterator[str]:
         os.chown(base, pw.pw_uid, pw.pw_gid)
     data, port = base / "data", _free_port()
     run = lambda cmd: subprocess.run(_as_server_user(cmd), capture_output=True, text=True, timeout=120)  # noqa: E731
-    init = run([str(bindir / "initdb"), "-D", str(data), "-U", "detour", "--auth=trust", "-E", "UTF8",
-                "--no-locale", "--no-sync"])  # fmt: skip
+    init = run(
+        [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "detour",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ]
+    )
     assert init.returncode == 0, f"initdb failed:\n{init.stdout}\n{init.stderr}"
     opts = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    start = run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w", "-t", "60", "-o", opts, "start"])
+    start = run(
+        [
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(base / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            opts,
+            "start",
+        ]
+    )
     if start.returncode != 0:
         log = (base / "server.log").read_text() if (base / "server.log").exists() else ""
         pytest.fail(f"PostgreSQL did not start:\n{start.stdout}\n{start.stderr}\n{log}")
@@ -127,7 +154,9 @@ def store(db_url: str) -> Iterator[ClaimStore]:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def module_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClaimStore]:
+def module_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ClaimStore]:
     """One store per module and backend, for read-only tests that share an expensive world."""
     with ExitStack() as stack:
         if request.param == "sqlite":
@@ -147,8 +176,15 @@ def admin(store: ClaimStore):
 NAMES = {"SRB": "Serbia", "UKR": "Ukraine", "CZE": "Czechia", "BGR": "Bulgaria", "RUS": "Russia"}
 
 
-def make_claim(supplier: str = "SRB", recipient: str = "UKR", claimant: str | None = "SVR", words: str = "",
-               via: tuple[str, ...] = (), doc: str = "doc1", start: int = 0) -> Claim:  # fmt: skip
+def make_claim(
+    supplier: str = "SRB",
+    recipient: str = "UKR",
+    claimant: str | None = "SVR",
+    words: str = "",
+    via: tuple[str, ...] = (),
+    doc: str = "doc1",
+    start: int = 0,
+) -> Claim:
     """A small real-shaped claim; ``words`` lands in the evidence sentence and the items."""
     sentence = f"Serbian companies allegedly supplied {words or 'components'} to Ukraine."
     return Claim(

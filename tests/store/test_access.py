@@ -8,6 +8,7 @@ clearance, so dropping ``access.readable`` from any query makes a test here fail
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -34,9 +35,18 @@ def build_world(store: ClaimStore):
     ids = {}
     for i, level in enumerate(LEVELS):
         claim = make_claim(words=canary(level), doc=f"doc-{level}", start=i)
-        store.save_claims(admin, [claim], f"doc-{level}", marking=Marking.of("tlp", level), title=f"title {canary(level)}")
-        store.record_assessment(admin, claim.id, {"verdict": "supported" if i < 2 else "contradicted",
-                                                  "confidence": 70, "reasons": [f"reason {canary(level)}"]})  # fmt: skip
+        store.save_claims(
+            admin, [claim], f"doc-{level}", marking=Marking.of("tlp", level), title=f"title {canary(level)}"
+        )
+        store.record_assessment(
+            admin,
+            claim.id,
+            {
+                "verdict": "supported" if i < 2 else "contradicted",
+                "confidence": 70,
+                "reasons": [f"reason {canary(level)}"],
+            },
+        )
         ids[level] = claim.id
     secret = make_claim(words="bravoword", claimant="Bravo Desk", doc="doc-RED", start=99)
     store.save_claims(admin, [secret], "doc-RED", marking=Marking.of("tlp", "RED"))
@@ -44,7 +54,9 @@ def build_world(store: ClaimStore):
     locked = make_claim(words="lockedword", start=50)
     store.save_claims(admin, [locked], "doc-GREEN", marking=Marking.of("tlp", "GREEN", "AMBER"))
     ids["locked"], ids["secret"] = locked.id, secret.id
-    users = {lvl: store.add_user(f"u-{lvl.lower()}", PASSWORD, lvl, ["analyst"], actor=admin) for lvl in LEVELS}
+    users = {
+        lvl: store.add_user(f"u-{lvl.lower()}", PASSWORD, lvl, ["analyst"], actor=admin) for lvl in LEVELS
+    }
     users["reader"] = store.add_user("reader", PASSWORD, "RED", ["reader"], actor=admin)
     users["admin"] = admin
     return ids, users
@@ -69,11 +81,16 @@ def above(level: str) -> list[str]:
 def sweep(store: ClaimStore, user, ids) -> str:
     """Everything ``user`` can read, as one string: every public read method, every filter."""
     out = [
-        store.list_claims(user), store.search_claims(user, "canary"), store.count_claims(user),
-        store.count_claims(user, text="canary"), store.count_claims(user, claimant="SVR"),
-        store.list_documents(user), store.list_sources(user), store.list_assessments(user),
+        store.list_claims(user),
+        store.search_claims(user, "canary"),
+        store.count_claims(user),
+        store.count_claims(user, text="canary"),
+        store.count_claims(user, claimant="SVR"),
+        store.list_documents(user),
+        store.list_sources(user),
+        store.list_assessments(user),
         store.source_reliability(user, "SVR"),
-    ]  # fmt: skip
+    ]
     for claim_id in ids.values():
         for read in (store.get_claim, store.claim_history, lambda u, c: store.list_assessments(u, c)):
             try:
@@ -83,8 +100,17 @@ def sweep(store: ClaimStore, user, ids) -> str:
     return repr(out)
 
 
-READ_METHODS = {"get_claim", "list_claims", "search_claims", "count_claims", "list_documents", "list_sources",
-                "list_assessments", "source_reliability", "claim_history"}  # fmt: skip
+READ_METHODS = {
+    "get_claim",
+    "list_claims",
+    "search_claims",
+    "count_claims",
+    "list_documents",
+    "list_sources",
+    "list_assessments",
+    "source_reliability",
+    "claim_history",
+}
 WRITE_METHODS = {"save_claims", "edit_claim", "record_assessment"}
 ADMIN_METHODS = {"add_user", "authenticate", "audit_log", "close"}
 
@@ -132,11 +158,15 @@ def test_invisible_claims_look_missing(shared):
         store.get_claim(users["GREEN"], ids["RED"])
     with pytest.raises(NotFound) as missing:
         store.get_claim(users["GREEN"], "claim-0000000000000000".replace("0000", "dead", 1))
-    assert str(hidden.value).replace(ids["RED"], "?") == str(missing.value).replace("claim-dead000000000000", "?")
-    for call in (lambda: store.claim_history(users["GREEN"], ids["RED"]),
-                 lambda: store.source_reliability(users["GREEN"], "Bravo Desk"),
-                 lambda: store.edit_claim(users["GREEN"], ids["RED"], "status", "denied"),
-                 lambda: store.record_assessment(users["GREEN"], ids["RED"], {"verdict": "supported"})):  # fmt: skip
+    assert str(hidden.value).replace(ids["RED"], "?") == str(missing.value).replace(
+        "claim-dead000000000000", "?"
+    )
+    for call in (
+        lambda: store.claim_history(users["GREEN"], ids["RED"]),
+        lambda: store.source_reliability(users["GREEN"], "Bravo Desk"),
+        lambda: store.edit_claim(users["GREEN"], ids["RED"], "status", "denied"),
+        lambda: store.record_assessment(users["GREEN"], ids["RED"], {"verdict": "supported"}),
+    ):
         with pytest.raises(NotFound):
             call()
     assert store.list_assessments(users["GREEN"], ids["RED"]) == []
@@ -167,7 +197,9 @@ def test_write_rules(fresh):
         store.save_claims(users["reader"], [make_claim(start=7)], "doc-x")
     with pytest.raises(AccessDenied, match="may not mark"):
         store.save_claims(users["GREEN"], [make_claim(start=7)], "doc-x", marking=Marking.of("tlp", "AMBER"))
-    store.save_claims(users["GREEN"], [make_claim(start=8)], "doc-y")  # default marking: the saver's clearance
+    store.save_claims(
+        users["GREEN"], [make_claim(start=8)], "doc-y"
+    )  # default marking: the saver's clearance
     assert store.list_claims(users["GREEN"], doc_sha="doc-y")[0].marking == Marking.of("tlp", "GREEN")
     with pytest.raises(AccessDenied, match="may not add users"):
         store.add_user("x", PASSWORD, "GREEN", actor=users["RED"])
@@ -201,8 +233,15 @@ def test_denials_are_audited_after_rollback(shared):
     with pytest.raises(AccessDenied):
         store.count_claims("nobody")
     with store.engine.connect() as conn:
-        denied = conn.execute(sa.select(audit.c.who, audit.c.action, audit.c.object_id)
-                              .where(audit.c.allowed == sa.false())).all()  # fmt: skip
+        denied = conn.execute(
+            sa.select(audit.c.who, audit.c.action, audit.c.object_id).where(audit.c.allowed == sa.false())
+        ).all()
     assert ("u-green", "read", ids["RED"]) in denied
     assert ("u-green", "edit", ids["locked"]) in denied
     assert ("nobody", "count_claims", None) in denied
+
+
+def test_every_public_method_is_documented():
+    doc = (Path(__file__).parents[2] / "docs" / "access.md").read_text(encoding="utf-8")
+    for name in READ_METHODS | WRITE_METHODS | ADMIN_METHODS:
+        assert f"{name}(" in doc, f"ClaimStore.{name} is missing from docs/access.md"

@@ -22,14 +22,30 @@ GREEN = Marking.of("tlp", "GREEN")
 
 def test_save_and_get_round_trip(store, admin, make_claim):
     claim = make_claim(words="artillery fuzes", via=("CZE", "BGR"))
-    assert store.save_claims(admin, [claim], "doc1", marking=GREEN, grading=AdmiraltyGrade("D", 4),
-                             title="SVR statement", published="2025-05-29", text_length=812) == 1  # fmt: skip
+    assert (
+        store.save_claims(
+            admin,
+            [claim],
+            "doc1",
+            marking=GREEN,
+            grading=AdmiraltyGrade("D", 4),
+            title="SVR statement",
+            published="2025-05-29",
+            text_length=812,
+        )
+        == 1
+    )
     got = store.get_claim(admin, claim.id)
     assert got.id == claim.id and got.claim == claim
     assert got.grade.code == "D4" and got.marking == GREEN and got.created_by == "root"
     assert got.to_dict()["claim"]["id"] == claim.id
     [doc] = store.list_documents(admin)
-    assert (doc["sha256"], doc["title"], doc["text_length"], doc["claims"]) == ("doc1", "SVR statement", 812, 1)
+    assert (doc["sha256"], doc["title"], doc["text_length"], doc["claims"]) == (
+        "doc1",
+        "SVR statement",
+        812,
+        1,
+    )
 
 
 def test_same_claim_twice_is_one_row(store, admin, make_claim):
@@ -53,7 +69,9 @@ def test_saving_again_keeps_analyst_edits(store, admin, make_claim):
 def test_edit_changes_claim_and_keeps_history(store, admin, make_claim):
     claim = make_claim()
     store.save_claims(admin, [claim], "doc1")
-    edited = store.edit_claim(admin, claim.id, "recipient", [{"name": "Czechia", "iso3": "CZE"}], confidence=40)
+    edited = store.edit_claim(
+        admin, claim.id, "recipient", [{"name": "Czechia", "iso3": "CZE"}], confidence=40
+    )
     assert edited.id == claim.id and edited.claim.countries()["recipient"] == ["CZE"]
     assert dict(edited.field_confidence) == {"recipient": 40}
     store.edit_claim(admin, claim.id, "credibility", 2)
@@ -64,8 +82,10 @@ def test_edit_changes_claim_and_keeps_history(store, admin, make_claim):
     assert history[0]["new"][0]["iso3"] == "CZE" and history[0]["who"] == "root" and history[1]["new"] == 2
 
 
-@pytest.mark.parametrize(("field", "value"), [("evidence", []), ("id", "x"), ("credibility", 9),
-                                              ("reliability", "Q"), ("supplier", "Serbia")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("evidence", []), ("id", "x"), ("credibility", 9), ("reliability", "Q"), ("supplier", "Serbia")],
+)
 def test_bad_edits_are_refused_and_change_nothing(store, admin, make_claim, field, value):
     claim = make_claim()
     store.save_claims(admin, [claim], "doc1")
@@ -78,15 +98,30 @@ def test_bad_edits_are_refused_and_change_nothing(store, admin, make_claim, fiel
 def test_assessment_feeds_source_history(store, admin, make_claim):
     batch = [make_claim(words=f"part {i}", start=i * 100) for i in range(4)]
     store.save_claims(admin, batch, "doc1")
-    for c, verdict in zip(batch, ["supported", "Partly supported", "not_supported", "not testable"], strict=True):
-        store.record_assessment(admin, c.id, {"verdict": verdict, "confidence": 80, "reasons": ["mirror flows"],
-                                              "evidence": [{"year": 2023}], "check": "mirror"})  # fmt: skip
+    for c, verdict in zip(
+        batch, ["supported", "Partly supported", "not_supported", "not testable"], strict=True
+    ):
+        store.record_assessment(
+            admin,
+            c.id,
+            {
+                "verdict": verdict,
+                "confidence": 80,
+                "reasons": ["mirror flows"],
+                "evidence": [{"year": 2023}],
+                "check": "mirror",
+            },
+        )
     rel = store.source_reliability(admin, "svr")
     assert [h["verdict"] for h in rel["history"]] == ["supported", "partly", "not supported", "not testable"]
     assert rel["source"]["name"] == "SVR" and rel["estimate"]["testable"] == 3
     assert rel["reliability"] == "C"  # mean of 1, 0.5, 0.25 is 0.58
     [a] = store.list_assessments(admin, batch[0].id)
-    assert a["reasons"] == ["mirror flows"] and a["evidence"] == [{"year": 2023}] and a["extra"] == {"check": "mirror"}
+    assert (
+        a["reasons"] == ["mirror flows"]
+        and a["evidence"] == [{"year": 2023}]
+        and a["extra"] == {"check": "mirror"}
+    )
     [src] = store.list_sources(admin)
     assert src["claims"] == 4 and src["verdicts"]["partly"] == 1 and src["reliability"] == "C"
 
@@ -165,7 +200,9 @@ def test_reads_and_denials_are_audited(store, admin, make_claim):
     with pytest.raises(NotFound):
         store.get_claim(admin, "claim-missing")
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(audit.c.action, audit.c.object_id, audit.c.allowed).order_by(audit.c.id)).all()
+        rows = conn.execute(
+            sa.select(audit.c.action, audit.c.object_id, audit.c.allowed).order_by(audit.c.id)
+        ).all()
     assert ("read", claim.id, True) in rows and ("read", "claim-missing", False) in rows
     log = store.audit_log(admin, limit=3)
     assert log[0]["action"] == "read" and json.loads(log[0]["detail"])["reason"].startswith("no claim")
@@ -199,7 +236,26 @@ def test_default_url_is_a_sqlite_file_in_the_store(tmp_path, monkeypatch):
 def test_sqlite_enforces_foreign_keys(tmp_path):
     store = ClaimStore(f"sqlite:///{tmp_path / 'c.sqlite'}")
     with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
-        conn.execute(claims.insert().values(
-            id="claim-x", doc_sha="no-such-doc", claim_json=json.dumps(Claim("supply").to_dict()), reliability="F",
-            credibility=6, read_marking="CLEAR", read_rank=0, write_marking="CLEAR", write_rank=0,
-            created_by="x", created_at="t", updated_at="t"))  # fmt: skip
+        conn.execute(
+            claims.insert().values(
+                id="claim-x",
+                doc_sha="no-such-doc",
+                claim_json=json.dumps(Claim("supply").to_dict()),
+                reliability="F",
+                credibility=6,
+                read_marking="CLEAR",
+                read_rank=0,
+                write_marking="CLEAR",
+                write_rank=0,
+                created_by="x",
+                created_at="t",
+                updated_at="t",
+            )
+        )
+
+
+def test_search_folds_case_beyond_ascii(store, admin, make_claim):
+    claim = make_claim(words="Србија гранате")
+    store.save_claims(admin, [claim], "doc1")
+    assert [c.id for c in store.search_claims(admin, "СРБИЈА")] == [claim.id]
+    assert store.count_claims(admin, text="iso3") == 0  # JSON keys are not searchable text

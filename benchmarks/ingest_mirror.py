@@ -1,0 +1,146 @@
+"""Ingest and mirror benchmarks at real Comtrade HS6 scale (issue 2 targets).
+
+Prints figures and ratios against baselines run in the same process:
+
+| benchmark     | measured against                                  | target        |
+| ingest speed  | DuckDB's bare CSV→Parquet copy of the same file   | ≤ 2×          |
+| mirror time   | a bare DuckDB scan of the same store              | ≤ 8×          |
+| mirror time   | plain pandas groupby + outer merge                | ≥ 10× faster  |
+| peak memory   | (process RSS during ingest and mirror)            | ≤ 2 GB        |
+| Spark local   | DuckDB mirror time                                | report ratio  |
+| 10 years      | mirror over ~190M rows, DuckDB memory_limit 3 GB  | completes     |
+
+Usage: python benchmarks/ingest_mirror.py [--rows 19000000] [--work DIR] [--spark] [--ten-years]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import duckdb  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from benchmarks.measure import measure, timed  # noqa: E402
+from benchmarks.world import write_world  # noqa: E402
+from detour.analysis.mirror import MirrorQuery, mirror_table  # noqa: E402
+from detour.engine import get_engine  # noqa: E402
+from detour.ingest import ingest_paths  # noqa: E402
+from detour.store import Store  # noqa: E402
+
+
+def bare_copy(csv: Path, out: Path) -> None:
+    duckdb.connect().execute(f"COPY (SELECT * FROM read_csv('{csv}')) TO '{out}' (FORMAT parquet)")
+
+
+def bare_scan(store: Store) -> tuple:
+    files = [str(p) for p in store.parquet_files()]
+    return duckdb.connect().execute(
+        f"SELECT count(*), sum(value_usd), max(reporter), max(partner), max(hs), max(flow), max(year) "
+        f"FROM read_parquet({files})").fetchall()[0]
+
+
+def detour_mirror(engine_name: str, store: Store, out: Path) -> int:
+    eng = get_engine(engine_name)
+    expr = mirror_table(eng, store, MirrorQuery())
+    if engine_name == "duckdb":
+        eng.connect().to_parquet(expr, str(out))
+    else:
+        eng.connect().to_parquet(expr, str(out))
+    return 0
+
+
+def pandas_mirror(store: Store) -> int:
+    files = [str(p) for p in store.parquet_files()]
+    df = pd.concat([pd.read_parquet(f, columns=["year", "reporter", "partner", "flow", "hs", "value_usd"])
+                    for f in files], ignore_index=True)
+    x = df[df.flow == "export"].groupby(["year", "reporter", "partner", "hs"], as_index=False)["value_usd"].sum()
+    m = df[df.flow == "import"].groupby(["year", "reporter", "partner", "hs"], as_index=False)["value_usd"].sum()
+    x.columns = ["year", "exporter", "importer", "hs", "export_value"]
+    m.columns = ["year", "importer", "exporter", "hs", "import_value"]
+    j = x.merge(m, on=["year", "exporter", "importer", "hs"], how="outer")
+    j["gap"] = j.import_value - j.export_value
+    return len(j)
+
+
+def ten_years(store: Store, work: Path) -> dict:
+    """A 10-year store from the one-year parts (years rewritten), mirrored under a memory cap."""
+    big = Store(work / "store10")
+    shutil.rmtree(big.root, ignore_errors=True)
+    src = [str(p) for p in store.parquet_files()]
+    from detour.store.catalog import FileEntry
+
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    with big.writer() as w:
+        staged = []
+        stage = w.new_staging_dir("ten")
+        for k, year in enumerate(range(2015, 2025)):
+            part = stage / f"{year}.parquet"
+            con.execute(f"COPY (SELECT * REPLACE ({year}::SMALLINT AS year, value_usd * (1 + {k} * 0.03) AS value_usd)"
+                        f" FROM read_parquet({src})) TO '{part}' (FORMAT parquet, COMPRESSION zstd)")
+            staged.append((part, year, int(con.execute(f"SELECT count(*) FROM '{part}'").fetchall()[0][0])))
+        entry = FileEntry(sha256="0" * 64, path="generated", source="comtrade", format="comtrade", seq=0,
+                          ingested_at=0.0, rows_written=sum(s[2] for s in staged))
+        w.commit(entry, staged, [])
+    os.environ["DETOUR_MEMORY_LIMIT"] = "3GB"
+    try:
+        with measure() as m:
+            detour_mirror("duckdb", big, work / "mirror10.parquet")
+    finally:
+        os.environ.pop("DETOUR_MEMORY_LIMIT", None)
+    rows = duckdb.connect().execute(f"SELECT count(*) FROM '{work / 'mirror10.parquet'}'").fetchall()[0][0]
+    return {"rows": entry.rows_written, "mirror_seconds": round(m.seconds, 1), "peak_rss_mb": round(m.peak_rss_mb),
+            "mirror_rows": int(rows)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=19_000_000)
+    ap.add_argument("--work", type=Path, default=Path("benchmarks/out"))
+    ap.add_argument("--spark", action="store_true", help="also time the mirror on Spark local[2]")
+    ap.add_argument("--ten-years", action="store_true", help="also mirror a 10-year (~190M row) store")
+    ap.add_argument("--skip-pandas", action="store_true")
+    args = ap.parse_args()
+    work: Path = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    csv = work / f"world_{args.rows}.csv"
+    if not csv.exists():
+        g = timed(lambda: write_world(csv, rows=args.rows))
+        print(f"generated {csv} ({csv.stat().st_size / 2**30:.1f} GiB) in {g.seconds:.1f}s", file=sys.stderr)
+    res: dict = {"rows": args.rows, "csv_gib": round(csv.stat().st_size / 2**30, 2)}
+
+    bare = timed(lambda: bare_copy(csv, work / "bare.parquet"))
+    store = Store(work / "store")
+    shutil.rmtree(store.root, ignore_errors=True)
+    ing = timed(lambda: ingest_paths(store.root, [csv], "comtrade", progress=False))
+    res["ingest"] = {"bare_copy_s": round(bare.seconds, 1), "detour_s": round(ing.seconds, 1),
+                     "ratio": round(ing.seconds / bare.seconds, 2), "target": "<= 2",
+                     "rows_written": ing.result[0].rows_written, "peak_rss_mb": round(ing.peak_rss_mb)}
+
+    scan = timed(lambda: bare_scan(store))
+    mir = timed(lambda: detour_mirror("duckdb", store, work / "mirror.parquet"))
+    res["mirror"] = {"bare_scan_s": round(scan.seconds, 2), "detour_s": round(mir.seconds, 1),
+                     "ratio_vs_scan": round(mir.seconds / scan.seconds, 1), "target_vs_scan": "<= 8",
+                     "peak_rss_mb": round(mir.peak_rss_mb)}
+    if not args.skip_pandas:
+        pdm = timed(lambda: pandas_mirror(store))
+        res["mirror"].update({"pandas_s": round(pdm.seconds, 1), "speedup_vs_pandas": round(pdm.seconds / mir.seconds, 1),
+                              "target_vs_pandas": ">= 10", "pandas_peak_rss_mb": round(pdm.peak_rss_mb)})
+    if args.spark:
+        get_engine("spark").connect()  # JVM start-up is not mirror time
+        sp = timed(lambda: detour_mirror("spark", store, work / "mirror_spark.parquet"))
+        res["spark"] = {"spark_local_s": round(sp.seconds, 1), "ratio_spark_vs_duckdb": round(sp.seconds / mir.seconds, 1)}
+    if args.ten_years:
+        res["ten_years"] = ten_years(store, work)
+    print(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    main()

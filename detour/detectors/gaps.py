@@ -1,0 +1,80 @@
+"""Mirror gaps: one side declares a flow the other side does not. Shared by phantom and
+undeclared exports.
+
+Each flow is compared in FOB terms: the importer's CIF value is brought back with the margin
+estimated from the data for that pair and chapter (``detour.analysis.cif_fob``), so a normal
+CIF/FOB difference is no gap. The yearly gap is the log ratio
+``ln(declaring side + floor) - ln(silent side + floor)``: about 0 when both sides agree (or both
+are empty), large when one side declares goods the other never records.
+
+A year counts only if *both* reporters declared something in that chapter on their side that
+year (coverage): a reporter that hid the whole chapter, or did not report at all, says nothing
+about this flow (DOMAIN.md). The evidence z is the robust rise of the log ratio at the best
+break against the flow's own history (``detour.detectors.scoring``), so a pair whose mirror
+has always disagreed by the same amount is not news. The gap must also hold, at least half
+the declared value and ``min_value``, in ``min_years`` observed years from the break.
+"""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from detour.detectors.base import Scope
+from detour.detectors.panel import Panel
+from detour.detectors.scoring import admissible, break_stats, log_level, mask, matrix
+
+KEYS = ["exporter", "importer", "hs"]
+
+
+def _sides(t: ibis.Table, declaring: str) -> tuple[ibis.Value, ibis.Value]:
+    fob_m = t.m_value / t.margin_log.exp()
+    return (t.x_value, fob_m) if declaring == "exporter" else (fob_m, t.x_value)
+
+
+def gap_candidates(panel: Panel, scope: Scope, declaring: str, min_years: int) -> ibis.Table:
+    p, prm = panel.pairs, panel.params
+    big, small = _sides(p, declaring)
+    t = p.filter((big >= prm.min_value) & (small < 0.5 * big))
+    if prm.since is not None:
+        t = t.filter(t.year >= prm.since)
+    if scope.origins is not None:
+        t = t.filter(t.exporter.isin(sorted(scope.origins)))
+    for partners in (scope.hubs, scope.destinations):
+        if partners is not None:
+            t = t.filter(t.importer.isin(sorted(partners)))
+    keys = t.group_by(KEYS).aggregate(n=t.count())
+    return keys.filter(keys.n >= min_years).select(*KEYS)
+
+
+def score_gaps(panel: Panel, cand: pd.DataFrame, declaring: str, min_years: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per candidate flow: z, start, end, value_usd (the undeclared part, FOB) and the fetched rows."""
+    prm, years = panel.params, panel.years
+    cand = cand[KEYS].drop_duplicates().reset_index(drop=True)
+    rows = panel.series(cand, {k: k for k in KEYS})
+    rows = rows.assign(fob_m=rows.m_value / np.exp(rows.margin_log))
+    x, m = matrix(rows, KEYS, "x_value", years, cand), matrix(rows, KEYS, "fob_m", years, cand)
+    big, small = (x, m) if declaring == "exporter" else (m, x)
+    obs = panel.covered(cand.exporter, cand.hs, "X") & panel.covered(cand.importer, cand.hs, "M")
+    # The shortfall of the silent side in log units: ~0 when the mirror matches, large when not.
+    short = mask(log_level(big, prm.floor_usd) - log_level(small, prm.floor_usd), obs)
+    gap = np.where(obs, big - small, 0.0)
+    held = obs & (big >= prm.min_value) & (small < 0.5 * big)
+    n, T = x.shape
+    zs = np.full((n, T), -np.inf)
+    for t in admissible(years, prm):
+        z = break_stats(short, t, prm)[0]
+        persistent = held[:, t:].sum(axis=1) >= min_years
+        zs[:, t] = np.where(persistent & np.isfinite(z) & held[:, t], z, -np.inf)
+    best = zs.argmax(axis=1)
+    out = cand.copy()
+    out["z"] = zs[np.arange(n), best]
+    out["start"] = [years[i] for i in best]
+    ends, values = [], []
+    for i, t in enumerate(best):
+        live = np.nonzero(held[i, t:])[0]
+        ends.append(years[t + live.max()] if len(live) else years[t])
+        values.append(float(gap[i, t:][held[i, t:]].sum()))
+    out["end"], out["value_usd"] = ends, values
+    return out[np.isfinite(out.z)].reset_index(drop=True), rows

@@ -1,0 +1,59 @@
+"""Phantom exports: the origin declares exports to H that H never records as imports.
+
+DOMAIN.md pattern 3 (the EBRD "Eurasian Roundabout": about half the additional EU and UK
+exports to Armenia, Kazakhstan and Kyrgyzstan in 2022–23 never arrived there): the goods went
+elsewhere. Statistics in ``detour.detectors.gaps``. The gap must be *persistent* (two observed
+years or more) and *new* (a drop of the mirror ratio against the flow's own history). Look-alikes:
+an ordinary CIF/FOB margin (modelled per pair and chapter), a hub that hides the whole chapter or
+did not report that year (those years are unknown, not gaps), and a pair whose mirror always
+disagreed (no break).
+
+``destination`` is the declared partner H; ``hub`` is null (where the goods went is unknown).
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from detour.detectors.base import Detector, Scope
+from detour.detectors.gaps import gap_candidates, score_gaps
+from detour.detectors.panel import Panel
+from detour.detectors.scoring import to_score
+from detour.model.alert import Alert
+from detour.model.codes import country_name
+
+MIN_YEARS = 2
+
+
+def _usd(v: float) -> str:
+    return f"USD {v / 1e6:,.1f} million" if v >= 1e5 else f"USD {v:,.0f}"
+
+
+class PhantomExportDetector(Detector):
+    name = "phantom_export"
+    kind = "phantom_export"
+    declaring = "exporter"
+    min_years = MIN_YEARS
+
+    def candidates(self, panel: Panel, scope: Scope) -> ibis.Table:
+        return gap_candidates(panel, scope, self.declaring, self.min_years)
+
+    def explain(self, o: str, h: str, codes: list[str], start: int, end: int, value: float) -> str:
+        return (f"{country_name(o)} declared {_usd(value)} of exports of HS {', '.join(codes)} to "
+                f"{country_name(h)} in {start}–{end} that {country_name(h)}, while reporting imports in "
+                f"the same chapters, never recorded beyond the usual CIF/FOB margin.")
+
+    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+        flows, rows = score_gaps(panel, candidates, self.declaring, self.min_years)
+        flows["score"] = [to_score(z, self.kind) for z in flows.z]
+        flows = flows[flows.score >= panel.params.min_score]
+        alerts = []
+        for (o, h), g in flows.groupby(["exporter", "importer"], sort=True):
+            start, end, codes = int(g.start.min()), int(g.end.max()), sorted(g.hs)
+            value = round(float(g.value_usd.sum()), 2)
+            ev = rows[(rows.exporter == o) & (rows.importer == h) & rows.hs.isin(codes)
+                      & rows.year.between(start - 1, end)]
+            alerts.append(Alert(self.kind, o, None, h, tuple(codes), start, end, float(g.score.max()), value,
+                                self.explain(o, h, codes, start, end, value), tuple(panel.evidence(ev))))
+        return alerts

@@ -1,0 +1,84 @@
+"""Transformation: components go O → H, the assembled product goes H → D (DOMAIN.md pattern 2).
+
+The component → product map is ``detour/data/transformations.yaml`` (propellants → ammunition,
+weapon parts → weapons, electronic components → radio-navigation, telecom and drones, aircraft
+parts → aircraft). A rule is active when the watch-list touches any of its headings; the panel
+then also holds the rule's other headings, so a watch-list of products still sees their parts.
+
+Statistics as for transshipment (``detour.detectors.routes``): components into the hub surge,
+products out of it to the destination surge the same year or a year later faster than the
+destination's imports of those products from everyone else, and the destination's direct
+imports of the product from the origin stopped or never existed. Look-alikes: a hub importing
+parts for its own use (no product leg), a destination re-arming from all suppliers (no excess
+over its other suppliers), and an origin that keeps selling the product directly.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from detour.detectors.base import Detector, Scope
+from detour.detectors.panel import Panel
+from detour.detectors.reference import Rule, transformation_rules
+from detour.detectors.routes import route_candidates, score_routes
+from detour.detectors.scoring import to_score
+from detour.detectors.watchlist import Watchlist
+from detour.model.alert import Alert
+from detour.model.codes import country_name
+
+
+def _touches(watchlist: Watchlist, heading: str) -> bool:
+    return any(c.startswith(heading) or heading.startswith(c) for c in watchlist.codes)
+
+
+def active_rules(watchlist: Watchlist) -> tuple[Rule, ...]:
+    return tuple(r for r in transformation_rules() if any(_touches(watchlist, h) for h in r.components + r.products))
+
+
+class TransformationDetector(Detector):
+    name = "transformation"
+    kind = "transformation"
+
+    def codes(self, watchlist: Watchlist) -> tuple[str, ...]:
+        return watchlist.codes + tuple(h for r in active_rules(watchlist) for h in r.components + r.products)
+
+    def candidates(self, panel: Panel, scope: Scope) -> ibis.Table:
+        rules = active_rules(panel.watchlist)
+        if not rules:
+            return panel.pairs.select(o=panel.pairs.exporter, h=panel.pairs.importer, d=panel.pairs.importer,
+                                      hs_in=panel.pairs.hs, hs_out=panel.pairs.hs).limit(0)
+        comps = sorted({h for r in rules for h in r.components})
+        prods = sorted({h for r in rules for h in r.products})
+
+        def link(a: ir.StringValue, b: ir.StringValue) -> ir.BooleanValue:
+            each = [a.substr(0, 4).isin(list(r.components)) & b.substr(0, 4).isin(list(r.products)) for r in rules]
+            return functools.reduce(lambda x, y: x | y, each)
+
+        return route_candidates(panel, scope, lambda hs: hs.substr(0, 4).isin(comps),
+                                lambda hs: hs.substr(0, 4).isin(prods), link)
+
+    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+        routes, rows = score_routes(panel, candidates)
+        routes["score"] = [to_score(z, self.kind) for z in routes.z]
+        routes = routes[routes.score >= panel.params.min_score]
+        alerts = []
+        for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
+            best = g.loc[g.score.idxmax()]
+            start, end = int(g.t1.min()), int(g.end.max())
+            comps, prods = sorted(set(g.hs_in)), sorted(set(g.hs_out))
+            legs = rows[rows.year.between(start - 1, end) & (
+                (rows.exporter == o) & (rows.importer == h) & rows.hs.isin(comps)
+                | (rows.exporter == h) & (rows.importer == d) & rows.hs.isin(prods)
+                | (rows.exporter == o) & (rows.importer == d) & rows.hs.isin(prods))]
+            direct = "stopped" if (g.direct_pre >= panel.params.min_value).any() else "never existed"
+            text = (f"{country_name(o)}'s exports of components (HS {', '.join(comps)}) to {country_name(h)} "
+                    f"surged from {int(best.t1)} and {country_name(h)}'s exports of products made from them "
+                    f"(HS {', '.join(prods)}) to {country_name(d)} surged from {int(best.t2)}, while direct "
+                    f"{country_name(o)}–{country_name(d)} trade in those products {direct}.")
+            alerts.append(Alert(self.kind, o, h, d, tuple(comps + prods), start, end, float(g.score.max()),
+                                round(float(g.value_usd.sum()), 2), text, tuple(panel.evidence(legs))))
+        return alerts

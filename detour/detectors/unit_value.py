@@ -1,0 +1,114 @@
+"""Unit-value jumps: USD per kg on a corridor leaps against its own history and other corridors.
+
+DOMAIN.md pattern 5: a sanctions premium on a rerouted corridor, or a price that fits other
+goods than the declared code (misclassification). Per flow-year the unit value is FOB value over
+net weight, from the exporter's declaration, else the importer's brought back to FOB. Its log
+is taken *relative to the median unit value of the same HS6 that year over all corridors*
+(at least ``MIN_CORRIDORS`` of them), which removes world price moves (the chip shortage lifted
+every corridor). The evidence z is the robust break of that relative price against the flow's
+own history; either direction counts, and after the break the corridor must sit at least
+``MIN_PREMIUM`` away from the world median. Look-alikes: a world price rise (relative price
+flat), a corridor that always traded dearer goods (no break), and tiny flows (``min_value``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from detour.detectors.base import Detector, Scope
+from detour.detectors.panel import Panel
+from detour.detectors.scoring import admissible, break_stats, mask, matrix, to_score
+from detour.model.alert import Alert
+from detour.model.codes import country_name
+
+KEYS = ["exporter", "importer", "hs"]
+MIN_CORRIDORS = 5
+MIN_PREMIUM = math.log(1.5)
+CANDIDATE_JUMP = math.log(2.0)
+SIGMA_FLOOR = 0.35  # unit values are noisier than values: weights are often estimated
+
+
+def relative_prices(panel: Panel) -> ibis.Table:
+    p, prm = panel.pairs, panel.params
+    fob_m = p.m_value / p.margin_log.exp()
+    use_x = (p.x_value > 0) & (p.x_kg > 0)
+    use_m = (p.m_value > 0) & (p.m_kg > 0)
+    uv = ibis.cases((use_x, p.x_value / p.x_kg), (use_m, fob_m / p.m_kg), else_=ibis.null("float64"))
+    val = ibis.cases((use_x, p.x_value), (use_m, fob_m), else_=ibis.null("float64"))
+    t = p.select(*KEYS, "year", val=val, luv=uv.ln())
+    t = t.filter(t.luv.notnull() & (t.val >= prm.floor_usd))
+    ref = t.group_by(["hs", "year"]).aggregate(ref=t.luv.median(), n_ref=t.count())
+    ref = ref.filter(ref.n_ref >= MIN_CORRIDORS)
+    r = t.join(ref, ["hs", "year"])
+    return r.select(*KEYS, "year", "val", "luv", "ref", rel=r.luv - r.ref)
+
+
+class UnitValueDetector(Detector):
+    name = "unit_value"
+    kind = "unit_value"
+
+    def candidates(self, panel: Panel, scope: Scope) -> ibis.Table:
+        prm = panel.params
+        if "relative_prices" not in panel.shared:
+            panel.shared["relative_prices"] = panel.materialize(relative_prices(panel))
+        r = panel.shared["relative_prices"]
+        w = ibis.window(group_by=[r.exporter, r.importer, r.hs], order_by=r.year, preceding=None, following=0)
+        h = r.mutate(csum=r.rel.sum().over(w) - r.rel, cnt=r.rel.count().over(w) - 1)
+        prev = h.csum / ibis.greatest(h.cnt, 1)
+        keep = ((h.cnt >= prm.min_pre) & (h.val >= prm.min_value) & ((h.rel - prev).abs() >= CANDIDATE_JUMP)
+                & (h.rel.abs() >= MIN_PREMIUM))
+        if prm.since is not None:
+            keep &= h.year >= prm.since
+        if scope.origins is not None:
+            keep &= h.exporter.isin(sorted(scope.origins))
+        for partners in (scope.hubs, scope.destinations):
+            if partners is not None:
+                keep &= h.importer.isin(sorted(partners))
+        return h.filter(keep).select(*KEYS).distinct()
+
+    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+        prm, years = replace(panel.params, sigma_floor=max(panel.params.sigma_floor, SIGMA_FLOOR)), panel.years
+        cand = candidates[KEYS].drop_duplicates().reset_index(drop=True)
+        rows = panel.series(cand, {k: k for k in KEYS}, panel.shared["relative_prices"])
+        present = matrix(rows.assign(one=1.0), KEYS, "one", years, cand) > 0
+        rel = mask(matrix(rows, KEYS, "rel", years, cand), present)
+        luv = mask(matrix(rows, KEYS, "luv", years, cand), present)
+        val = matrix(rows, KEYS, "val", years, cand)
+        n, T = rel.shape
+        zs = np.full((n, T), -np.inf)
+        for t in admissible(years, prm):
+            up, _, post_up, _ = break_stats(rel, t, prm)
+            down, _, post_down, _ = break_stats(-rel, t, prm)
+            z = np.fmax(up, down)
+            post = np.where(np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), post_up, -post_down)
+            ok = np.isfinite(z) & (np.abs(np.nan_to_num(post)) >= MIN_PREMIUM) & (val[:, t] >= prm.min_value)
+            zs[:, t] = np.where(ok, z, -np.inf)
+        best = zs.argmax(axis=1)
+        found = []
+        for i in np.nonzero(np.isfinite(zs[np.arange(n), best]))[0]:
+            t, (o, d, hs) = int(best[i]), cand.iloc[i][KEYS]
+            score = to_score(float(zs[i, t]), self.kind)
+            if score < prm.min_score:
+                continue
+            live = np.nonzero(present[i, t:])[0]
+            end = years[t + live.max()]
+            before, after = np.exp(np.nanmedian(luv[i, :t])), np.exp(np.nanmedian(luv[i, t:]))
+            premium = np.exp(np.nanmedian(rel[i, t:]))
+            verb = "rose" if after > before else "fell"
+            text = (f"The unit value of {country_name(o)}'s exports of HS {hs} to {country_name(d)} {verb} from "
+                    f"about USD {before:,.2f}/kg to USD {after:,.2f}/kg in {years[t]}–{end}, {premium:.1f} times "
+                    f"the price of the same goods on other corridors, against a steady history.")
+            found.append((o, d, hs, years[t], end, score, round(float(val[i, t:].sum()), 2), text))
+        keys = pd.DataFrame([f[:3] for f in found], columns=KEYS)
+        ev = panel.series(keys, {k: k for k in KEYS})
+        alerts = []
+        for o, d, hs, start, end, score, value, text in found:
+            mine = ev[(ev.exporter == o) & (ev.importer == d) & (ev.hs == hs) & ev.year.between(start - 1, end)]
+            alerts.append(Alert(self.kind, o, None, d, (hs,), start, end, score, value, text,
+                                tuple(panel.evidence(mine))))
+        return alerts

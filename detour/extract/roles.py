@@ -1,0 +1,201 @@
+"""Roles: which parties in a clause supply, receive or route the goods.
+
+There is no parser in ``spacy.blank("en")``, so roles come from local context, in this order:
+
+1. the preposition in front of a coordinated group: "to" → recipient, "from"/"by" →
+   supplier (via after a transit or assembly verb), "via"/"through" → via, "in"/"at" → via
+   only after an assembly or transit verb ("assembled in the Czech Republic and Bulgaria");
+2. an adjective on goods is their origin: "Serbian shells" → supplier;
+3. position around a trigger: the subject of an active supply verb is the supplier, of a
+   passive one the recipient ("Ukraine was supplied"), of "bought"/"received" the recipient,
+   of "assembled" the via; the object of "supply"/"send"/"reach" is the recipient; a verb
+   after "and" shares the previous verb's subject; "it"/"we" and a gerund after "denied"
+   ("Belgrade denied supplying") stand for the speaker's country;
+4. a party that both receives and supplies is an intermediary: via.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from detour.extract.gazetteer import gazetteer
+from detour.extract.mentions import Mention
+from detour.extract.pipeline import Analysis, Hit
+from detour.model.claim import Party
+
+_DET = {"the", "a", "an", "both", "several", "some", "other", "various", "unnamed", "its", "their", "two", "three",
+        "four", "five", "neighbouring", "neighboring", "state-owned", "private", "partner", "allied", "third",
+        "nearby", "fellow", "-", "certain", "numerous", "many", "undisclosed", "such", "as", "including", "like",
+        "notably", "countries", "states", "nations", "hubs", "neighbours", "neighbors", "e.g."}
+_JOIN = {",", "and", "or", "&", "as", "well", "the", "both", "plus"}
+_AUX = {"was", "were", "been", "being", "is", "are", "be", "get", "got", "gets"}
+_SKIP = {"has", "have", "had", "will", "would", "could", "can", "may", "might", "did", "do", "does", "also",
+         "then", "later", "reportedly", "allegedly", "not", "never", "n't", "still", "already", "'s", "'",
+         "to", "continued", "continue", "continues", "kept", "being", "been", "was", "were", "is", "are", "be",
+         "secretly", "covertly", "quietly", "clandestinely", "openly", "directly", "indirectly", "ever", "all"}
+_BOUNDARY = {"that", "which", "who", "because", "while", "whereas", "but", ";", ":", "although", "when", "if",
+             "after", "before", "since", "whether"}
+_MADE = {"made", "produced", "manufactured", "built", "developed"}
+_IRREGULAR_PARTICIPLES = {"sent", "sold", "bought", "built", "made", "frozen", "put", "found"}
+
+
+@dataclass
+class Roles:
+    supplier: list[Party] = field(default_factory=list)
+    recipient: list[Party] = field(default_factory=list)
+    via: list[Party] = field(default_factory=list)
+    triggers: list[str] = field(default_factory=list)  # kinds seen: forward, reverse, assembly, transit, halt
+
+    def add(self, role: str, party: Party) -> None:
+        bucket = getattr(self, role)
+        if party not in bucket:
+            bucket.append(party)
+
+
+def _role_party(m: Mention) -> Party:
+    if m.party.kind in ("country", "company") or not m.party.iso3:
+        return m.party
+    return Party(gazetteer().countries[m.party.iso3].name, m.party.iso3, "country")
+
+
+def _groups(a: Analysis, ms: list[Mention]) -> list[list[Mention]]:
+    groups: list[list[Mention]] = []
+    for m in sorted(ms, key=lambda m: m.start):
+        between = a.doc[groups[-1][-1].end:m.start] if groups else None
+        joinable = m.party.kind in ("country", "company") and groups and groups[-1][-1].party.kind in (
+            "country", "company") and not groups[-1][-1].origin
+        if between is not None and joinable and all(t.lower_ in _JOIN for t in between):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return groups
+
+
+def assign_roles(a: Analysis, mentions: list[Mention], start: int, end: int,
+                 speaker: Mention | None = None, speaker_country: Party | None = None) -> Roles:
+    """Roles of the parties in tokens [start, end)."""
+    roles = Roles()
+    ms = [m for m in mentions if start <= m.start < end and m.role_ok and m is not speaker]
+    triggers = [h for h in a.hits if start <= h.start < end and h.has("trigger:")]
+    roles.triggers = [str(h.label("trigger:")).split(":")[1] for h in triggers]
+    has_hub = any(k in ("assembly", "transit") for k in roles.triggers)
+    assigned: dict[int, set[str]] = {}
+    fixed: set[int] = set()  # groups whose role a preposition or an origin adjective decided
+    groups = _groups(a, ms)
+    for gi, group in enumerate(groups):
+        role = _prep_role(a, group[0].start, start, triggers, has_hub)
+        if role is None and all(m.origin for m in group):
+            role = "supplier"
+        if role:
+            assigned[gi] = {role}
+            fixed.add(gi)
+    subjects: dict[int, int | str] = {}
+    for t in triggers:
+        kind = str(t.label("trigger:")).split(":")[1]
+        subj = _subject(a, t, start, groups, triggers, subjects, speaker_country)
+        subjects[t.start] = subj if subj is not None else -1
+        passive = _passive(a, t)
+        role = {"forward": "recipient" if passive else "supplier", "reverse": None if passive else "recipient",
+                "halt": "supplier", "assembly": None if passive else "via",
+                "transit": None if passive else "via"}[kind]
+        if isinstance(subj, int) and subj >= 0 and subj not in fixed and role:
+            assigned.setdefault(subj, set()).add(role)
+        elif subj == "speaker" and speaker_country is not None and role:
+            roles.add(role, speaker_country)
+        obj = _object(a, t, end, groups)
+        if obj is not None and obj not in assigned and kind == "forward" and not passive:
+            if not all(m.origin for m in groups[obj]):
+                assigned[obj] = {"recipient"}
+    for gi, rs in assigned.items():
+        for role in sorted(rs):
+            for m in groups[gi]:
+                roles.add(role, _role_party(m))
+    for p in [p for p in roles.supplier if p in roles.recipient]:
+        roles.supplier.remove(p)
+        roles.recipient.remove(p)
+        roles.add("via", p)
+    return roles
+
+
+def _prep_role(a: Analysis, i: int, start: int, triggers: list[Hit], has_hub: bool) -> str | None:
+    doc, j = a.doc, i
+    while j > start and (doc[j - 1].lower_ in _DET or doc[j - 1].like_num) and i - j < 6:
+        j -= 1
+    prep = next((h for h in a.hits if h.end == j and h.has("role:")), None)
+    if prep is None:
+        return None
+    kind = str(prep.label("role:")).split(":")[1]
+    before = [t for t in triggers if t.end <= prep.start]
+    last = str(before[-1].label("trigger:")).split(":")[1] if before else None
+    if kind == "supplier":
+        if prep.text.lower() == "by" and last == "reverse":
+            return "recipient"  # "bought by Russian intermediaries"
+        return "via" if last in ("assembly", "transit") else "supplier"
+    if kind == "recipient":
+        if prep.text.lower() == "for" and not before and not any(it.end <= prep.start for it in a.items):
+            return None
+        return "recipient"
+    if kind == "place":
+        if prep.start > 0 and doc[prep.start - 1].lower_ in _MADE:
+            return "supplier"  # "produced in Serbia"
+        if has_hub:
+            return "via"
+        back = {h.label("role:") for h in a.hits if prep.start - 4 <= h.start < prep.start}
+        if "role:recipient" in back or (before and before[-1].text.lower() in ("ended up", "end up", "ends up")):
+            return "recipient"
+        return None
+    return kind
+
+
+def _passive(a: Analysis, t: Hit) -> bool:
+    doc = a.doc
+    word = doc[t.end - 1].lower_
+    if not (word.endswith("ed") or word.endswith("en") or word in _IRREGULAR_PARTICIPLES):
+        return False
+    j = t.start - 1
+    while j >= 0 and (doc[j].lower_.endswith("ly") or doc[j].lower_ in {"then", "also", "not", "never", "later"}):
+        j -= 1
+    return j >= 0 and doc[j].lower_ in _AUX
+
+
+def _group_ending(groups: list[list[Mention]], j: int) -> int | None:
+    return next((gi for gi, g in enumerate(groups) if g[0].start <= j < g[-1].end), None)
+
+
+def _subject(a: Analysis, t: Hit, start: int, groups: list[list[Mention]], triggers: list[Hit],
+             subjects: dict[int, int | str], speaker_country: Party | None) -> int | str | None:
+    doc, j = a.doc, t.start - 1
+    item_tokens = {k for it in a.items for k in range(it.start, it.end)}
+    clean = True  # only auxiliaries, adverbs and negators so far: "it had not supplied"
+    while j >= start:
+        tok = doc[j]
+        gi = _group_ending(groups, j)
+        if gi is not None:
+            return gi
+        low = tok.lower_
+        if low == "and":
+            prev = [x for x in triggers if x.end <= j]
+            if prev and prev[-1].start in subjects:
+                return subjects[prev[-1].start]
+        if clean and low in {"it", "we", "our", "its"} and speaker_country is not None:
+            return "speaker"
+        if clean and any(h.start <= j < h.end and h.has("speech:deny") for h in a.hits) and (
+                doc[t.start].lower_.endswith("ing")):
+            return "speaker"  # "Belgrade denied supplying"
+        if low in _BOUNDARY or any(h.start <= j < h.end and h.has("trigger:") for h in a.hits):
+            return None
+        if not (low in _SKIP or low.endswith("ly")):
+            clean = False
+        if not (low in _SKIP or low in _DET or j in item_tokens or low.endswith("ly") or tok.is_punct
+                or tok.like_num or low in {"ammunition", "goods"}):
+            if tok.is_lower and j < t.start - 6:
+                return None
+        j -= 1
+    return None
+
+
+def _object(a: Analysis, t: Hit, end: int, groups: list[list[Mention]]) -> int | None:
+    doc, j = a.doc, t.end
+    while j < end and (doc[j].lower_ in _DET or doc[j].lower_.endswith("ly")):
+        j += 1
+    return next((gi for gi, g in enumerate(groups) if g[0].start == j), None) if j < end else None

@@ -1,0 +1,107 @@
+"""Accuracy on simulated panels: precision@N and recall@3N against the planted truth.
+
+N is the number of planted scenarios. Alerts are taken in the order given (detectors return
+them best first). The matching rule, applied in rank order:
+
+- an alert **matches** a scenario when the kinds are equal, the origins are equal, the hubs
+  are equal if the scenario has a hub, the destinations are equal if the scenario has one, at
+  least one HS code agrees on its first 4 digits, and the year ranges overlap;
+- each scenario is matched at most once: an alert takes the first still-unmatched scenario it
+  fits (in truth order); a second alert on the same scenario is not a hit;
+- **precision@N** = matched alerts among the first N ÷ N (fewer than N alerts count as misses);
+- **recall@3N** = scenarios matched by the first 3N alerts ÷ N;
+- a **false alarm on a decoy** is an alert in the first N that matches no scenario but touches
+  a decoy: year ranges overlap, an HS heading agrees (a decoy with no HS list covers every
+  product), and the alert names the decoy's first country (the buyer, destination, reporter
+  or exporter) plus, for decoys of two or more countries, at least one of the others.
+
+>>> from detour.simulate.truth import Scenario, Truth
+>>> t = Truth(1, [Scenario("S01", "phantom_export", "DEU", None, "ARM", ["854231"], 2022, 2023, 1e6)])
+>>> a = {"kind": "phantom_export", "origin": "DEU", "hub": None, "destination": "ARM", "hs": ["854239"],
+...      "start": 2023, "end": 2024}
+>>> s = score([a, a], t, "x")
+>>> s.precision_at_n, s.recall_at_3n
+(1.0, 1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from detour.simulate.truth import KINDS, Decoy, Scenario, Truth
+
+
+def _get(alert: Any, key: str) -> Any:
+    return alert.get(key) if isinstance(alert, dict) else getattr(alert, key, None)
+
+
+def _hs4(codes: Any) -> set[str]:
+    return {str(h)[:4] for h in ([codes] if isinstance(codes, str) else codes or ())}
+
+
+def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 <= b1 and b0 <= a1
+
+
+def matches(alert: Any, s: Scenario) -> bool:
+    return (_get(alert, "kind") == s.kind and _get(alert, "origin") == s.origin
+            and (s.hub is None or _get(alert, "hub") == s.hub)
+            and (s.destination is None or _get(alert, "destination") == s.destination)
+            and bool(_hs4(_get(alert, "hs")) & _hs4(s.hs))
+            and _overlap(int(_get(alert, "start")), int(_get(alert, "end")), s.start, s.end))
+
+
+def touches(alert: Any, d: Decoy) -> bool:
+    named = {_get(alert, k) for k in ("origin", "hub", "destination")} - {None}
+    first, others = d.countries[0], set(d.countries[1:])
+    return (_overlap(int(_get(alert, "start")), int(_get(alert, "end")), d.start, d.end)
+            and (not d.hs or bool(_hs4(_get(alert, "hs")) & _hs4(d.hs)))
+            and first in named and (not others or bool(named & others)))
+
+
+@dataclass
+class Score:
+    name: str
+    n: int
+    alerts: int
+    hits_at_n: int
+    found_at_3n: int
+    decoys_at_n: int
+    precision_at_n: float
+    recall_at_3n: float
+    found: list[str] = field(default_factory=list)  # scenario ids matched within 3N
+    by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind → [found within 3N, planted]
+    decoy_kinds: dict[str, int] = field(default_factory=dict)  # decoy kind → false alarms in the first N
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def score(alerts: list[Any], truth: Truth, name: str) -> Score:
+    n = len(truth.scenarios)
+    matched: dict[str, int] = {}  # scenario id → rank of the alert that matched it
+    hits_at_n, decoys_at_n, decoy_kinds = 0, 0, {}
+    for rank, alert in enumerate(alerts[: 3 * n]):
+        hit = next((s for s in truth.scenarios if s.id not in matched and matches(alert, s)), None)
+        if hit is not None:
+            matched[hit.id] = rank
+            hits_at_n += rank < n
+        elif rank < n and not any(matches(alert, s) for s in truth.scenarios):
+            touched = next((d for d in truth.decoys if touches(alert, d)), None)
+            if touched is not None:
+                decoys_at_n += 1
+                decoy_kinds[touched.kind] = decoy_kinds.get(touched.kind, 0) + 1
+    by_kind = {k: [sum(s.kind == k and s.id in matched for s in truth.scenarios),
+                   sum(s.kind == k for s in truth.scenarios)] for k in KINDS}
+    return Score(name, n, len(alerts), hits_at_n, len(matched), decoys_at_n, hits_at_n / n if n else 0.0,
+                 len(matched) / n if n else 0.0, sorted(matched), by_kind, decoy_kinds)
+
+
+def mean_scores(scores: list[Score]) -> dict[str, float]:
+    """Pooled figures over seeds: sums of hits over sums of N (not a mean of ratios)."""
+    n = sum(s.n for s in scores)
+    return {"seeds": len(scores), "n": n,
+            "precision_at_n": sum(s.hits_at_n for s in scores) / n if n else 0.0,
+            "recall_at_3n": sum(s.found_at_3n for s in scores) / n if n else 0.0,
+            "decoys_at_n": sum(s.decoys_at_n for s in scores)}
