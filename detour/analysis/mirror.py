@@ -97,8 +97,8 @@ def prepare(engine: Engine, decl: ibis.Table, year: int | None = None, sources: 
     ann = annual(decl, sources=list(sources) or None)
     if year is not None:
         ann = ann.filter(ann.year == year)
-    ann = ann.cache()
-    pairs = mirror_pairs(ann).cache()
+    ann = engine.materialize(ann)
+    pairs = engine.materialize(mirror_pairs(ann))
     value = engine.execute(margins(pairs)[3])
     return Prepared(ann, pairs, None if value is None or pd.isna(value) else float(value))
 

@@ -4,6 +4,7 @@ Contract for an engine:
 - ``connect()`` returns an Ibis backend, created lazily and reused.
 - ``declarations(store)`` returns the store's canonical declarations (``detour.model.flow``
   schema) as an Ibis table, reading only the Parquet files the catalogue lists.
+- ``materialize(expr)`` computes an intermediate once for reuse (temp table / cached frame).
 - ``execute(expr)`` runs an expression and returns a pandas DataFrame.
 - ``close()`` releases the backend (a Spark session stays alive for the process).
 
@@ -53,7 +54,11 @@ class Engine(ABC):
 
     def from_pandas(self, df: pd.DataFrame, name: str) -> ibis.Table:
         """Register a small in-memory table (reference data, parameters) with the backend."""
-        return self.connect().create_table(name, df, overwrite=True)
+        return ibis.memtable(df, name=name)
+
+    def materialize(self, expr: ibis.Table) -> ibis.Table:
+        """Compute ``expr`` once and keep it for this engine's lifetime (reused several times)."""
+        return expr.cache()
 
     def execute(self, expr: ibis.Expr) -> Any:
         """A pandas DataFrame for a table expression, a Python scalar for a scalar one."""

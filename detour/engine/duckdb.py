@@ -25,5 +25,11 @@ class DuckDBEngine(Engine):
         con.raw_sql("SET preserve_insertion_order = false")
         return con
 
+    def materialize(self, expr: ibis.Table) -> ibis.Table:
+        # A named temp table rather than Ibis' cache(): cache() drops its table from a finalizer
+        # that fails noisily on DuckDB 2 when the connection is already gone.
+        self._n = getattr(self, "_n", 0) + 1
+        return self.connect().create_table(f"_detour_tmp_{self._n}", expr, temp=True)
+
     def _read_parquet(self, files: list[str]) -> ibis.Table:
         return self.connect().read_parquet(files, table_name="declarations")

@@ -43,8 +43,9 @@ class Attribution:
     country: Party | None = None  # the claimant's country, for "it" and "we"
 
 
-def attribute(a: Analysis, mentions: list[Mention], speakers: Speakers, start: int, end: int,
-              near: int | None = None) -> Attribution:
+def attribute(
+    a: Analysis, mentions: list[Mention], speakers: Speakers, start: int, end: int, near: int | None = None
+) -> Attribution:
     """Attribution of tokens [start, end); ``near`` is the token of the claim's trigger."""
     speech = speakers.find(start, end, near)
     hedges: list[str] = []
@@ -65,12 +66,23 @@ def attribute(a: Analysis, mentions: list[Mention], speakers: Speakers, start: i
         elif "sources said" in hedges:
             claimant, channel = Party("unnamed sources", None, "source"), claimant
     if channel is None and claimant is not None:
-        channel = next((m.party for m in mentions if start <= m.start < end and m.party.kind == "outlet"
-                        and m.party != claimant and not speakers.in_quote(m.start)), None)
+        channel = next(
+            (
+                m.party
+                for m in mentions
+                if start <= m.start < end
+                and m.party.kind == "outlet"
+                and m.party != claimant
+                and not speakers.in_quote(m.start)
+            ),
+            None,
+        )
     confirm = [h for h in a.hits if start <= h.start < end and h.has("speech:confirm")]
-    topic_only = bool(confirm) and any(
-        h.has("noun:topic") and h.start > confirm[0].start for h in a.hits if h.start < end) and not any(
-        h.has("trigger:") and h.start > confirm[0].start for h in a.hits if h.start < end)
+    topic_only = (
+        bool(confirm)
+        and any(h.has("noun:topic") and h.start > confirm[0].start for h in a.hits if h.start < end)
+        and not any(h.has("trigger:") and h.start > confirm[0].start for h in a.hits if h.start < end)
+    )
     if topic_only:
         hedges.append(TOPIC_ONLY)
     country = None

@@ -28,8 +28,9 @@ from detour.extract.normalise import fold
 from detour.extract.pipeline import Analysis
 from detour.model.claim import Period
 
-_WAR_YEAR = re.compile(r"\b(?:in|into|enters|entered|entering)\s+its\s+(\w+)\s+year\b|\bthe\s+war's\s+(\w+)\s+year\b",
-                       re.I)
+_WAR_YEAR = re.compile(
+    r"\b(?:in|into|enters|entered|entering)\s+its\s+(\w+)\s+year\b|\bthe\s+war's\s+(\w+)\s+year\b", re.I
+)
 
 
 def agency_warnings(m: Mention) -> list[str]:
@@ -56,12 +57,17 @@ def person_warnings(m: Mention, published: date | None) -> list[str]:
     if not m.title:
         return out
     title = fold(m.title.lower())
-    roles = [r for r in person.roles if fold(r.title.lower()) == title or fold(r.title.lower()).endswith(" " + title)]
+    roles = [
+        r
+        for r in person.roles
+        if fold(r.title.lower()) == title or fold(r.title.lower()).endswith(" " + title)
+    ]
     if not roles:
         known = ", ".join(sorted({r.title for r in person.roles}))
         return out + [f"{person.name} is not known as {m.title} (known roles: {known})"]
-    if published and not any((r.start is None or r.start <= published) and (r.end is None or published < r.end)
-                             for r in roles):
+    if published and not any(
+        (r.start is None or r.start <= published) and (r.end is None or published < r.end) for r in roles
+    ):
         r = roles[0]
         span = f"from {r.start or '?'}" + (f" to {r.end}" if r.end else "")
         out.append(f"{person.name} was {m.title} {span}, not on the publication date {published}")
@@ -82,13 +88,16 @@ def war_year_warnings(sentence: str, published: date | None) -> list[str]:
         actual = war_year_of(published)
         if n != actual:
             start, end = war_year_span(n)
-            out.append(f"'{m.group(0)}' puts the war in {start}..{end}, but the text is published {published}, "
-                       f"in its {ordinal_word(actual)} year")
+            out.append(
+                f"'{m.group(0)}' puts the war in {start}..{end}, but the text is published {published}, "
+                f"in its {ordinal_word(actual)} year"
+            )
     return out
 
 
-def sentence_warnings(a: Analysis, mentions: list[Mention], start: int, end: int,
-                      published: date | None) -> list[str]:
+def sentence_warnings(
+    a: Analysis, mentions: list[Mention], start: int, end: int, published: date | None
+) -> list[str]:
     out: list[str] = []
     for m in mentions:
         if start <= m.start < end:

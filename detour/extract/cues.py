@@ -23,8 +23,15 @@ from detour.errors import ConfigError
 from detour.extract.normalise import hyphen_variants
 
 _GROUPS = ("triggers", "roles", "speech", "hedges", "modality", "nouns", "channel")
-_PREFIX = {"triggers": "trigger", "roles": "role", "speech": "speech", "hedges": "hedge",
-           "modality": "modality", "nouns": "noun", "channel": "channel"}
+_PREFIX = {
+    "triggers": "trigger",
+    "roles": "role",
+    "speech": "speech",
+    "hedges": "hedge",
+    "modality": "modality",
+    "nouns": "noun",
+    "channel": "channel",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,9 @@ def _load(name: str) -> object:
 def cues() -> Cues:
     raw = _load("cues.yaml")
     if not isinstance(raw, dict) or not set(_GROUPS) <= set(raw):
-        raise ConfigError(f"cues.yaml must have the sections {', '.join(_GROUPS)}", "restore the missing section")
+        raise ConfigError(
+            f"cues.yaml must have the sections {', '.join(_GROUPS)}", "restore the missing section"
+        )
     labels: dict[str, set[str]] = {}
     for group in _GROUPS:
         for name, phrases in raw[group].items():

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from datetime import date, timedelta
 
 # Russia's full-scale invasion of Ukraine; "the war, in its third year" counts from here.
@@ -20,17 +21,35 @@ WAR_START = date(2022, 2, 24)
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 
 _ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
 }
 _ORDINAL_WORDS = {v: k for k, v in _ORDINALS.items()}
 
 # (first month, last month) of a qualified year. "end of" and "beginning of" are quarters.
 _QUALIFIERS = {
-    "early": (1, 4), "mid": (5, 8), "late": (9, 12),
-    "end": (10, 12), "beginning": (1, 3), "start": (1, 3),
-    "first half": (1, 6), "second half": (7, 12),
-    "first quarter": (1, 3), "second quarter": (4, 6), "third quarter": (7, 9), "fourth quarter": (10, 12),
-    "q1": (1, 3), "q2": (4, 6), "q3": (7, 9), "q4": (10, 12),
+    "early": (1, 4),
+    "mid": (5, 8),
+    "late": (9, 12),
+    "end": (10, 12),
+    "beginning": (1, 3),
+    "start": (1, 3),
+    "first half": (1, 6),
+    "second half": (7, 12),
+    "first quarter": (1, 3),
+    "second quarter": (4, 6),
+    "third quarter": (7, 9),
+    "fourth quarter": (10, 12),
+    "q1": (1, 3),
+    "q2": (4, 6),
+    "q3": (7, 9),
+    "q4": (10, 12),
 }
 
 
@@ -48,8 +67,10 @@ def qualifier_span(qualifier: str, year: int) -> tuple[date, date]:
 def last_on_or_before(published: date | None, month: int, day: int) -> date:
     """The most recent ``day``/``month`` on or before ``published`` (its year if unknown: 2000).
 
-    Feb 29 falls back to the last leap year.
+    Feb 29 falls back to the last leap year; a day no month has (Feb 30) raises ValueError.
     """
+    if not 1 <= day <= calendar.monthrange(2000, month)[1]:
+        raise ValueError(f"no day {day} in month {month}")
     ref = published or date(2000, 12, 31)
     year = ref.year if (month, day) <= (ref.month, ref.day) else ref.year - 1
     while day > month_end(year, month).day:
@@ -87,3 +108,24 @@ def war_year_of(d: date) -> int:
     while add_years(WAR_START, n) <= d:
         n += 1
     return n
+
+
+def minus_months(d: date, n: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 - n, 12)
+    return date(y, m + 1, min(d.day, month_end(y, m + 1).day))
+
+
+def iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def parse_published(value: str | date | None) -> date | None:
+    """A publication date from ``YYYY-MM-DD`` (or a longer ISO timestamp); None if absent.
+
+    >>> parse_published("2025-05-30T08:00:00Z")
+    datetime.date(2025, 5, 30)
+    """
+    if value is None or isinstance(value, date):
+        return value
+    m = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value)
+    return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None

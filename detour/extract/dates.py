@@ -30,7 +30,9 @@ from detour.extract.datemath import (
     MONTHS,
     WAR_START,
     add_years,
+    iso,
     last_on_or_before,
+    minus_months,
     month_end,
     ordinal_number,
     qualifier_span,
@@ -40,12 +42,16 @@ from detour.model.claim import Period
 
 Span = tuple[date | None, date | None]
 
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-          r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
 _YEAR = r"(?:19|20)\d{2}"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
-_QUAL = (r"(?:early|mid|late|(?:the\s+)?(?:end|beginning|start|first\s+half|second\s+half"
-         r"|(?:first|second|third|fourth)\s+quarter)\s+of|Q[1-4])")
+_QUAL = (
+    r"(?:early|mid|late|(?:the\s+)?(?:end|beginning|start|first\s+half|second\s+half"
+    r"|(?:first|second|third|fourth)\s+quarter)\s+of|Q[1-4])"
+)
 _YEARREF = rf"(?:{_YEAR}|last\s+year|this\s+year|the\s+previous\s+year)"
 _SEASON = r"(?:spring|summer|autumn|fall)"
 _WAR = r"(?:the\s+)?(?:start|beginning|outbreak)\s+of\s+the\s+(?:full-scale\s+)?(?:war|invasion)|the\s+(?:full-scale\s+)?invasion"
@@ -109,6 +115,8 @@ def _resolve_point(name: str, g: dict[str, str | None], pub: date | None) -> Spa
     month = MONTHS.get((g.get("m") or "").lower().rstrip(".")[:3])
     if name in ("dmy", "mdy", "dm", "md"):
         day = int(g["d"] or 0)
+        if not month or not 1 <= day <= month_end(2000, month).day:
+            return None
         if g.get("y"):
             year: int | None = int(g["y"] or 0)
         else:
@@ -175,12 +183,14 @@ def find_periods(sentence: str, published: date | None) -> list[tuple[int, int, 
     """
     found: list[tuple[int, int, Period]] = []
     for m in _SCAN.finditer(sentence):
-        if re.fullmatch(r"(?:in|by|until|for|of|during)?\s*may", m.group(0), re.I) and "May" not in m.group(0):
+        if re.fullmatch(r"(?:in|by|until|for|of|during)?\s*may", m.group(0), re.I) and "May" not in m.group(
+            0
+        ):
             continue  # the modal verb, not the month
         span = _resolve_scan(m, published)
         text = m.group(0)
         start, end = span if span else (None, None)
-        found.append((m.start(), m.end(), Period(_iso(start), _iso(end), text)))
+        found.append((m.start(), m.end(), Period(iso(start), iso(end), text)))
     return found
 
 
@@ -189,10 +199,14 @@ def _resolve_scan(m: re.Match[str], pub: date | None) -> Span | None:
     text = m.group(0).lower()
     if g["a"]:
         a, b = point_span(g["a"], pub), point_span(g["b"], pub)
-        return (a[0], b[1]) if a and b else None
+        return (min(a[0], b[0]), max(a[1], b[1])) if a and b else None
     if g["since"]:
         a = point_span(g["since"], pub)
-        return (a[0], pub) if a else None
+        if a is None:
+            return None
+        if pub is None:
+            return a[0], None
+        return (a[0], pub) if pub >= a[0] else a  # "since" a date after publication: keep the date
     if g["ord"]:
         return war_year_span(ordinal_number(g["ord"]))
     if pub is None:
@@ -200,7 +214,7 @@ def _resolve_scan(m: re.Match[str], pub: date | None) -> Span | None:
     if g["n"] or g["unit1"]:
         n = _NUMBERS.get((g["n"] or "1").lower()) or int(g["n"] or 1)
         unit = (g["unit"] or g["unit1"] or "").lower()
-        start = add_years(pub, -n) if unit.startswith("year") else _minus_months(pub, n)
+        start = add_years(pub, -n) if unit.startswith("year") else minus_months(pub, n)
         return start, pub
     if "this year" in text and ("earlier" in text or "later" in text):
         return date(pub.year, 1, 1), pub
@@ -225,24 +239,3 @@ def _absolute(g: dict[str, str | None], pub: date | None = None) -> Span | None:
         last = point_span(g["pp2"], pub) if g["pp2"] else first
         return (first[0], last[1]) if first and last else None
     return None
-
-
-def _minus_months(d: date, n: int) -> date:
-    y, m = divmod(d.year * 12 + d.month - 1 - n, 12)
-    return date(y, m + 1, min(d.day, month_end(y, m + 1).day))
-
-
-def _iso(d: date | None) -> str | None:
-    return d.isoformat() if d else None
-
-
-def parse_published(value: str | date | None) -> date | None:
-    """A publication date from ``YYYY-MM-DD`` (or a longer ISO timestamp); None if absent.
-
-    >>> parse_published("2025-05-30T08:00:00Z")
-    datetime.date(2025, 5, 30)
-    """
-    if value is None or isinstance(value, date):
-        return value
-    m = re.match(r"\s*(\d{4})-(\d{2})-(\d{2})", value)
-    return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None

@@ -119,12 +119,19 @@ def _countries() -> dict[str, Country]:
     for row in csv.DictReader(rows):
         iso = _iso3(row["iso3"], "countries.csv") or ""
         pc = pycountry.countries.get(alpha_3=iso)
-        names = {n for n in (getattr(pc, "name", None), getattr(pc, "common_name", None)) if n and "," not in n}
+        names = {
+            n for n in (getattr(pc, "name", None), getattr(pc, "common_name", None)) if n and "," not in n
+        }
         names |= set(filter(None, row["aliases"].split(";")))
         name = row["name"] or getattr(pc, "common_name", None) or getattr(pc, "name", iso)
         names.add(name)
-        out[iso] = Country(iso, name, tuple(sorted(names)), tuple(filter(None, row["adjectives"].split(";"))),
-                           tuple(filter(None, row["capitals"].split(";"))))
+        out[iso] = Country(
+            iso,
+            name,
+            tuple(sorted(names)),
+            tuple(filter(None, row["adjectives"].split(";"))),
+            tuple(filter(None, row["capitals"].split(";"))),
+        )
     for pc in pycountry.countries:  # every other country by its plain name
         if pc.alpha_3 not in out and "," not in pc.name:
             out[pc.alpha_3] = Country(pc.alpha_3, pc.name, (pc.name,), (), ())
@@ -141,20 +148,43 @@ def gazetteer() -> Gazetteer:
     agencies = {}
     for a in _yaml("agencies.yaml"):
         iso = _iso3(a.get("country"), f"agencies.yaml {a.get('id')}") or ""
-        agencies[a["id"]] = Agency(a["id"], tuple(a.get("acronyms") or ()), tuple(a.get("names") or ()), iso,
-                                   a.get("kind", "agency"), bool(a.get("ambiguous")))
-    companies = {c["name"]: Organisation(c["name"], tuple(c.get("aliases") or ()),
-                                         _iso3(c.get("country"), f"companies.yaml {c['name']}", True))
-                 for c in _yaml("companies.yaml")}
-    outlets = {o["name"]: Organisation(o["name"], tuple(o.get("aliases") or ()),
-                                       _iso3(o.get("country"), f"outlets.yaml {o['name']}", True))
-               for o in _yaml("outlets.yaml")}
+        agencies[a["id"]] = Agency(
+            a["id"],
+            tuple(a.get("acronyms") or ()),
+            tuple(a.get("names") or ()),
+            iso,
+            a.get("kind", "agency"),
+            bool(a.get("ambiguous")),
+        )
+    companies = {
+        c["name"]: Organisation(
+            c["name"],
+            tuple(c.get("aliases") or ()),
+            _iso3(c.get("country"), f"companies.yaml {c['name']}", True),
+        )
+        for c in _yaml("companies.yaml")
+    }
+    outlets = {
+        o["name"]: Organisation(
+            o["name"],
+            tuple(o.get("aliases") or ()),
+            _iso3(o.get("country"), f"outlets.yaml {o['name']}", True),
+        )
+        for o in _yaml("outlets.yaml")
+    }
     officials = _yaml("officials.yaml")
     persons = {}
     for p in officials["persons"]:
-        roles = tuple(Role(r["title"], _date(r.get("from")), _date(r.get("to"))) for r in p.get("roles") or ())
-        persons[p["name"]] = Person(p["name"], tuple(p.get("aliases") or ()),
-                                    _iso3(p["country"], f"officials.yaml {p['name']}") or "", roles)
-    titles = {t["title"]: _iso3(t.get("country"), f"officials.yaml {t['title']}", True)
-              for t in officials["titles"]}
+        roles = tuple(
+            Role(r["title"], _date(r.get("from")), _date(r.get("to"))) for r in p.get("roles") or ()
+        )
+        persons[p["name"]] = Person(
+            p["name"],
+            tuple(p.get("aliases") or ()),
+            _iso3(p["country"], f"officials.yaml {p['name']}") or "",
+            roles,
+        )
+    titles = {
+        t["title"]: _iso3(t.get("country"), f"officials.yaml {t['title']}", True) for t in officials["titles"]
+    }
     return Gazetteer(_countries(), agencies, companies, outlets, persons, titles)

@@ -42,13 +42,17 @@ def lexicon() -> dict[str, ItemSense]:
         ml = tuple(entry.get("ml") or ())
         bad = [h for h in hs if not _HS.match(h)] + [m for m in ml if not _ML.match(m)]
         if bad or not entry.get("words"):
-            raise ConfigError(f"items.yaml entry {n}: bad codes {bad} or no words",
-                              "HS codes have 4 or 6 digits, ML categories are ML1..ML22")
+            raise ConfigError(
+                f"items.yaml entry {n}: bad codes {bad} or no words",
+                "HS codes have 4 or 6 digits, ML categories are ML1..ML22",
+            )
         for word in entry["words"]:
             for variant in hyphen_variants(str(word).lower()):
                 if variant in out and out[variant] != ItemSense(hs, ml):
-                    raise ConfigError(f"items.yaml: {word!r} is listed twice with different codes",
-                                      "keep one entry per word")
+                    raise ConfigError(
+                        f"items.yaml: {word!r} is listed twice with different codes",
+                        "keep one entry per word",
+                    )
                 out[variant] = ItemSense(hs, ml)
     return out
 

@@ -21,16 +21,27 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Span
 
+from detour.extract.agencies import resolve_agency
 from detour.extract.gazetteer import Agency, gazetteer
 from detour.extract.pipeline import Analysis, Hit
 from detour.model.claim import Party
 
 _ORIGIN_WORDS = {"made", "produced", "manufactured", "built", "origin"}
-_AGENCY_NOUNS = {"intelligence", "intelligence services", "intelligence service", "security services",
-                 "security service", "counterintelligence", "counter-intelligence"}
-_PERSON_NOUNS = {"president", "prime minister", "foreign minister", "defence minister", "defense minister",
-                 "interior minister", "trade minister", "minister", "spokesperson", "spokesman", "spokeswoman",
-                 "ambassador", "leader", "diplomat", "envoy", "state secretary", "prosecutor"}
+_AGENCY_NOUNS = frozenset(
+    w.strip()
+    for w in """
+intelligence; intelligence services; intelligence service; security services; security service;
+counterintelligence; counter-intelligence
+""".split(";")
+)
+_PERSON_NOUNS = frozenset(
+    w.strip()
+    for w in """
+president; prime minister; foreign minister; defence minister; defense minister; interior minister;
+trade minister; minister; spokesperson; spokesman; spokeswoman; ambassador; leader; diplomat; envoy;
+state secretary; prosecutor
+""".split(";")
+)
 _COORD = {"and", ",", "or", "&"}
 # "Serbian President" + a person, "Serbian daily" + an outlet, "Serbian company" + a company
 _ABSORB = {"person": ("PERSON",), "government": ("PERSON",), "outlet": ("OUTLET",), "company": ("COMPANY",)}
@@ -68,13 +79,20 @@ def _noun_after(a: Analysis, j: int) -> Hit | None:
     """A party noun starting at ``j`` or after up to three lower-case modifiers ("state-owned")."""
     doc = a.doc
     for k in range(j, min(j + 4, len(doc))):
-        hit = next((h for h in a.hits if h.start == k and h.has("noun:") and not h.has("noun:anaphor")
-                    and not h.has("noun:topic")), None)
+        hit = next(
+            (
+                h
+                for h in a.hits
+                if h.start == k and h.has("noun:") and not h.has("noun:anaphor") and not h.has("noun:topic")
+            ),
+            None,
+        )
         if hit is not None:
             return hit
         t = doc[k]
-        if not (t.is_lower or t.text == "-") or any(h.start <= k < h.end and (h.has("trigger") or h.has("role"))
-                                                    for h in a.hits):
+        if not (t.is_lower or t.text == "-") or any(
+            h.start <= k < h.end and (h.has("trigger") or h.has("role")) for h in a.hits
+        ):
             return None
     return None
 
@@ -89,21 +107,33 @@ def find_mentions(a: Analysis) -> list[Mention]:
         nxt = ents[i + 1] if i + 1 < len(ents) else None
         if e.label_ in ("COUNTRY", "NORP", "CAPITAL"):
             j = e.end + (1 if e.end < len(doc) and doc[e.end].text in ("'s", "'") else 0)
-            if nxt is not None and nxt.start == j and nxt.label_ in ("AGENCY", "PERSON", "TITLE", "OUTLET", "COMPANY"):
+            if (
+                nxt is not None
+                and nxt.start == j
+                and nxt.label_ in ("AGENCY", "PERSON", "TITLE", "OUTLET", "COMPANY")
+            ):
                 hint = (e.start, e.ent_id_, None)
                 i += 1
                 continue
             group = [e]
-            while e.label_ == "NORP" and i + 1 < len(ents) and ents[i + 1].label_ == "NORP" and all(
-                    t.text.lower() in _COORD for t in doc[group[-1].end:ents[i + 1].start]):
+            while (
+                e.label_ == "NORP"
+                and i + 1 < len(ents)
+                and ents[i + 1].label_ == "NORP"
+                and all(t.text.lower() in _COORD for t in doc[group[-1].end : ents[i + 1].start])
+            ):
                 i += 1
                 group.append(ents[i])
                 j = ents[i].end
             words = _country_words(a, group, j)
             i += 1
             follow = ents[i] if i < len(ents) else None
-            if (len(words) == 1 and follow is not None and follow.start == words[0].end
-                    and follow.label_ in _ABSORB.get(words[0].party.kind, ())):
+            if (
+                len(words) == 1
+                and follow is not None
+                and follow.start == words[0].end
+                and follow.label_ in _ABSORB.get(words[0].party.kind, ())
+            ):
                 hint = (e.start, e.ent_id_, words[0].title)  # "Serbian President Aleksandar Vučić"
                 continue
             out.extend(words)
@@ -128,23 +158,56 @@ def _country_words(a: Analysis, group: list[Span], j: int) -> list[Mention]:
             if kind == "noun:military":
                 out.append(Mention(e.start, noun.end, _country_party(iso), role_ok=True))
             elif kind == "noun:company":
-                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso, e)} {words}", iso, "company"), role_ok=True))
+                out.append(
+                    Mention(
+                        e.start,
+                        noun.end,
+                        Party(f"{_adjective(iso, e)} {words}", iso, "company"),
+                        role_ok=True,
+                    )
+                )
             elif kind == "noun:outlet":
-                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso, e)} {words}", iso, "outlet"),
-                                   speaker_ok=True))
+                out.append(
+                    Mention(
+                        e.start,
+                        noun.end,
+                        Party(f"{_adjective(iso, e)} {words}", iso, "outlet"),
+                        speaker_ok=True,
+                    )
+                )
             else:
-                pk = "agency" if words.lower() in _AGENCY_NOUNS else (
-                    "person" if words.lower() in _PERSON_NOUNS else "government")
-                out.append(Mention(e.start, noun.end, Party(f"{_adjective(iso, e)} {words}", iso, pk),
-                                   speaker_ok=True, role_ok=pk == "government", title=words))
+                pk = (
+                    "agency"
+                    if words.lower() in _AGENCY_NOUNS
+                    else ("person" if words.lower() in _PERSON_NOUNS else "government")
+                )
+                out.append(
+                    Mention(
+                        e.start,
+                        noun.end,
+                        Party(f"{_adjective(iso, e)} {words}", iso, pk),
+                        speaker_ok=True,
+                        role_ok=pk == "government",
+                        title=words,
+                    )
+                )
             continue
-        after = doc[end:end + 2]
+        after = doc[end : end + 2]
         origin = e.label_ == "NORP" and (
             any(it.start == end for it in a.items)
             or (len(after) == 2 and after[0].text == "-" and after[1].lower_ in _ORIGIN_WORDS)
-            or (len(after) >= 1 and after[0].lower_ in _ORIGIN_WORDS))
-        out.append(Mention(e.start, e.end, _country_party(iso), role_ok=True,
-                           speaker_ok=e.label_ != "NORP", origin=origin))
+            or (len(after) >= 1 and after[0].lower_ in _ORIGIN_WORDS)
+        )
+        out.append(
+            Mention(
+                e.start,
+                e.end,
+                _country_party(iso),
+                role_ok=True,
+                speaker_ok=e.label_ != "NORP",
+                origin=origin,
+            )
+        )
     return out
 
 
@@ -154,19 +217,35 @@ def _named(a: Analysis, ents: list[Span], i: int, start: int, hint: str | None) 
     nxt = ents[i + 1] if i + 1 < len(ents) else None
     if e.label_ == "COMPANY":
         o = g.companies[e.ent_id_]
-        return Mention(start, e.end, Party(o.name, o.country or hint, "company"), role_ok=True, hint=hint), i + 1
+        origin = any(it.start == e.end for it in a.items)  # "Rheinmetall ammunition"
+        return Mention(
+            start, e.end, Party(o.name, o.country or hint, "company"), role_ok=True, hint=hint, origin=origin
+        ), i + 1
     if e.label_ == "OUTLET":
         o = g.outlets[e.ent_id_]
-        return Mention(start, e.end, Party(o.name, o.country or hint, "outlet"), speaker_ok=True, hint=hint), i + 1
+        return Mention(
+            start, e.end, Party(o.name, o.country or hint, "outlet"), speaker_ok=True, hint=hint
+        ), i + 1
     if e.label_ in ("PERSON", "TITLE"):
-        if e.label_ == "TITLE" and nxt is not None and nxt.label_ == "PERSON" and all(
-                t.text == "," for t in doc[e.end:nxt.start]):
+        if (
+            e.label_ == "TITLE"
+            and nxt is not None
+            and nxt.label_ == "PERSON"
+            and all(t.text == "," for t in doc[e.end : nxt.start])
+        ):
             p = g.persons[nxt.ent_id_]
-            return Mention(start, nxt.end, Party(p.name, p.country, "person"), speaker_ok=True,
-                           title=e.text, hint=hint), i + 2
+            return Mention(
+                start, nxt.end, Party(p.name, p.country, "person"), speaker_ok=True, title=e.text, hint=hint
+            ), i + 2
         if e.label_ == "TITLE":
-            return Mention(start, e.end, Party(e.ent_id_, g.titles.get(e.ent_id_) or hint, "person"),
-                           speaker_ok=True, title=e.text, hint=hint), i + 1
+            return Mention(
+                start,
+                e.end,
+                Party(e.ent_id_, g.titles.get(e.ent_id_) or hint, "person"),
+                speaker_ok=True,
+                title=e.text,
+                hint=hint,
+            ), i + 1
         p = g.persons[e.ent_id_]
         return Mention(start, e.end, Party(p.name, p.country, "person"), speaker_ok=True, hint=hint), i + 1
     return _agency(a, ents, i, start, hint)
@@ -177,18 +256,21 @@ def _agency(a: Analysis, ents: list[Span], i: int, start: int, hint: str | None)
     end, nxt_i = e.end, i + 1
     written = [e]
     nxt = ents[i + 1] if i + 1 < len(ents) else None
-    if (nxt is not None and nxt.label_ == "AGENCY" and end < len(doc) and doc[end].text == "("
-            and nxt.start == end + 1 and nxt.end < len(doc) and doc[nxt.end].text == ")"):
+    if (
+        nxt is not None
+        and nxt.label_ == "AGENCY"
+        and end < len(doc)
+        and doc[end].text == "("
+        and nxt.start == end + 1
+        and nxt.end < len(doc)
+        and doc[nxt.end].text == ")"
+    ):
         written.append(nxt)
         end, nxt_i = nxt.end + 1, i + 2
     names = [w.text for w in written if w.ent_id_.startswith("name:")]
     acronyms = [w.text for w in written if not w.ent_id_.startswith("name:")]
     pair = (names[0], acronyms[0]) if names and acronyms else None
-    if acronyms:
-        cands = [ag for ag in g.agencies.values() if acronyms[0] in ag.acronyms]
-    else:
-        cands = [ag for ag in g.agencies.values() if names[0] in ag.names]
-    chosen = _choose(cands, hint, names, doc.text)
+    chosen = resolve_agency(names, acronyms, hint, doc.text)
     if chosen is None:
         party = Party(names[0] if names else acronyms[0], hint, "agency")
     else:
@@ -199,23 +281,7 @@ def _agency(a: Analysis, ents: list[Span], i: int, start: int, hint: str | None)
     noun = _noun_after(a, end)
     if follow is not None and follow.label_ == "PERSON" and noun is not None and noun.end == follow.start:
         p = g.persons[follow.ent_id_]  # "SVR director Sergei Naryshkin"
-        return replace(m, end=follow.end, party=Party(p.name, p.country, "person"),
-                       title=f"{party.name} {noun.text}"), nxt_i + 1
+        return replace(
+            m, end=follow.end, party=Party(p.name, p.country, "person"), title=f"{party.name} {noun.text}"
+        ), nxt_i + 1
     return m, nxt_i
-
-
-def _choose(cands: list[Agency], hint: str | None, names: list[str], text: str) -> Agency | None:
-    if hint:
-        same = [c for c in cands if c.country == hint]
-        cands = same or cands
-    if names:
-        named = [c for c in cands if names[0] in c.names]
-        cands = named or cands
-    if len(cands) > 1:
-        spelled = [c for c in cands if any(n in text for n in c.names)]
-        cands = spelled or cands
-        if not hint and not names and all(c.kind == "agency" for c in cands) and not spelled:
-            return cands[0]  # the first listed body owns an ambiguous acronym by default
-        if len(cands) > 1 and names and not hint:
-            return None
-    return cands[0] if cands else None

@@ -124,13 +124,24 @@ def _matchers() -> tuple[PhraseMatcher, PhraseMatcher, Matcher]:
     for phrase in lexicon():
         item_m.add(phrase, [pipe.make_doc(phrase)])
     cal = Matcher(pipe.vocab)
-    cal.add("CALIBRE", [[
-        {"TEXT": {"REGEX": r"^\d{1,3}(\.\d{1,2})?(mm)?$"}},
-        {"ORTH": "-", "OP": "?"},
-        {"LOWER": {"IN": ["mm", "millimetre", "millimeter"]}, "OP": "?"},
-        {"LOWER": {"IN": ["artillery", "calibre", "caliber", "tank", "mortar", "howitzer", "cannon"]}, "OP": "*"},
-        {"LOWER": {"IN": list(CALIBRE_NOUNS)}},
-    ]], greedy="LONGEST")
+    cal.add(
+        "CALIBRE",
+        [
+            [
+                {"TEXT": {"REGEX": r"^\d{1,3}(\.\d{1,2})?(mm)?$"}},
+                {"ORTH": "-", "OP": "?"},
+                {"LOWER": {"IN": ["mm", "millimetre", "millimeter"]}, "OP": "?"},
+                {
+                    "LOWER": {
+                        "IN": ["artillery", "calibre", "caliber", "tank", "mortar", "howitzer", "cannon"]
+                    },
+                    "OP": "*",
+                },
+                {"LOWER": {"IN": list(CALIBRE_NOUNS)}},
+            ]
+        ],
+        greedy="LONGEST",
+    )
     return cue_m, item_m, cal
 
 
@@ -139,8 +150,14 @@ def _longest_per_group(hits: list[Hit]) -> list[Hit]:
     keep = []
     for h in hits:
         groups = {lab.split(":")[0] for lab in h.labels}
-        inside = any(o is not h and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
-                     and groups & {lab.split(":")[0] for lab in o.labels} for o in hits)
+        inside = any(
+            o is not h
+            and o.start <= h.start
+            and h.end <= o.end
+            and (o.end - o.start) > (h.end - h.start)
+            and groups & {lab.split(":")[0] for lab in o.labels}
+            for o in hits
+        )
         if not inside:
             keep.append(h)
     return keep
@@ -156,15 +173,17 @@ def analyse(text: str) -> Analysis:
     def in_ent(s: int, e: int) -> bool:
         return any(a <= s and e <= b for a, b in ents)
 
-    hits = [Hit(s, e, labels[doc.vocab.strings[k]], doc[s:e].text)
-            for k, s, e in cue_m(doc) if not in_ent(s, e)]
+    hits = [
+        Hit(s, e, labels[doc.vocab.strings[k]], doc[s:e].text) for k, s, e in cue_m(doc) if not in_ent(s, e)
+    ]
     hits = _longest_per_group(hits)
     blockers = [(h.start, h.end) for h in hits if h.has("noun:company") or h.has("modality:front")]
     items: list[ItemHit] = []
     for _, s, e in cal(doc):
         mm = calibre_value(doc[s].text)
-        if mm is not None and any(t.lower_ in ("mm", "millimetre", "millimeter") or t.lower_.endswith("mm")
-                                  for t in doc[s:e]):
+        if mm is not None and any(
+            t.lower_ in ("mm", "millimetre", "millimeter") or t.lower_.endswith("mm") for t in doc[s:e]
+        ):
             items.append(ItemHit(s, e, doc[s:e].text, calibre_item(mm)))
     for k, s, e in item_m(doc):
         # "arms makers" and "shell companies" are parties, not goods

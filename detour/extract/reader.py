@@ -27,12 +27,14 @@ from detour.errors import ExtractError
 # The most frequent English function words. Running English prose has 35-50% of its words in
 # this list; other Latin-script languages (Serbian, Czech, German, French) stay under 10%,
 # because their function words differ. 15% leaves room for headlines and lists of names.
-_STOP = frozenset("""
+_STOP = frozenset(
+    """
 a about after against all also an and are as at be been before but by can could did do does for from had has
 have he her his how i if in into is it its may more most no not of on or our out over said says she should
 since so some such than that the their them then there these they this those through to under up was we were
 what when where which while who will with would you
-""".split())
+""".split()
+)
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 MIN_RATIO = 0.15
 MIN_WORDS = 8  # fewer words than this are too few to judge by ratio
@@ -69,21 +71,31 @@ def read_article(path_or_dash: str, max_bytes: int | None = None) -> str:
         if not path.is_file():
             raise ExtractError(f"{name}: no such file", "check the path")
         if path.stat().st_size > limit:
-            raise ExtractError(f"{name}: {path.stat().st_size} bytes is over the {limit}-byte limit",
-                               "split the file or raise DETOUR_MAX_TEXT_BYTES")
+            raise ExtractError(
+                f"{name}: {path.stat().st_size} bytes is over the {limit}-byte limit",
+                "split the file or raise DETOUR_MAX_TEXT_BYTES",
+            )
         data = path.read_bytes()
     if len(data) > limit:
-        raise ExtractError(f"{name}: more than the {limit}-byte limit", "split the input or raise DETOUR_MAX_TEXT_BYTES")
+        raise ExtractError(
+            f"{name}: more than the {limit}-byte limit", "split the input or raise DETOUR_MAX_TEXT_BYTES"
+        )
     if b"\x00" in data:
         raise ExtractError(f"{name}: binary file (contains NUL bytes)", "extract the article text first")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ExtractError(f"{name}: not UTF-8 text (byte {exc.start} cannot be decoded)",
-                           "convert the file to UTF-8, e.g. iconv -t UTF-8") from exc
+        raise ExtractError(
+            f"{name}: not UTF-8 text (byte {exc.start} cannot be decoded)",
+            "convert the file to UTF-8, e.g. iconv -t UTF-8",
+        ) from exc
     if not text.strip():
-        raise ExtractError(f"{name}: empty (no text to extract claims from)", "pass a file with the article text")
+        raise ExtractError(
+            f"{name}: empty (no text to extract claims from)", "pass a file with the article text"
+        )
     if not looks_english(text):
-        raise ExtractError(f"{name}: does not look like English text",
-                           "claim extraction rules are English only; translate the article first")
+        raise ExtractError(
+            f"{name}: does not look like English text",
+            "claim extraction rules are English only; translate the article first",
+        )
     return text

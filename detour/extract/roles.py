@@ -21,22 +21,12 @@ from dataclasses import dataclass, field
 from detour.extract.gazetteer import gazetteer
 from detour.extract.mentions import Mention
 from detour.extract.pipeline import Analysis, Hit
+from detour.extract.positions import DET, object_of, passive, subject
 from detour.model.claim import Party
 
-_DET = {"the", "a", "an", "both", "several", "some", "other", "various", "unnamed", "its", "their", "two", "three",
-        "four", "five", "neighbouring", "neighboring", "state-owned", "private", "partner", "allied", "third",
-        "nearby", "fellow", "-", "certain", "numerous", "many", "undisclosed", "such", "as", "including", "like",
-        "notably", "countries", "states", "nations", "hubs", "neighbours", "neighbors", "e.g."}
 _JOIN = {",", "and", "or", "&", "as", "well", "the", "both", "plus"}
-_AUX = {"was", "were", "been", "being", "is", "are", "be", "get", "got", "gets"}
-_SKIP = {"has", "have", "had", "will", "would", "could", "can", "may", "might", "did", "do", "does", "also",
-         "then", "later", "reportedly", "allegedly", "not", "never", "n't", "still", "already", "'s", "'",
-         "to", "continued", "continue", "continues", "kept", "being", "been", "was", "were", "is", "are", "be",
-         "secretly", "covertly", "quietly", "clandestinely", "openly", "directly", "indirectly", "ever", "all"}
-_BOUNDARY = {"that", "which", "who", "because", "while", "whereas", "but", ";", ":", "although", "when", "if",
-             "after", "before", "since", "whether"}
+_TERRITORY = {"territory", "ports", "port", "airspace", "border", "soil", "airports", "roads", "railways"}
 _MADE = {"made", "produced", "manufactured", "built", "developed"}
-_IRREGULAR_PARTICIPLES = {"sent", "sold", "bought", "built", "made", "frozen", "put", "found"}
 
 
 @dataclass
@@ -61,9 +51,13 @@ def _role_party(m: Mention) -> Party:
 def _groups(a: Analysis, ms: list[Mention]) -> list[list[Mention]]:
     groups: list[list[Mention]] = []
     for m in sorted(ms, key=lambda m: m.start):
-        between = a.doc[groups[-1][-1].end:m.start] if groups else None
-        joinable = m.party.kind in ("country", "company") and groups and groups[-1][-1].party.kind in (
-            "country", "company") and not groups[-1][-1].origin
+        between = a.doc[groups[-1][-1].end : m.start] if groups else None
+        joinable = (
+            m.party.kind in ("country", "company")
+            and groups
+            and groups[-1][-1].party.kind in ("country", "company")
+            and not groups[-1][-1].origin
+        )
         if between is not None and joinable and all(t.lower_ in _JOIN for t in between):
             groups[-1].append(m)
         else:
@@ -71,9 +65,16 @@ def _groups(a: Analysis, ms: list[Mention]) -> list[list[Mention]]:
     return groups
 
 
-def assign_roles(a: Analysis, mentions: list[Mention], start: int, end: int,
-                 speaker: Mention | None = None, speaker_country: Party | None = None) -> Roles:
+def assign_roles(
+    a: Analysis,
+    mentions: list[Mention],
+    start: int,
+    end: int,
+    speaker: Mention | None = None,
+    speaker_country: Party | None = None,
+) -> Roles:
     """Roles of the parties in tokens [start, end)."""
+    doc = a.doc
     roles = Roles()
     ms = [m for m in mentions if start <= m.start < end and m.role_ok and m is not speaker]
     triggers = [h for h in a.hits if start <= h.start < end and h.has("trigger:")]
@@ -82,27 +83,39 @@ def assign_roles(a: Analysis, mentions: list[Mention], start: int, end: int,
     assigned: dict[int, set[str]] = {}
     fixed: set[int] = set()  # groups whose role a preposition or an origin adjective decided
     groups = _groups(a, ms)
+    legs: dict[int, int] = {}  # recipient group -> the trigger its "to" follows
     for gi, group in enumerate(groups):
-        role = _prep_role(a, group[0].start, start, triggers, has_hub)
+        role, leg = _prep_role(a, group[0].start, start, triggers, has_hub)
         if role is None and all(m.origin for m in group):
             role = "supplier"
         if role:
             assigned[gi] = {role}
             fixed.add(gi)
+        if role == "recipient":
+            legs[gi] = leg
+    if len(set(legs.values())) > 1:  # "exported to Slovakia and later delivered to Ukraine"
+        final = max(legs.values())
+        for gi, leg in legs.items():
+            if leg != final:
+                assigned[gi] = {"via"}
     subjects: dict[int, int | str] = {}
     for t in triggers:
         kind = str(t.label("trigger:")).split(":")[1]
-        subj = _subject(a, t, start, groups, triggers, subjects, speaker_country)
+        subj = subject(a, t, start, groups, triggers, subjects, speaker_country)
         subjects[t.start] = subj if subj is not None else -1
-        passive = _passive(a, t)
-        role = {"forward": "recipient" if passive else "supplier", "reverse": None if passive else "recipient",
-                "halt": "supplier", "assembly": None if passive else "via",
-                "transit": None if passive else "via"}[kind]
+        passive = passive(a, t)
+        role = {
+            "forward": "recipient" if passive else "supplier",
+            "reverse": None if passive else "recipient",
+            "halt": "supplier",
+            "assembly": None if passive else "via",
+            "transit": None if passive else "via",
+        }[kind]
         if isinstance(subj, int) and subj >= 0 and subj not in fixed and role:
             assigned.setdefault(subj, set()).add(role)
         elif subj == "speaker" and speaker_country is not None and role:
             roles.add(role, speaker_country)
-        obj = _object(a, t, end, groups)
+        obj = object_of(a, t, end, groups)
         if obj is not None and obj not in assigned and kind == "forward" and not passive:
             if not all(m.origin for m in groups[obj]):
                 assigned[obj] = {"recipient"}
@@ -110,6 +123,15 @@ def assign_roles(a: Analysis, mentions: list[Mention], start: int, end: int,
         for role in sorted(rs):
             for m in groups[gi]:
                 roles.add(role, _role_party(m))
+    for k in range(start, end - 1):  # "transit its territory": the country named before
+        if (
+            doc[k].lower_ in ("its", "their")
+            and doc[k + 1].lower_ in _TERRITORY
+            and any(h.end == k and (h.has("trigger:transit") or h.has("role:via")) for h in a.hits)
+        ):
+            owner = [m for m in ms if m.end <= k and m.party.kind == "country"]
+            if owner:
+                roles.add("via", _role_party(owner[-1]))
     for p in [p for p in roles.supplier if p in roles.recipient]:
         roles.supplier.remove(p)
         roles.recipient.remove(p)
@@ -117,16 +139,31 @@ def assign_roles(a: Analysis, mentions: list[Mention], start: int, end: int,
     return roles
 
 
-def _prep_role(a: Analysis, i: int, start: int, triggers: list[Hit], has_hub: bool) -> str | None:
+def _prep_role(a: Analysis, i: int, start: int, triggers: list[Hit], has_hub: bool) -> tuple[str | None, int]:
+    """The role a preposition gives the group at ``i``, and the trigger (token) it follows."""
+    role, before = _prep(a, i, start, triggers, has_hub)
+    return role, (before[-1].start if before else -1)
+
+
+def _prep(
+    a: Analysis, i: int, start: int, triggers: list[Hit], has_hub: bool
+) -> tuple[str | None, list[Hit]]:
     doc, j = a.doc, i
-    while j > start and (doc[j - 1].lower_ in _DET or doc[j - 1].like_num) and i - j < 6:
+    while j > start and (doc[j - 1].lower_ in DET or doc[j - 1].like_num) and i - j < 6:
         j -= 1
     prep = next((h for h in a.hits if h.end == j and h.has("role:")), None)
     if prep is None:
-        return None
+        return None, []
     kind = str(prep.label("role:")).split(":")[1]
     before = [t for t in triggers if t.end <= prep.start]
     last = str(before[-1].label("trigger:")).split(":")[1] if before else None
+    return _role_for(a, prep, kind, before, last, has_hub), before
+
+
+def _role_for(
+    a: Analysis, prep: Hit, kind: str, before: list[Hit], last: str | None, has_hub: bool
+) -> str | None:
+    doc = a.doc
     if kind == "supplier":
         if prep.text.lower() == "by" and last == "reverse":
             return "recipient"  # "bought by Russian intermediaries"
@@ -141,61 +178,9 @@ def _prep_role(a: Analysis, i: int, start: int, triggers: list[Hit], has_hub: bo
         if has_hub:
             return "via"
         back = {h.label("role:") for h in a.hits if prep.start - 4 <= h.start < prep.start}
-        if "role:recipient" in back or (before and before[-1].text.lower() in ("ended up", "end up", "ends up")):
+        if "role:recipient" in back or (
+            before and before[-1].text.lower() in ("ended up", "end up", "ends up")
+        ):
             return "recipient"
         return None
     return kind
-
-
-def _passive(a: Analysis, t: Hit) -> bool:
-    doc = a.doc
-    word = doc[t.end - 1].lower_
-    if not (word.endswith("ed") or word.endswith("en") or word in _IRREGULAR_PARTICIPLES):
-        return False
-    j = t.start - 1
-    while j >= 0 and (doc[j].lower_.endswith("ly") or doc[j].lower_ in {"then", "also", "not", "never", "later"}):
-        j -= 1
-    return j >= 0 and doc[j].lower_ in _AUX
-
-
-def _group_ending(groups: list[list[Mention]], j: int) -> int | None:
-    return next((gi for gi, g in enumerate(groups) if g[0].start <= j < g[-1].end), None)
-
-
-def _subject(a: Analysis, t: Hit, start: int, groups: list[list[Mention]], triggers: list[Hit],
-             subjects: dict[int, int | str], speaker_country: Party | None) -> int | str | None:
-    doc, j = a.doc, t.start - 1
-    item_tokens = {k for it in a.items for k in range(it.start, it.end)}
-    clean = True  # only auxiliaries, adverbs and negators so far: "it had not supplied"
-    while j >= start:
-        tok = doc[j]
-        gi = _group_ending(groups, j)
-        if gi is not None:
-            return gi
-        low = tok.lower_
-        if low == "and":
-            prev = [x for x in triggers if x.end <= j]
-            if prev and prev[-1].start in subjects:
-                return subjects[prev[-1].start]
-        if clean and low in {"it", "we", "our", "its"} and speaker_country is not None:
-            return "speaker"
-        if clean and any(h.start <= j < h.end and h.has("speech:deny") for h in a.hits) and (
-                doc[t.start].lower_.endswith("ing")):
-            return "speaker"  # "Belgrade denied supplying"
-        if low in _BOUNDARY or any(h.start <= j < h.end and h.has("trigger:") for h in a.hits):
-            return None
-        if not (low in _SKIP or low.endswith("ly")):
-            clean = False
-        if not (low in _SKIP or low in _DET or j in item_tokens or low.endswith("ly") or tok.is_punct
-                or tok.like_num or low in {"ammunition", "goods"}):
-            if tok.is_lower and j < t.start - 6:
-                return None
-        j -= 1
-    return None
-
-
-def _object(a: Analysis, t: Hit, end: int, groups: list[list[Mention]]) -> int | None:
-    doc, j = a.doc, t.end
-    while j < end and (doc[j].lower_ in _DET or doc[j].lower_.endswith("ly")):
-        j += 1
-    return next((gi for gi, g in enumerate(groups) if g[0].start == j), None) if j < end else None

@@ -23,9 +23,12 @@ _SPLIT = {";", "while", "whereas"}
 _DETERMINERS = {"the", "these", "those", "such", "this"}
 _PRONOUNS = {"they", "it", "them"}
 _SENTENCE_PRONOUNS = {"they", "it", "these", "this", "such"}
-_STATEMENT_WORDS = {"on", "in", "a", "an", "the", "statement", "published", "released", "issued", "told", "reporters",
-                    "journalists", "press", "conference", "interview", "briefing", "at", "during", "late", "early",
-                    "earlier", "last", "this", "week", "its", "website", "telegram", "channel", "to"}
+_STATEMENT_WORDS = frozenset(
+    """
+on in a an the statement published released issued told reporters journalists press conference
+interview briefing at during late early earlier last this week its website telegram channel to
+""".split()
+)
 TRANSFER = ("forward", "reverse", "assembly", "transit", "halt")
 
 
@@ -57,7 +60,9 @@ class SentenceFacts:
     def standalone(self) -> bool:
         """Enough for a claim on its own: a transfer, goods (or both ends) and a party."""
         r = self.roles
-        return self.has_trigger and (bool(self.items) or bool(r.supplier and r.recipient)) and self.has_parties
+        return (
+            self.has_trigger and (bool(self.items) or bool(r.supplier and r.recipient)) and self.has_parties
+        )
 
 
 def _clauses(a: Analysis, mentions: list[Mention], start: int, end: int) -> list[tuple[int, int]]:
@@ -74,11 +79,19 @@ def _clauses(a: Analysis, mentions: list[Mention], start: int, end: int) -> list
 
 def _transfer_clause(a: Analysis, mentions: list[Mention], s: int, e: int) -> bool:
     return any(s <= h.start < e and h.has("trigger:") for h in a.hits) and any(
-        s <= m.start < e and m.role_ok for m in mentions)
+        s <= m.start < e and m.role_ok for m in mentions
+    )
 
 
-def sentence_facts(a: Analysis, mentions: list[Mention], speakers: Speakers, index: int, start: int, end: int,
-                   published: date | None) -> list[SentenceFacts]:
+def sentence_facts(
+    a: Analysis,
+    mentions: list[Mention],
+    speakers: Speakers,
+    index: int,
+    start: int,
+    end: int,
+    published: date | None,
+) -> list[SentenceFacts]:
     """Facts for the tokens [start, end) of one sentence: one entry per clause."""
     doc = a.doc
     while start < end and doc[start].is_space:
@@ -102,8 +115,16 @@ def sentence_facts(a: Analysis, mentions: list[Mention], speakers: Speakers, ind
     return out
 
 
-def _clause(a: Analysis, mentions: list[Mention], index: int, cs: int, ce: int, att: Attribution,
-            published: date | None, warnings: list[str]) -> SentenceFacts:
+def _clause(
+    a: Analysis,
+    mentions: list[Mention],
+    index: int,
+    cs: int,
+    ce: int,
+    att: Attribution,
+    published: date | None,
+    warnings: list[str],
+) -> SentenceFacts:
     doc = a.doc
     span = doc[cs:ce]
     roles = assign_roles(a, mentions, cs, ce, att.mention, att.country)
@@ -117,16 +138,41 @@ def _clause(a: Analysis, mentions: list[Mention], index: int, cs: int, ce: int, 
         modality.append("assembly abroad")
     if roles.via and "assembly abroad" not in modality and "transshipment" not in modality:
         modality.append("transshipment")
-    anaphoric = any(h.has("noun:anaphor") and h.text.lower() not in _PRONOUNS and h.start > cs
-                    and doc[h.start - 1].lower_ in _DETERMINERS for h in hits) or doc[cs].lower_ in _SENTENCE_PRONOUNS
-    topic = any(h.has("noun:topic") and h.text.lower() not in ("topic", "issue", "matter", "subject", "question")
-                for h in hits) and not any(k in TRANSFER for k in roles.triggers)
-    status = status_of(att.verb_class, att.hedges, att.claimant.kind if att.claimant else None,
-                       negated(a, cs, ce), denial_cue(a, cs, ce), att.topic_only)
+    anaphoric = (
+        any(
+            h.has("noun:anaphor")
+            and h.text.lower() not in _PRONOUNS
+            and h.start > cs
+            and doc[h.start - 1].lower_ in _DETERMINERS
+            for h in hits
+        )
+        or doc[cs].lower_ in _SENTENCE_PRONOUNS
+    )
+    topic = any(
+        h.has("noun:topic") and h.text.lower() not in ("topic", "issue", "matter", "subject", "question")
+        for h in hits
+    ) and not any(k in TRANSFER for k in roles.triggers)
+    status = status_of(
+        att.verb_class,
+        att.hedges,
+        att.claimant.kind if att.claimant else None,
+        negated(a, cs, ce),
+        denial_cue(a, cs, ce),
+        att.topic_only,
+    )
     return SentenceFacts(
-        index=index, start=span.start_char, end=span.end_char, text=span.text, roles=roles,
-        items=[it for it in a.items if cs <= it.start < ce], modality=modality, att=att, status=status,
-        periods=_claim_periods(a, cs, ce, att, published), anaphoric=anaphoric, topic=topic,
+        index=index,
+        start=span.start_char,
+        end=span.end_char,
+        text=span.text,
+        roles=roles,
+        items=[it for it in a.items if cs <= it.start < ce],
+        modality=modality,
+        att=att,
+        status=status,
+        periods=_claim_periods(a, cs, ce, att, published),
+        anaphoric=anaphoric,
+        topic=topic,
         warnings=list(warnings),
     )
 

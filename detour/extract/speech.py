@@ -25,18 +25,38 @@ from detour.extract.pipeline import Analysis, Hit
 from detour.model.claim import Party
 
 _OPEN, _CLOSE, _BOTH = {"“", "«", "„"}, {"”", "»"}, {'"'}
-_FILLER = {"has", "have", "had", "also", "repeatedly", "publicly", "later", "again", "flatly", "strongly",
-           "previously", "earlier", "officially", "then", "had", "was", "were", "is", "has", "on", "thursday",
-           "'s", "press", "bureau", "office", "service", "in", "a", "statement", "which", "its", "their",
-           "his", "her", "long", "consistently", "investigation", "report", "analysis", "categorically", "firmly", "vehemently", "subsequently"}
+_FILLER = frozenset(
+    """
+has have had also repeatedly publicly later again flatly strongly previously earlier officially then
+was were is on thursday 's press bureau office service in a statement which its their his her long
+consistently investigation report analysis categorically firmly vehemently subsequently
+""".split()
+)
 _SKIP_RIGHT = {"the", "a", "an", "two", "three", "several", "unnamed", "anonymous", "some"}
-_PRONOUNS = {"it": ("agency", "government", "outlet", "country", "source"), "he": ("person",),
-             "she": ("person",), "they": ("government", "source", "agency", "outlet", "country", "person")}
-_GENERIC = {"agency": ("agency",), "service": ("agency",), "bureau": ("agency",), "newspaper": ("outlet",),
-            "daily": ("outlet",), "paper": ("outlet",), "outlet": ("outlet",), "broadcaster": ("outlet",),
-            "ministry": ("government",), "government": ("government",), "kremlin": ("government",),
-            "president": ("person",), "spokesman": ("person",), "spokeswoman": ("person",),
-            "spokesperson": ("person",), "minister": ("person",)}
+_PRONOUNS = {
+    "it": ("agency", "government", "outlet", "country", "source"),
+    "he": ("person",),
+    "she": ("person",),
+    "they": ("government", "source", "agency", "outlet", "country", "person"),
+}
+_GENERIC = {
+    "agency": ("agency",),
+    "service": ("agency",),
+    "bureau": ("agency",),
+    "newspaper": ("outlet",),
+    "daily": ("outlet",),
+    "paper": ("outlet",),
+    "outlet": ("outlet",),
+    "broadcaster": ("outlet",),
+    "ministry": ("government",),
+    "government": ("government",),
+    "kremlin": ("government",),
+    "president": ("person",),
+    "spokesman": ("person",),
+    "spokeswoman": ("person",),
+    "spokesperson": ("person",),
+    "minister": ("person",),
+}
 
 
 @dataclass(frozen=True)
@@ -113,7 +133,11 @@ class Speakers:
         if h.text.lower().startswith("according to"):
             if "sources" in h.text.lower():
                 return self._sources(h.start), None
-            return self._right(h.end, end)
+            direct = self._right(h.end, end)
+            if direct is not None:
+                return direct
+            by = next((k for k in range(h.end, min(h.end + 6, end)) if doc[k].lower_ == "by"), None)
+            return self._right(by + 1, end) if by is not None else None  # "documents seen by BIRN"
         j = h.start
         m = self._mention_at(j, right=False)
         while m is None and j > start and doc[j - 1].lower_ in _FILLER:
@@ -145,7 +169,7 @@ class Speakers:
             j += 1  # "European officials", "Western diplomats"
         hit = next((h for h in self.a.hits if h.start == j and h.has("noun:official")), None)
         if hit is not None:
-            return Party(" ".join(t.text for t in doc[i:hit.end]), None, "government"), None
+            return Party(" ".join(t.text for t in doc[i : hit.end]), None, _generic_kind(hit.text)), None
         return None
 
     def _sources(self, i: int) -> Party:
@@ -171,7 +195,7 @@ class Speakers:
             return self.resolve(kinds, j - 1)
         hit = next((h for h in self.a.hits if h.end == j and h.has("noun:official")), None)
         if hit is not None:
-            return Party(hit.text.lower(), None, "government")
+            return Party(hit.text.lower(), None, _generic_kind(hit.text))
         return None
 
     def resolve(self, kinds: tuple[str, ...], before: int) -> Party | None:
@@ -182,3 +206,13 @@ class Speakers:
             if m.party.kind in kinds:
                 return m.party
         return None
+
+
+def _generic_kind(noun: str) -> str:
+    """Party kind of an unnamed speaker: "analyst" is a person, "officials" a government."""
+    word = noun.lower()
+    if word.startswith(
+        ("analyst", "expert", "researcher", "spokes", "diplomat", "envoy", "minister", "president")
+    ):
+        return "person"
+    return "government"

@@ -38,7 +38,11 @@ def negated(a: Analysis, start: int, end: int) -> bool:
             low = doc[j].lower_
             if low in _STOP:
                 break
-            if low in _NEGATORS and j not in in_trigger and not (j + 1 < len(doc) and doc[j + 1].lower_ == "only"):
+            if (
+                low in _NEGATORS
+                and j not in in_trigger
+                and not (j + 1 < len(doc) and doc[j + 1].lower_ == "only")
+            ):
                 return True
     return False
 
@@ -47,8 +51,14 @@ def denial_cue(a: Analysis, start: int, end: int) -> bool:
     return any(start <= h.start < end and h.has("speech:deny") for h in a.hits)
 
 
-def status_of(verb_class: str | None, hedges: tuple[str, ...], claimant_kind: str | None,
-              is_negated: bool, has_denial: bool, topic_only: bool = False) -> str:
+def status_of(
+    verb_class: str | None,
+    hedges: tuple[str, ...],
+    claimant_kind: str | None,
+    is_negated: bool,
+    has_denial: bool,
+    topic_only: bool = False,
+) -> str:
     if is_negated or has_denial or verb_class == "deny":
         return "denied"
     if verb_class == "confirm" and not topic_only:

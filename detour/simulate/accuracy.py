@@ -26,10 +26,19 @@ them best first). The matching rule, applied in rank order:
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from detour.engine import get_engine
+from detour.errors import DetourError
+from detour.ingest import ingest_paths
+from detour.simulate.baselines import BASELINES
+from detour.simulate.panel import simulate
 from detour.simulate.truth import KINDS, Decoy, Scenario, Truth
+from detour.store.catalog import Store
 
 
 def _get(alert: Any, key: str) -> Any:
@@ -105,3 +114,58 @@ def mean_scores(scores: list[Score]) -> dict[str, float]:
             "precision_at_n": sum(s.hits_at_n for s in scores) / n if n else 0.0,
             "recall_at_3n": sum(s.found_at_3n for s in scores) / n if n else 0.0,
             "decoys_at_n": sum(s.decoys_at_n for s in scores)}
+
+
+class DetectorsMissing(DetourError):
+    """``detour.detectors.run_detectors`` cannot be imported, so there is nothing to measure."""
+
+
+def load_detectors() -> Callable[..., list[Any]]:
+    try:
+        from detour.detectors import run_detectors
+    except ImportError as exc:
+        raise DetectorsMissing(f"detour.detectors.run_detectors is not available ({exc})",
+                               hint="the detectors are not installed yet; no accuracy figures can be measured") from exc
+    return run_detectors
+
+
+def evaluate_seed(seed: int, work: Path, *, countries: int = 70, products: int = 300,
+                  years: tuple[int, int] = (2016, 2024), scale: float = 1.0, n_scenarios: int | None = None,
+                  engine: str = "duckdb", progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Simulate one seed, ingest it, run Detour and the naive baselines, and score all three."""
+    run_detectors = load_detectors()  # fail before any expensive work
+    step = progress or (lambda _: None)
+    began = time.perf_counter()
+    step(f"seed {seed}: simulate")
+    sim = simulate(work / f"seed-{seed}", seed, countries=countries, products=products, years=years,
+                   scale=scale, n_scenarios=n_scenarios)
+    step(f"seed {seed}: ingest")
+    store = Store(work / f"seed-{seed}" / "store")
+    ingest_paths(store, sim.paths, fmt="comtrade", progress=False)
+    truth = Truth.read(sim.truth_path)
+    n = len(truth.scenarios)
+    eng = get_engine(engine)
+    timings = {"simulate": sim.seconds, "ingest": time.perf_counter() - began - sim.seconds}
+    step(f"seed {seed}: detectors")
+    t0 = time.perf_counter()
+    alerts = [a.to_dict() if hasattr(a, "to_dict") else a for a in run_detectors(eng, store)]
+    timings["detour"] = time.perf_counter() - t0
+    scores = {"detour": score(alerts, truth, "detour")}
+    for name, baseline in BASELINES.items():
+        step(f"seed {seed}: baseline {name}")
+        t0 = time.perf_counter()
+        scores[name] = score(baseline(eng, store, 3 * n), truth, name)
+        timings[name] = time.perf_counter() - t0
+    eng.close()
+    return {"seed": seed, "n": n, "declarations": sim.declarations, "rows_written": sim.rows_written,
+            "timings": {k: round(v, 2) for k, v in timings.items()},
+            "scores": {k: s.to_dict() for k, s in scores.items()}, "top_alerts": alerts[:n]}
+
+
+def benchmark(seeds: list[int], work: Path, **options: Any) -> dict[str, Any]:
+    """Every seed in turn; pooled precision@N and recall@3N per method."""
+    runs = [evaluate_seed(seed, work, **options) for seed in seeds]
+    methods = list(runs[0]["scores"]) if runs else []
+    pooled = {m: mean_scores([Score(**r["scores"][m]) for r in runs]) for m in methods}
+    return {"seeds": seeds, "options": {k: v for k, v in options.items() if k != "progress"},
+            "pooled": pooled, "runs": runs}

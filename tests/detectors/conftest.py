@@ -13,6 +13,7 @@ WORLDS = {
     "transformation": scenarios.transformation_world,
     "gaps": scenarios.gap_world,
     "unit_value": scenarios.unit_value_world,
+    "mixed": scenarios.mixed_world,
 }
 
 

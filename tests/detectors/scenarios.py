@@ -147,3 +147,19 @@ LOOKALIKES = {
         "tiny flow": ("EGY", "BRA", "852691"),
     },
 }
+
+
+def mixed_world(seed: int = 3) -> World:
+    """One planted pattern of every kind: for the engine comparison, the CLI and the report."""
+    w = World(seed=seed).background()
+    w.flow("DEU", "RUS", "854231", step(8e6, 0))
+    w.flow("DEU", "ARM", "854231", step(2e5, 6e6))
+    w.flow("ARM", "RUS", "854231", step(0, 5.5e6))
+    w.flow("CZE", "SRB", "360200", step(1e5, 4e6))
+    w.flow("SRB", "UKR", "930690", step(0, 7e6, 2023))
+    w.flow("CZE", "UKR", "930690", 0)
+    w.flow("POL", "KAZ", "854239", step(1e6, 9e6), m_years=set(range(2015, 2022)))
+    w.flow("TUR", "UKR", "930630", step(0, 3e6, 2023), x_years=set())
+    f = w.flow("CHN", "RUS", "880730", 5e6)
+    f.uv = step(250.0, 900.0)
+    return w

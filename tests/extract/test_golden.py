@@ -41,10 +41,18 @@ CASES = _cases()
 
 def _summary(c: Claim) -> dict[str, Any]:
     return {
-        "kind": c.kind, "status": c.status, **c.countries(), "hs": list(c.items.hs), "ml": list(c.items.ml),
-        "words": list(c.items.words), "claimant": c.claimant.name if c.claimant else None,
-        "channel": c.channel.name if c.channel else None, "hedges": list(c.hedges), "modality": list(c.modality),
-        "period": {"start": c.period.start, "end": c.period.end}, "warnings": list(c.warnings),
+        "kind": c.kind,
+        "status": c.status,
+        **c.countries(),
+        "hs": list(c.items.hs),
+        "ml": list(c.items.ml),
+        "words": list(c.items.words),
+        "claimant": c.claimant.name if c.claimant else None,
+        "channel": c.channel.name if c.channel else None,
+        "hedges": list(c.hedges),
+        "modality": list(c.modality),
+        "period": {"start": c.period.start, "end": c.period.end},
+        "warnings": list(c.warnings),
     }
 
 

@@ -1,0 +1,75 @@
+"""Robust break statistics: own history and noise, not size; minimum support; score scale."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from detour.detectors.scoring import Z_HALF, Params, break_stats, excess, log_level, scan, to_score
+
+P = Params()
+YEARS = tuple(range(2015, 2025))
+
+
+def z_at(values, t, params=P):
+    return break_stats(log_level(np.array([values], dtype=float), params.floor_usd), t, params)[0][0]
+
+
+def test_small_flow_from_nothing_beats_big_noisy_flow():
+    small = [0, 0, 0, 0, 0, 0, 0, 1.5e6, 1.6e6, 1.4e6]
+    rng = np.random.default_rng(1)
+    big = list(1e8 * np.exp(rng.normal(0, 0.4, 7))) + [2.5e8, 2.2e8, 2.6e8]  # +150M a year, but noisy
+    assert z_at(small, 7) > 3 * z_at(big, 7)
+    assert to_score(z_at(small, 7), "transshipment") > 70 > 40 > to_score(z_at(big, 7), "transshipment")
+
+
+def test_lumpy_history_is_not_news():
+    lumpy = [0, 3e6, 0, 0, 2.5e6, 0, 0, 3e6, 3e6, 3e6]
+    steady = [0, 0, 0, 0, 0, 0, 0, 3e6, 3e6, 3e6]
+    assert z_at(lumpy, 7) < 2.5 < 10 < z_at(steady, 7)
+
+
+def test_tiny_flows_stay_below_the_floor():
+    assert z_at([0] * 7 + [2e4] * 3, 7) < 2
+
+
+def test_minimum_support():
+    m = log_level(np.array([[0, 0, 5e6, 5e6, 5e6, 5e6, 5e6, 5e6, 5e6, 5e6]]), P.floor_usd)
+    assert np.isnan(break_stats(m, 2, P)[0][0])  # two pre years < min_pre
+    assert np.isfinite(break_stats(m, 3, P)[0][0])
+    gappy = m.copy()
+    gappy[0, :3] = np.nan  # silent years are unknown, not zero
+    assert np.isnan(break_stats(gappy, 4, P)[0][0])
+
+
+def test_onset_picks_the_year_the_flow_moved():
+    z = scan(log_level(np.array([[0, 0, 0, 0, 0, 0, 0, 4e6, 4e6, 4e6]]), P.floor_usd), YEARS, P)[0]
+    assert int(np.nanargmax(z)) == 7
+
+
+def test_since_limits_the_breaks():
+    z = scan(log_level(np.array([[0, 0, 0, 0, 0, 4e6, 4e6, 4e6, 4e6, 4e6]]), P.floor_usd), YEARS,
+             Params(since=2022))[0]
+    assert np.isnan(z[:7]).all()
+
+
+def test_excess_over_the_pre_median():
+    e = excess(np.array([[1.0, 2.0, 1.0, 5.0, 0.5]]), 3)[0]
+    assert e.tolist() == [0, 0, 0, 4.0, 0]
+
+
+@pytest.mark.parametrize("kind", list(Z_HALF))
+def test_score_scale(kind):
+    assert to_score(Z_HALF[kind], kind) == 50.0
+    assert to_score(0, kind) == 0 == to_score(float("nan"), kind) == to_score(-3, kind)
+    assert 0 < to_score(1, kind) < to_score(2 * Z_HALF[kind], kind) == 75.0 < to_score(100, kind) <= 100
+
+
+@given(st.lists(st.floats(1e5, 1e9), min_size=10, max_size=10), st.floats(0.1, 10))
+def test_z_depends_on_shape_not_units_when_far_above_the_floor(values, factor):
+    # Far above the floor, rescaling a flow (USD vs thousand USD) leaves its z almost unchanged.
+    p = Params(floor_usd=1.0)
+    a, b = z_at(values, 6, p), z_at([v * factor for v in values], 6, p)
+    assert a == pytest.approx(b, abs=1e-3)
