@@ -74,41 +74,26 @@ def detect(ctx: Context, watchlists: list[str] | None = None, **filters: Any) ->
 
 
 def report(ctx: Context, out: Path, *, with_alerts: bool = True, articles: list[Path] | None = None,
-           published: str | None = None, title: str = "Detour report") -> Path:
+           published: str | None = None, claim_results: list[dict[str, Any]] | None = None,
+           title: str = "Detour report") -> Path:
+    """HTML report: mirror and reliability charts, alerts, and checked claims."""
+    from detour import claims_service
     from detour.report.build import mirror_sections
-    from detour.report.html import write_report
+    from detour.report.claims import claim_sections
+    from detour.report.html import Section, write_report
 
     sections = mirror_sections(mirror(ctx), reliability(ctx))
     if with_alerts:
         from detour.report.alerts import render_alert_sections
-        from detour.report.html import Section
 
         alerts = detect(ctx)
         sections.append(Section("alerts", f"Diversion alerts ({len(alerts)})",
                                 render_alert_sections(alerts, ctx.engine, ctx.store)))
+    results = list(claim_results or [])
     for article in articles or []:
-        sections.extend(check_article_sections(ctx, article, published))
+        results += claims_service.check_article(ctx, str(article), published)["results"]
+    sections.extend(claim_sections(results))
     return write_report(out, title, sections, store=str(ctx.store.root), engine=ctx.engine_name)
-
-
-def check_article_sections(ctx: Context, article: Path, published: str | None) -> list[Any]:
-    from detour.report.claims import claim_sections
-
-    result = check_article(ctx, article, published)
-    return claim_sections(result, ctx)
-
-
-def check_article(ctx: Context, article: Path, published: str | None = None) -> dict[str, Any]:
-    """Extract the claims of an article, grade them and test each against the store."""
-    from detour.check import check_claim
-    from detour.extract import extract_claims, read_article
-    from detour.ingest.sniff import sha256_of
-
-    text = read_article(str(article))
-    doc = sha256_of(article) if str(article) != "-" else None
-    claims = extract_claims(text, published=published, doc_sha256=doc)
-    return {"article": str(article), "published": published,
-            "claims": [{"claim": c, "assessment": check_claim(ctx, c)} for c in claims]}
 
 
 def demo(out: Path, seed: int = 2025, engine: str | None = None) -> dict[str, Any]:
@@ -149,8 +134,3 @@ def _sample_article() -> Path | None:
 
     path = Path(str(resources.files("detour.data").joinpath("samples/article_serbia.txt")))
     return path if path.exists() else None
-
-
-def _published_of(article: Path) -> str | None:
-    first = article.read_text(encoding="utf-8").splitlines()[0]
-    return first.split(":", 1)[1].strip() if first.lower().startswith("published:") else None

@@ -80,6 +80,11 @@ def _cell(v: Any) -> str:
         return ""
     if isinstance(v, float):
         return f"{v:,.4f}" if abs(v) < 10 else f"{v:,.0f}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_cell(x)}" for k, x in v.items())
     if isinstance(v, list | tuple):
-        return ", ".join(map(str, v))
+        ints = [x for x in v if isinstance(x, int)]
+        if len(ints) == len(v) > 2 and ints == list(range(ints[0], ints[-1] + 1)):
+            return f"{ints[0]}–{ints[-1]}"
+        return ", ".join(_cell(x) for x in v)
     return str(v)

@@ -23,8 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from detour.extract.gazetteer import gazetteer
-from detour.extract.mentions import Mention
-from detour.extract.pipeline import Analysis
+from detour.extract.pipeline import Analysis, Mention
 from detour.extract.speech import Speakers
 from detour.model.claim import Party
 

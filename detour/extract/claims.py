@@ -13,7 +13,8 @@ Discourse rules, per sentence in order:
 - a sentence with a transfer, goods and a party starts a new claim;
 - anything else is context: its warnings (e.g. a wrong war year) go to every claim.
 
->>> claims = extract_claims("Serbian firms sold shells to Ukraine via Bulgaria, Reuters reported.", "2025-05-30")
+>>> text = "Serbian firms sold shells to Ukraine via Bulgaria, Reuters reported."
+>>> claims = extract_claims(text, "2025-05-30")
 >>> [(c.kind, c.countries(), c.status, c.claimant.name) for c in claims]
 [('transshipment', {'supplier': ['SRB'], 'recipient': ['UKR'], 'via': ['BGR']}, 'reported', 'Reuters')]
 """
@@ -24,7 +25,7 @@ import re
 from dataclasses import replace
 
 from detour.extract.attribution import TOPIC_ONLY
-from detour.extract.dates import parse_published
+from detour.extract.datemath import parse_published
 from detour.extract.draft import Draft, extend
 from detour.extract.mentions import find_mentions
 from detour.extract.normalise import sha256_text

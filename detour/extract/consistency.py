@@ -12,8 +12,9 @@ A text that gets checkable details wrong deserves less trust. Checks:
 >>> from detour.extract.pipeline import analyse
 >>> from detour.extract.mentions import find_mentions
 >>> a = analyse("The Federal Security Service (SVR) said so.")
->>> sentence_warnings(a, find_mentions(a), 0, len(a.doc), date(2025, 5, 30))
-["'Federal Security Service (SVR)': SVR is Russia's Foreign Intelligence Service; the Federal Security Service is the FSB"]
+>>> for w in sentence_warnings(a, find_mentions(a), 0, len(a.doc), date(2025, 5, 30)):
+...     print(w)
+'Federal Security Service (SVR)': SVR is Russia's Foreign Intelligence Service; the Federal Security Service is the FSB
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from datetime import date
 
 from detour.extract.datemath import ordinal_number, ordinal_word, war_year_of, war_year_span
 from detour.extract.gazetteer import country_name, gazetteer
-from detour.extract.mentions import Mention
 from detour.extract.normalise import fold
-from detour.extract.pipeline import Analysis
+from detour.extract.pipeline import Analysis, Mention
 from detour.model.claim import Period
 
 _WAR_YEAR = re.compile(

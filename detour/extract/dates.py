@@ -54,7 +54,10 @@ _QUAL = (
 )
 _YEARREF = rf"(?:{_YEAR}|last\s+year|this\s+year|the\s+previous\s+year)"
 _SEASON = r"(?:spring|summer|autumn|fall)"
-_WAR = r"(?:the\s+)?(?:start|beginning|outbreak)\s+of\s+the\s+(?:full-scale\s+)?(?:war|invasion)|the\s+(?:full-scale\s+)?invasion"
+_WAR = (
+    r"(?:the\s+)?(?:start|beginning|outbreak)\s+of\s+the\s+(?:full-scale\s+)?(?:war|invasion)"
+    r"|the\s+(?:full-scale\s+)?invasion"
+)
 _ORD = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|1st|2nd|3rd|[4-8]th)"
 
 _POINTS: list[tuple[str, str]] = [

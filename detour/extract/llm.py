@@ -19,7 +19,7 @@ import httpx
 
 from detour import settings
 from detour.errors import ExtractError
-from detour.extract.dates import parse_published
+from detour.extract.datemath import parse_published
 from detour.extract.normalise import sha256_text
 from detour.model.claim import STATUSES, Claim, Evidence, Items, Party, Period
 from detour.model.codes import country_from_iso3

@@ -17,13 +17,13 @@ Rules, applied left to right over the entities of a document:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from spacy.tokens import Span
 
-from detour.extract.agencies import resolve_agency
-from detour.extract.gazetteer import Agency, gazetteer
-from detour.extract.pipeline import Analysis, Hit
+from detour.extract.gazetteer import gazetteer
+from detour.extract.named import named_mention
+from detour.extract.pipeline import Analysis, Mention, noun_after
 from detour.model.claim import Party
 
 _ORIGIN_WORDS = {"made", "produced", "manufactured", "built", "origin"}
@@ -47,21 +47,6 @@ _COORD = {"and", ",", "or", "&"}
 _ABSORB = {"person": ("PERSON",), "government": ("PERSON",), "outlet": ("OUTLET",), "company": ("COMPANY",)}
 
 
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    party: Party
-    role_ok: bool = False  # may be supplier, recipient or via
-    speaker_ok: bool = False  # may be the claimant
-    origin: bool = False  # adjective on goods: the supplier unless a preposition says otherwise
-    agency: Agency | None = None
-    title: str | None = None  # title written next to a person
-    pair: tuple[str, str] | None = None  # (name, acronym) as written: "Federal Security Service (SVR)"
-    hint: str | None = None  # ISO3 of a country written in front of it
-    press: str | None = None  # "press bureau" after an agency
-
-
 def _country_party(iso3: str) -> Party:
     return Party(gazetteer().countries[iso3].name, iso3, "country")
 
@@ -73,28 +58,6 @@ def _adjective(iso3: str, written: Span | None = None) -> str:
         return written.text
     c = gazetteer().countries[iso3]
     return c.adjectives[0] if c.adjectives else c.name
-
-
-def _noun_after(a: Analysis, j: int) -> Hit | None:
-    """A party noun starting at ``j`` or after up to three lower-case modifiers ("state-owned")."""
-    doc = a.doc
-    for k in range(j, min(j + 4, len(doc))):
-        hit = next(
-            (
-                h
-                for h in a.hits
-                if h.start == k and h.has("noun:") and not h.has("noun:anaphor") and not h.has("noun:topic")
-            ),
-            None,
-        )
-        if hit is not None:
-            return hit
-        t = doc[k]
-        if not (t.is_lower or t.text == "-") or any(
-            h.start <= k < h.end and (h.has("trigger") or h.has("role")) for h in a.hits
-        ):
-            return None
-    return None
 
 
 def find_mentions(a: Analysis) -> list[Mention]:
@@ -140,14 +103,14 @@ def find_mentions(a: Analysis) -> list[Mention]:
             continue
         start, iso, title = hint if hint else (e.start, None, None)
         hint = None
-        m, i = _named(a, ents, i, start, iso)
+        m, i = named_mention(a, ents, i, start, iso)
         out.append(replace(m, title=m.title or title))
     return out
 
 
 def _country_words(a: Analysis, group: list[Span], j: int) -> list[Mention]:
     doc = a.doc
-    noun = _noun_after(a, j)
+    noun = noun_after(a, j)
     end = group[-1].end
     out = []
     for e in group:
@@ -209,79 +172,3 @@ def _country_words(a: Analysis, group: list[Span], j: int) -> list[Mention]:
             )
         )
     return out
-
-
-def _named(a: Analysis, ents: list[Span], i: int, start: int, hint: str | None) -> tuple[Mention, int]:
-    """An agency, person, title, outlet or company entity, with what it absorbs; next index."""
-    g, doc, e = gazetteer(), a.doc, ents[i]
-    nxt = ents[i + 1] if i + 1 < len(ents) else None
-    if e.label_ == "COMPANY":
-        o = g.companies[e.ent_id_]
-        origin = any(it.start == e.end for it in a.items)  # "Rheinmetall ammunition"
-        return Mention(
-            start, e.end, Party(o.name, o.country or hint, "company"), role_ok=True, hint=hint, origin=origin
-        ), i + 1
-    if e.label_ == "OUTLET":
-        o = g.outlets[e.ent_id_]
-        return Mention(
-            start, e.end, Party(o.name, o.country or hint, "outlet"), speaker_ok=True, hint=hint
-        ), i + 1
-    if e.label_ in ("PERSON", "TITLE"):
-        if (
-            e.label_ == "TITLE"
-            and nxt is not None
-            and nxt.label_ == "PERSON"
-            and all(t.text == "," for t in doc[e.end : nxt.start])
-        ):
-            p = g.persons[nxt.ent_id_]
-            return Mention(
-                start, nxt.end, Party(p.name, p.country, "person"), speaker_ok=True, title=e.text, hint=hint
-            ), i + 2
-        if e.label_ == "TITLE":
-            return Mention(
-                start,
-                e.end,
-                Party(e.ent_id_, g.titles.get(e.ent_id_) or hint, "person"),
-                speaker_ok=True,
-                title=e.text,
-                hint=hint,
-            ), i + 1
-        p = g.persons[e.ent_id_]
-        return Mention(start, e.end, Party(p.name, p.country, "person"), speaker_ok=True, hint=hint), i + 1
-    return _agency(a, ents, i, start, hint)
-
-
-def _agency(a: Analysis, ents: list[Span], i: int, start: int, hint: str | None) -> tuple[Mention, int]:
-    g, doc, e = gazetteer(), a.doc, ents[i]
-    end, nxt_i = e.end, i + 1
-    written = [e]
-    nxt = ents[i + 1] if i + 1 < len(ents) else None
-    if (
-        nxt is not None
-        and nxt.label_ == "AGENCY"
-        and end < len(doc)
-        and doc[end].text == "("
-        and nxt.start == end + 1
-        and nxt.end < len(doc)
-        and doc[nxt.end].text == ")"
-    ):
-        written.append(nxt)
-        end, nxt_i = nxt.end + 1, i + 2
-    names = [w.text for w in written if w.ent_id_.startswith("name:")]
-    acronyms = [w.text for w in written if not w.ent_id_.startswith("name:")]
-    pair = (names[0], acronyms[0]) if names and acronyms else None
-    chosen = resolve_agency(names, acronyms, hint, doc.text)
-    if chosen is None:
-        party = Party(names[0] if names else acronyms[0], hint, "agency")
-    else:
-        party = Party(chosen.label, chosen.country, chosen.kind)
-    press = next((h.text for h in a.hits if h.start == end and h.has("channel:")), None)
-    m = Mention(start, end, party, speaker_ok=True, agency=chosen, pair=pair, hint=hint, press=press)
-    follow = ents[nxt_i] if nxt_i < len(ents) else None
-    noun = _noun_after(a, end)
-    if follow is not None and follow.label_ == "PERSON" and noun is not None and noun.end == follow.start:
-        p = g.persons[follow.ent_id_]  # "SVR director Sergei Naryshkin"
-        return replace(
-            m, end=follow.end, party=Party(p.name, p.country, "person"), title=f"{party.name} {noun.text}"
-        ), nxt_i + 1
-    return m, nxt_i

@@ -27,9 +27,10 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from detour.extract.cues import cues
-from detour.extract.gazetteer import gazetteer
+from detour.extract.gazetteer import Agency, gazetteer
 from detour.extract.items import CALIBRE_NOUNS, ItemSense, calibre_item, calibre_value, lexicon
 from detour.extract.normalise import normalise_quotes, spellings
+from detour.model.claim import Party
 
 
 @dataclass(frozen=True)
@@ -201,3 +202,40 @@ def _longest_items(items: list[ItemHit]) -> list[ItemHit]:
         if not any(it.start < t.end and t.start < it.end for t in taken):
             taken.append(it)
     return sorted(taken, key=lambda i: i.start)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    party: Party
+    role_ok: bool = False  # may be supplier, recipient or via
+    speaker_ok: bool = False  # may be the claimant
+    origin: bool = False  # adjective on goods: the supplier unless a preposition says otherwise
+    agency: Agency | None = None
+    title: str | None = None  # title written next to a person
+    pair: tuple[str, str] | None = None  # (name, acronym) as written: "Federal Security Service (SVR)"
+    hint: str | None = None  # ISO3 of a country written in front of it
+    press: str | None = None  # "press bureau" after an agency
+
+
+def noun_after(a: Analysis, j: int) -> Hit | None:
+    """A party noun starting at ``j`` or after up to three lower-case modifiers ("state-owned")."""
+    doc = a.doc
+    for k in range(j, min(j + 4, len(doc))):
+        hit = next(
+            (
+                h
+                for h in a.hits
+                if h.start == k and h.has("noun:") and not h.has("noun:anaphor") and not h.has("noun:topic")
+            ),
+            None,
+        )
+        if hit is not None:
+            return hit
+        t = doc[k]
+        if not (t.is_lower or t.text == "-") or any(
+            h.start <= k < h.end and (h.has("trigger") or h.has("role")) for h in a.hits
+        ):
+            return None
+    return None

@@ -19,8 +19,7 @@ True
 
 from __future__ import annotations
 
-from detour.extract.mentions import Mention
-from detour.extract.pipeline import Analysis, Hit
+from detour.extract.pipeline import Analysis, Hit, Mention
 from detour.model.claim import Party
 
 DET = frozenset(

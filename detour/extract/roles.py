@@ -19,8 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from detour.extract.gazetteer import gazetteer
-from detour.extract.mentions import Mention
-from detour.extract.pipeline import Analysis, Hit
+from detour.extract.pipeline import Analysis, Hit, Mention
 from detour.extract.positions import DET, object_of, passive, subject
 from detour.model.claim import Party
 
@@ -103,20 +102,20 @@ def assign_roles(
         kind = str(t.label("trigger:")).split(":")[1]
         subj = subject(a, t, start, groups, triggers, subjects, speaker_country)
         subjects[t.start] = subj if subj is not None else -1
-        passive = passive(a, t)
+        is_passive = passive(a, t)
         role = {
-            "forward": "recipient" if passive else "supplier",
-            "reverse": None if passive else "recipient",
+            "forward": "recipient" if is_passive else "supplier",
+            "reverse": None if is_passive else "recipient",
             "halt": "supplier",
-            "assembly": None if passive else "via",
-            "transit": None if passive else "via",
+            "assembly": None if is_passive else "via",
+            "transit": None if is_passive else "via",
         }[kind]
         if isinstance(subj, int) and subj >= 0 and subj not in fixed and role:
             assigned.setdefault(subj, set()).add(role)
         elif subj == "speaker" and speaker_country is not None and role:
             roles.add(role, speaker_country)
         obj = object_of(a, t, end, groups)
-        if obj is not None and obj not in assigned and kind == "forward" and not passive:
+        if obj is not None and obj not in assigned and kind == "forward" and not is_passive:
             if not all(m.origin for m in groups[obj]):
                 assigned[obj] = {"recipient"}
     for gi, rs in assigned.items():

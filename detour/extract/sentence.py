@@ -12,8 +12,7 @@ from datetime import date
 from detour.extract.attribution import Attribution, attribute
 from detour.extract.consistency import sentence_warnings
 from detour.extract.dates import find_periods
-from detour.extract.mentions import Mention
-from detour.extract.pipeline import Analysis, ItemHit
+from detour.extract.pipeline import Analysis, ItemHit, Mention
 from detour.extract.roles import Roles, assign_roles
 from detour.extract.speech import Speakers
 from detour.extract.status import denial_cue, negated, status_of

@@ -20,8 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detour.extract.mentions import Mention
-from detour.extract.pipeline import Analysis, Hit
+from detour.extract.pipeline import Analysis, Hit, Mention
 from detour.model.claim import Party
 
 _OPEN, _CLOSE, _BOTH = {"“", "«", "„"}, {"”", "»"}, {'"'}
