@@ -54,7 +54,7 @@ def grade(cs: ClaimStore, user: User | str, claim: Claim) -> AdmiraltyGrade:
     reliability = "F"
     if claim.claimant is not None:
         try:
-            reliability = cs.source_reliability(user, claim.claimant.name)["letter"]
+            reliability = cs.source_reliability(user, claim.claimant.name)["reliability"]
         except NotFound:  # a claimant never seen before cannot be judged yet
             reliability = "F"
     credibility = CREDIBILITY.get(claim.status, 6)

@@ -58,6 +58,13 @@ def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
                 "reasons": [f"the claim does not name {', '.join(missing)} in a form the data can be queried by"],
                 "settle": ["a claim naming the countries and goods involved"]}
     prep = prepare(ctx.engine, ctx.engine.declarations(ctx.store))
+    from detour.check.legs import _hs_filter
+
+    if ctx.engine.execute(prep.ann.filter(_hs_filter(prep.ann, hs)).count()) == 0:
+        return {**base, "verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [],
+                "reasons": [f"the store holds no declarations of HS {', '.join(hs)} by any reporter"],
+                "settle": [f"UN Comtrade or national declarations of HS {', '.join(hs)} by "
+                           f"{', '.join(suppliers + vias + recipients)} and their partners"]}
     years = _store_years(ctx)
     window = Window.of(claim, years)
     legs: dict[str, Leg] = {}

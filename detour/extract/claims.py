@@ -98,11 +98,12 @@ def _place(drafts: list[Draft], f: SentenceFacts) -> bool:
         drafts.append(answer)
         return True
     continues = (
-        close
+        prev is not None
+        and close
         and (f.anaphoric or _restates(prev, f))
         and _compatible(prev, f)
         and (f.status != "denied" or prev.status == "denied")
-    )  # type: ignore[union-attr]
+    )
     if f.standalone and not continues:
         drafts.append(Draft.start(f))
         return True
@@ -131,7 +132,8 @@ def _target(drafts: list[Draft], speaker: Party | None) -> Draft | None:
         if not d.answer and d.status in ("alleged", "reported") and (speaker is None or d.claimant != speaker)
     ]
     accusations = [d for d in candidates if d.status == "alleged" and d.claimant and d.kind() != "halt"]
-    return (accusations or candidates or [None])[0]
+    found = accusations or candidates
+    return found[0] if found else None
 
 
 def _restates(prev: Draft | None, f: SentenceFacts) -> bool:

@@ -12,9 +12,11 @@ A text that gets checkable details wrong deserves less trust. Checks:
 >>> from detour.extract.pipeline import analyse
 >>> from detour.extract.mentions import find_mentions
 >>> a = analyse("The Federal Security Service (SVR) said so.")
->>> for w in sentence_warnings(a, find_mentions(a), 0, len(a.doc), date(2025, 5, 30)):
-...     print(w)
-'Federal Security Service (SVR)': SVR is Russia's Foreign Intelligence Service; the Federal Security Service is the FSB
+>>> (w,) = sentence_warnings(a, find_mentions(a), 0, len(a.doc), date(2025, 5, 30))
+>>> w[: w.index(";")]
+"'Federal Security Service (SVR)': SVR is Russia's Foreign Intelligence Service"
+>>> w[w.index(";") + 2 :]
+'the Federal Security Service is the FSB'
 """
 
 from __future__ import annotations

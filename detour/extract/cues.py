@@ -66,7 +66,8 @@ def cues() -> Cues:
                 for variant in hyphen_variants(str(phrase).lower()):
                     labels.setdefault(variant, set()).add(f"{_PREFIX[group]}:{name}")
     est = {}
-    for row in _load("estimative.yaml") or ():  # type: ignore[union-attr]
+    rows = _load("estimative.yaml")
+    for row in rows if isinstance(rows, list) else ():
         est[row["phrase"].lower()] = _band(row["phrase"], str(row["band"]))
     for phrase, label in est.items():
         labels.setdefault(phrase, set()).add("est:" + label)

@@ -202,10 +202,13 @@ def _resolve_scan(m: re.Match[str], pub: date | None) -> Span | None:
     text = m.group(0).lower()
     if g["a"]:
         a, b = point_span(g["a"], pub), point_span(g["b"], pub)
-        return (min(a[0], b[0]), max(a[1], b[1])) if a and b else None
+        if not a or not b or None in (*a, *b):
+            return None
+        days = sorted(d for d in (*a, *b) if d is not None)
+        return days[0], days[-1]
     if g["since"]:
         a = point_span(g["since"], pub)
-        if a is None:
+        if a is None or a[0] is None:
             return None
         if pub is None:
             return a[0], None

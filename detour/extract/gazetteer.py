@@ -123,7 +123,7 @@ def _countries() -> dict[str, Country]:
             n for n in (getattr(pc, "name", None), getattr(pc, "common_name", None)) if n and "," not in n
         }
         names |= set(filter(None, row["aliases"].split(";")))
-        name = row["name"] or getattr(pc, "common_name", None) or getattr(pc, "name", iso)
+        name = str(row["name"] or getattr(pc, "common_name", None) or getattr(pc, "name", iso))
         names.add(name)
         out[iso] = Country(
             iso,

@@ -100,17 +100,16 @@ def _json_payload(content: str) -> dict[str, Any]:
     return payload
 
 
+_KINDS = ("country", "company", "agency", "government", "person", "outlet", "source")
+
+
 def _parties(raw: Any) -> tuple[Party, ...]:
     out = []
     for p in raw or ():
         if isinstance(p, str):
             p = {"name": p, "iso3": p if len(p) == 3 else None}
         if isinstance(p, dict) and p.get("name"):
-            kind = (
-                p.get("kind")
-                if p.get("kind") in ("country", "company", "agency", "person", "outlet")
-                else "country"
-            )
+            kind = str(p.get("kind")) if p.get("kind") in _KINDS else "country"
             out.append(Party(str(p["name"]), country_from_iso3(p.get("iso3")), kind))
     return tuple(out)
 
@@ -132,9 +131,9 @@ def _claim(raw: dict[str, Any], text: str, sha: str, published: str | None) -> C
             warnings.append(f"LLM evidence not found in the text: {sentence[:60]!r}")
         else:
             evidence.append(Evidence(sentence, start, start + len(sentence), sha))
-    items = raw.get("items") if isinstance(raw.get("items"), dict) else {}
-    period = raw.get("period") if isinstance(raw.get("period"), dict) else {}
-    status = raw.get("status") if raw.get("status") in STATUSES else "alleged"
+    items: dict[str, Any] = raw["items"] if isinstance(raw.get("items"), dict) else {}
+    period: dict[str, Any] = raw["period"] if isinstance(raw.get("period"), dict) else {}
+    status = str(raw["status"]) if raw.get("status") in STATUSES else "alleged"
     return Claim(
         kind=str(raw.get("kind") or "supply"),
         supplier=_parties(raw.get("supplier")),

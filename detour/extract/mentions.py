@@ -39,7 +39,7 @@ _PERSON_NOUNS = frozenset(
     for w in """
 president; prime minister; foreign minister; defence minister; defense minister; interior minister;
 trade minister; minister; spokesperson; spokesman; spokeswoman; ambassador; leader; diplomat; envoy;
-state secretary; prosecutor
+state secretary; prosecutor; commander; commanders; officer; officers; soldier
 """.split(";")
 )
 _COORD = {"and", ",", "or", "&"}

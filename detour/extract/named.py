@@ -32,7 +32,13 @@ def named_mention(a: Analysis, ents: list[Span], i: int, start: int, hint: str |
         o = g.companies[e.ent_id_]
         origin = any(it.start == e.end for it in a.items)  # "Rheinmetall ammunition"
         return Mention(
-            start, e.end, Party(o.name, o.country or hint, "company"), role_ok=True, hint=hint, origin=origin
+            start,
+            e.end,
+            Party(o.name, o.country or hint, "company"),
+            role_ok=True,
+            speaker_ok=True,
+            hint=hint,
+            origin=origin,
         ), i + 1
     if e.label_ == "OUTLET":
         o = g.outlets[e.ent_id_]

@@ -122,6 +122,16 @@ def assign_roles(
         for role in sorted(rs):
             for m in groups[gi]:
                 roles.add(role, _role_party(m))
+    for k in range(start + 1, end):  # "shipped to us": the speaker's country
+        if doc[k].lower_ in ("us", "our") and speaker_country is not None:
+            prep = next((h for h in a.hits if h.end == k and h.has("role:")), None)
+            role = (
+                _role_for(a, prep, str(prep.label("role:")).split(":")[1], [], None, has_hub)
+                if prep
+                else None
+            )
+            if role in ("recipient", "supplier", "via"):
+                roles.add(role, speaker_country)
     for k in range(start, end - 1):  # "transit its territory": the country named before
         if (
             doc[k].lower_ in ("its", "their")

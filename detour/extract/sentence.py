@@ -158,6 +158,7 @@ def _clause(
         negated(a, cs, ce),
         denial_cue(a, cs, ce),
         att.topic_only,
+        _first_party(att, roles),
     )
     return SentenceFacts(
         index=index,
@@ -194,3 +195,15 @@ def _claim_periods(a: Analysis, cs: int, ce: int, att: Attribution, published: d
             continue  # "On Thursday, the SVR said ..."
         out.append(period)
     return out
+
+
+def _first_party(att: Attribution, roles: Roles) -> bool:
+    """The claimant is the supplier (its company, government or an official of it), or the
+    recipient's government: an admission rather than an accusation."""
+    c = att.claimant
+    if c is None or c.kind not in ("country", "government", "company", "person"):
+        return False
+    same = [p for p in roles.supplier if p.name == c.name or (c.kind != "company" and p.iso3 == c.iso3)]
+    if c.kind in ("country", "government"):
+        same += [p for p in roles.recipient if p.iso3 == c.iso3]
+    return c.iso3 is not None and bool(same) or any(p.name == c.name for p in roles.supplier)

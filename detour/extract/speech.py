@@ -40,6 +40,8 @@ _PRONOUNS = {
 }
 _GENERIC = {
     "agency": ("agency",),
+    "company": ("company",),
+    "firm": ("company",),
     "service": ("agency",),
     "bureau": ("agency",),
     "newspaper": ("outlet",),
@@ -142,6 +144,11 @@ class Speakers:
         while m is None and j > start and doc[j - 1].lower_ in _FILLER:
             j -= 1
             m = self._mention_at(j, right=False)
+        while m is not None and m.start > start and doc[m.start - 1].lower_ in ("in", "at"):
+            owner = self._mention_at(m.start - 1, right=False)  # "Ukraine's ambassador in Belgrade said"
+            if owner is None:
+                break
+            m = owner
         if m is not None:
             return m.party, m
         if j > start and doc[j - 1].lower_ in ("sources", "source"):
@@ -207,11 +214,24 @@ class Speakers:
         return None
 
 
+_PERSON_WORDS = (
+    "analyst",
+    "expert",
+    "researcher",
+    "spokes",
+    "diplomat",
+    "envoy",
+    "minister",
+    "president",
+    "commander",
+    "officer",
+    "soldier",
+)
+
+
 def _generic_kind(noun: str) -> str:
     """Party kind of an unnamed speaker: "analyst" is a person, "officials" a government."""
     word = noun.lower()
-    if word.startswith(
-        ("analyst", "expert", "researcher", "spokes", "diplomat", "envoy", "minister", "president")
-    ):
+    if word.startswith(_PERSON_WORDS):
         return "person"
     return "government"

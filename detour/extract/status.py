@@ -5,7 +5,8 @@ Precedence, first match wins:
 1. denied: a denial cue ("denied", "rejected", "baseless", "no evidence") or a negated
    transfer ("did not supply", "has never sent", "No Serbian ammunition has reached ...");
 2. confirmed: a confirmation cue ("confirmed", "acknowledged", "admitted"), unless it only
-   confirms that a topic was discussed;
+   confirms that a topic was discussed; or a party to the transfer asserting it (first-party:
+   "Excalibur Army has delivered tanks to Ukraine, the company said");
 3. alleged: an accusation verb ("alleged", "accused", "claimed") or hedge ("allegedly",
    "suspected"), or a claimant that is a party to events: an agency, government, official or
    country ("the SVR said");
@@ -58,10 +59,11 @@ def status_of(
     is_negated: bool,
     has_denial: bool,
     topic_only: bool = False,
+    first_party: bool = False,
 ) -> str:
     if is_negated or has_denial or verb_class == "deny":
         return "denied"
-    if verb_class == "confirm" and not topic_only:
+    if (verb_class == "confirm" and not topic_only) or first_party:
         return "confirmed"
     if verb_class == "allege" or _ALLEGE_HEDGES & set(hedges):
         return "alleged"

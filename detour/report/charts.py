@@ -42,7 +42,7 @@ def mirror_gap_chart(mirror: pd.DataFrame, corridors: list[tuple[str, str]]) -> 
     fig.update_layout(barmode="group", height=320 * rows, margin=dict(t=60, b=30),
                       legend=dict(orientation="h", y=1.04 + 0.02 * rows))
     fig.update_yaxes(title_text="USD", secondary_y=False)
-    fig.update_yaxes(title_text="gap share", secondary_y=True, tickformat=".0%")
+    fig.update_yaxes(title_text="gap share", secondary_y=True, tickformat=".0%", range=[-1, 1])
     return fragment(fig)
 
 

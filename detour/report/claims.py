@@ -22,8 +22,9 @@ def _parties(ps: list[dict] | None) -> str:
 
 
 def legs_chart(series: dict[str, dict[str, list]]) -> str:
+    series = {k: v for k, v in series.items() if v and len(v.get("year", [])) > 0}
     if not series:
-        return ""
+        return "<p class='meta'>No declarations on any leg: nothing to chart.</p>"
     fig = make_subplots(rows=1, cols=len(series), subplot_titles=list(series))
     for i, (name, s) in enumerate(series.items(), start=1):
         df = pd.DataFrame(s)

@@ -2,9 +2,9 @@
 
 The exporter declares FOB (flow ``X``, or ``RX`` for a re-export); the importer declares CIF,
 i.e. FOB times the route's factor, with reporting noise: most declarations within a few per
-cent, one in 25 off by a lot (valuation, timing, misattributed partner). Weights differ a
-little between the two sides. A few small baseline flows are declared by one side only, as in
-real mirror data. Values and weights are whole numbers (USD, kg), as Comtrade mostly writes them.
+cent, one in 25 of the smaller ones off by a lot (valuation, timing, misattributed partner).
+Weights differ a little between the two sides. A few small baseline flows are declared by one
+side only, as in real mirror data. Values and weights are whole numbers (USD, kg), as Comtrade mostly writes them.
 
 The result has one row per (year, reporter, partner, flow, HS6): exactly the canonical key the
 store de-duplicates on, so planted and baseline shipments of the same flow are summed here.
@@ -32,7 +32,9 @@ def declare(world: World, ship: pd.DataFrame, rng: np.random.Generator) -> pd.Da
     m = (m.groupby(["year", "imp", "m_partner", "flow", "prod"], sort=True, observed=True)[["value", "kg"]].sum()
          .reset_index().rename(columns={"imp": "reporter", "m_partner": "partner"}))
     noise = rng.normal(0, 0.03, len(m))
-    big = rng.random(len(m)) < BIG_NOISE_SHARE
+    # Gross misreporting (valuation, timing, wrong partner) is common on small flows, rare on big ones.
+    small = m.value.to_numpy() < np.quantile(m.value.to_numpy(), 0.8) if len(m) else np.zeros(0, bool)
+    big = (rng.random(len(m)) < BIG_NOISE_SHARE) & small
     noise[big] = rng.normal(0, 0.35, int(big.sum()))
     m["value"] = m.value * np.exp(noise)
     m["kg"] = m.kg * np.exp(rng.normal(0, 0.05, len(m)))

@@ -54,7 +54,7 @@ CATEGORY_SIZE = {"energy": 1.5, "chips": 1.0, "precious": 0.8, "vehicles": 0.8, 
                  "arms_parts": -2.0, "explosives": -2.0, "mil_vehicles": -2.0, "ships": -1.5, "drones": -1.0}
 TREND = {2016: 0.0, 2017: 0.08, 2018: 0.17, 2019: 0.14, 2020: 0.06, 2021: 0.27, 2022: 0.37, 2023: 0.31,
          2024: 0.33}
-RHO, SIGMA = 0.75, 0.55  # AR(1) persistence and stationary s.d. of a flow's log value around its score
+RHO, SIGMA = 0.75, 0.55  # AR(1) persistence and typical stationary s.d. of a flow's log value
 DENSITY = 0.035  # share of (exporter, importer, HS6) cells trading in a year at scale 1
 MEDIAN_FLOW_USD = 1.5e6
 SHIP_COLUMNS = ("year", "exp", "imp", "prod", "fob", "kg", "cif", "decl_x", "decl_m", "m_partner", "rx", "tag")
@@ -159,13 +159,16 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
     price = np.exp(rng.normal(0, 0.3, (n, m)))
     sanc = _sanctions(world, cats)
     shock_x, shock_m = np.zeros(n), np.zeros(n)
-    e = rng.normal(0, SIGMA, len(score))
+    # Big flows are steadier than small ones: volatility falls with the score (1.4x to 0.35x).
+    typical = np.quantile(score, 1 - DENSITY)
+    vol = SIGMA * np.clip(1.0 - 0.15 * (score - typical), 0.35, 1.4)
+    e = rng.normal(0, 1.0, len(score)) * vol
     target = DENSITY * scale * len(score)
     tau = kappa = None
     out = []
     for t, year in enumerate(world.years):
         if t:
-            e = RHO * e + np.sqrt(1 - RHO**2) * rng.normal(0, SIGMA, len(score))
+            e = RHO * e + np.sqrt(1 - RHO**2) * rng.normal(0, 1.0, len(score)) * vol
             shock_x += rng.normal(0, 0.04, n)
             shock_m += rng.normal(0, 0.04, n)
         latent = score + e + shock_x[ii] + shock_m[jj] + sanc(year)[ii, jj, cat[pp]]
