@@ -10,7 +10,7 @@ A detector finds one kind of diversion (``kind``, one of ``detour.model.alert.KI
 2. ``score(panel, candidates)`` fetches the yearly series of those candidates only
    (``Panel.series``), judges each against its own history and its innocent look-alikes with
    the robust statistics of ``detour.detectors.scoring``, and returns ``Alert`` values whose
-   score is at least ``panel.params.min_score``.
+   evidence z is at least ``panel.params.min_z`` (and score at least ``min_score``).
 
 Detectors are stateless; ``run`` is the only entry point callers need. The same code runs
 on every engine: nothing here imports duckdb or pyspark.
@@ -62,7 +62,7 @@ class Detector(ABC):
 
     @abstractmethod
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
-        """Pandas: robust scoring of the candidates' own series; alerts above ``min_score``."""
+        """Pandas: robust scoring of the candidates' own series; alerts with z >= ``min_z``."""
 
     def run(self, panel: Panel, scope: Scope | None = None) -> list[Alert]:
         scope = scope or Scope()

@@ -2,9 +2,10 @@
 
 Building it is the only full pass over the store:
 
-1. *coverage*: which reporter declared anything, per (year, side, chapter). One scan of four
-   low-cardinality columns; it is tiny and goes to pandas. It tells a silence about one flow
-   from a reporter that hid a chapter or did not report that year (DOMAIN.md).
+1. *coverage*: which reporter declared anything, per (year, side, chapter), for the chapters
+   the watch-list touches. One scan of four low-cardinality columns; the result is tiny and
+   goes to pandas. It tells a silence about one flow from a reporter that hid a chapter or
+   did not report that year (DOMAIN.md): no declaration at all means no chapter either.
 2. *pairs*: declarations of watched goods only (filtered before any aggregation), summed to
    annual values, joined exporter side to importer side (``analysis.mirror.mirror_pairs``) with
    the CIF/FOB margin estimated from the data (``analysis.cif_fob``), and materialised in the
@@ -55,9 +56,8 @@ class Panel:
     def build(cls, engine: Engine, store: Store, watchlist: Watchlist, params: Params | None = None,
               hub_prior: dict[str, float] | None = None) -> Panel:
         decl = engine.declarations(store)
-        cov = engine.execute(
-            decl.filter(~decl.source.isin(["baci"]))
-            .select("reporter", "year", "flow", chapter=decl.hs.substr(0, 2)).distinct())
+        d = decl.filter(~decl.source.isin(["baci"]) & watchlist.chapter_predicate(decl.hs))
+        cov = engine.execute(d.select("reporter", "year", "flow", chapter=d.hs.left(2)).distinct())
         cov["side"] = cov["flow"].map(SIDE)
         cov = cov.dropna(subset=["side"]).drop(columns="flow").drop_duplicates().reset_index(drop=True)
         cov["year"] = cov["year"].astype(int)

@@ -47,7 +47,7 @@ class PhantomExportDetector(Detector):
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
         flows, rows = score_gaps(panel, candidates, self.declaring, self.min_years)
         flows["score"] = [to_score(z, self.kind) for z in flows.z]
-        flows = flows[flows.score >= panel.params.min_score]
+        flows = flows[flows.z >= panel.params.min_z]
         alerts = []
         for (o, h), g in flows.groupby(["exporter", "importer"], sort=True):
             start, end, codes = int(g.start.min()), int(g.end.max()), sorted(g.hs)

@@ -117,6 +117,7 @@ def score_routes(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     t1 = zc.argmax(axis=1)
     z = zc[np.arange(n), t1]
     out = cand.copy()
+    out["z_raw"] = z  # the evidence, compared with min_z; the hub prior only lifts the ranking
     out["z"] = z * (1.0 + cand.h.map(panel.hub_prior).fillna(0.0).to_numpy())
     out["z_in"], out["z_out"] = z_in[np.arange(n), t1], best_out[np.arange(n), t1]
     t2 = t1 + lag[np.arange(n), t1]

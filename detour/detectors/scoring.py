@@ -40,7 +40,7 @@ import pandas as pd
 
 MAD_SCALE = 1.4826
 Z_HALF = {"transshipment": 6.0, "transformation": 6.0, "phantom_export": 8.0, "undeclared_export": 8.0,
-          "unit_value": 3.0}
+          "unit_value": 4.0}
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class Params:
     min_post: int = 1  # observed years needed from the break on
     growth: float = 2.0  # engine-side candidate filter: value >= growth x prior yearly mean
     stop_ratio: float = 0.5  # a direct flow "stopped" if its post median is at most this x pre median
-    min_score: float = 25.0  # alerts below this are not reported
+    min_z: float = 3.5  # evidence threshold for every kind (the modified z-score convention)
+    min_score: float = 0.0  # optional extra cut on the 0-100 score
     since: int | None = None  # only breaks in or after this year
 
 

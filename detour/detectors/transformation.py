@@ -64,7 +64,7 @@ class TransformationDetector(Detector):
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
         routes, rows = score_routes(panel, candidates)
         routes["score"] = [to_score(z, self.kind) for z in routes.z]
-        routes = routes[routes.score >= panel.params.min_score]
+        routes = routes[routes.z_raw >= panel.params.min_z]
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]

@@ -39,7 +39,7 @@ class TransshipmentDetector(Detector):
         cand = candidates[candidates.hs_in == candidates.hs_out]
         routes, rows = score_routes(panel, cand)
         routes["score"] = [to_score(z, self.kind) for z in routes.z]
-        routes = routes[routes.score >= panel.params.min_score]
+        routes = routes[routes.z_raw >= panel.params.min_z]
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]

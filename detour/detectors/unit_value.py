@@ -30,7 +30,7 @@ KEYS = ["exporter", "importer", "hs"]
 MIN_CORRIDORS = 5
 MIN_PREMIUM = math.log(1.5)
 CANDIDATE_JUMP = math.log(2.0)
-SIGMA_FLOOR = 0.35  # unit values are noisier than values: weights are often estimated
+SIGMA_FLOOR = 0.2  # log units: a stable corridor's price moves about 10% a year
 
 
 def relative_prices(panel: Panel) -> ibis.Table:
@@ -92,9 +92,9 @@ class UnitValueDetector(Detector):
         found = []
         for i in np.nonzero(np.isfinite(zs[np.arange(n), best]))[0]:
             t, (o, d, hs) = int(best[i]), cand.iloc[i][KEYS]
-            score = to_score(float(zs[i, t]), self.kind)
-            if score < prm.min_score:
+            if zs[i, t] < prm.min_z:
                 continue
+            score = to_score(float(zs[i, t]), self.kind)
             live = np.nonzero(present[i, t:])[0]
             end = years[t + live.max()]
             before, after = np.exp(np.nanmedian(luv[i, :t])), np.exp(np.nanmedian(luv[i, t:]))

@@ -43,12 +43,18 @@ class Watchlist:
         return tuple(sorted({c[:2] for c in self.codes}))
 
     def predicate(self, hs: ir.StringValue) -> ir.BooleanValue:
-        """Ibis filter on an HS6 column: one ``isin`` per prefix length, so engines can vectorise it."""
-        by_len: dict[int, list[str]] = {}
-        for c in self.codes:
-            by_len.setdefault(len(c), []).append(c)
-        preds = [(hs if n == 6 else hs.substr(0, n)).isin(sorted(cs)) for n, cs in sorted(by_len.items())]
+        """Ibis filter on an HS6 column: ``LIKE 'prefix%'`` per prefix, ``IN`` for full codes.
+
+        Why LIKE: engines turn it into a prefix test on the raw string; ``substr(..) IN (..)``
+        compiles to a per-row CASE expression that made the 190M-row scan 15x slower on DuckDB.
+        """
+        full = sorted(c for c in self.codes if len(c) == 6)
+        preds = [hs.like(f"{c}%") for c in self.codes if len(c) < 6] + ([hs.isin(full)] if full else [])
         return functools.reduce(lambda a, b: a | b, preds)
+
+    def chapter_predicate(self, hs: ir.StringValue) -> ir.BooleanValue:
+        """Ibis filter: any code in a chapter this list touches."""
+        return functools.reduce(lambda a, b: a | b, [hs.like(f"{c}%") for c in self.chapters])
 
     def union(self, other: Watchlist | tuple[str, ...], name: str | None = None) -> Watchlist:
         codes = other.codes if isinstance(other, Watchlist) else other

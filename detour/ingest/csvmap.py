@@ -18,6 +18,12 @@ Example mapping (Eurostat Comext monthly exports, values in EUR, total goods onl
     drop:                       # regexes; matching rows are left out and counted
       reporter: ["^European Union", "^Euro area"]
 
+Wide files (one column per year, as the IMF writes them) are unpivoted first::
+
+    unpivot: {columns: "^(19|20)[0-9][0-9]$", name: year, value: value}
+
+after which ``columns`` refers to the ``name`` and ``value`` columns.
+
 Countries that do not resolve are bad rows (named by line), unless ``drop_unknown_countries``
 is true: then they are counted as dropped (regional aggregates such as "Africa").
 """
@@ -65,6 +71,14 @@ class MappedCsvReader(Reader):
 
     def prepare(self, con: duckdb.DuckDBPyConnection, sniffed: Sniffed) -> None:
         header = set(sniffed.header)
+        unpivot = self.m.get("unpivot")
+        if unpivot:
+            import re
+
+            pattern = re.compile(unpivot["columns"])
+            if not any(pattern.search(h) for h in sniffed.header):
+                raise InputError(str(sniffed.path), f"line 1: no column matches unpivot pattern {unpivot['columns']!r}")
+            header |= {unpivot.get("name", "name"), unpivot.get("value", "value")}
         cols = self.m["columns"]
         missing = [f"{field} ({col})" for field, col in cols.items() if col not in header]
         if missing:
@@ -89,6 +103,16 @@ class MappedCsvReader(Reader):
         con.register("_fx_df", fx)
         con.execute("CREATE TEMP TABLE _fx AS SELECT currency, year::INTEGER AS year, usd_per_unit::DOUBLE AS rate "
                     "FROM _fx_df")
+
+    def _raw(self, sniffed: Sniffed) -> str:
+        unpivot = self.m.get("unpivot")
+        if not unpivot:
+            return f"raw AS {numbered(sniffed, self.rejected_lines, sorted(set(self.m['columns'].values())))}"
+        name, value = unpivot.get("name", "name"), unpivot.get("value", "value")
+        # UNPIVOT leaves out empty cells: a year nobody declared is not a zero declaration.
+        return (f"wide AS {numbered(sniffed, self.rejected_lines)}, "
+                f"raw AS (UNPIVOT wide ON COLUMNS({sql_str(unpivot['columns'])}) "
+                f'INTO NAME "{name}" VALUE "{value}")')
 
     def _expr(self, field: str) -> str:
         cols, consts = self.m["columns"], self.m.get("constants", {})
@@ -120,7 +144,7 @@ class MappedCsvReader(Reader):
         rep_bad = unknown or "'bad:unknown reporter'"
         par_bad = unknown or "'bad:unknown partner'"
         return f"""
-        WITH raw AS {numbered(sniffed, self.rejected_lines, sorted(set(self.m["columns"].values())))},
+        WITH {self._raw(sniffed)},
         t AS (
           SELECT _row, {year} AS y, {month} AS m, {e('reporter')} AS rep, {e('partner')} AS par,
             {e('partner2')} AS par2, {e('flow')} AS fl, {e('hs')} AS hs_raw, {e('value')} AS v_raw,

@@ -154,7 +154,7 @@ class Planter:
 
     def magnitude(self, reference: float) -> float:
         """Annual planted value: a multiple of the flow it rides on, never below a floor."""
-        floor = float(np.exp(self.rng.uniform(np.log(2e5), np.log(4e6))))
+        floor = float(np.exp(self.rng.uniform(np.log(1e6), np.log(2e7))))
         return max(floor, reference * float(np.exp(self.rng.uniform(np.log(0.4), np.log(5.0)))))
 
     def result(self) -> pd.DataFrame:
