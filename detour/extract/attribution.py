@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from detour.extract.analysis import Analysis, Mention, within
 from detour.extract.gazetteer import gazetteer
-from detour.extract.pipeline import Analysis, Mention
 from detour.extract.speech import Speakers
 from detour.model.claim import Party
 
@@ -48,12 +48,11 @@ def attribute(
     """Attribution of tokens [start, end); ``near`` is the token of the claim's trigger."""
     speech = speakers.find(start, end, near)
     hedges: list[str] = []
-    for h in a.hits:
-        if start <= h.start < end:
-            for label in sorted(h.labels):
-                group, _, name = label.partition(":")
-                if group in ("hedge", "est") and name not in hedges:
-                    hedges.append(name)
+    for h in a.hits_in(start, end):
+        for label in sorted(h.labels):
+            group, _, name = label.partition(":")
+            if group in ("hedge", "est") and name not in hedges:
+                hedges.append(name)
     claimant = speech.party if speech else None
     channel = None
     if speech is not None and speech.mention is not None and speech.mention.press:
@@ -68,19 +67,17 @@ def attribute(
         channel = next(
             (
                 m.party
-                for m in mentions
-                if start <= m.start < end
-                and m.party.kind == "outlet"
-                and m.party != claimant
-                and not speakers.in_quote(m.start)
+                for m in within(mentions, start, end)
+                if m.party.kind == "outlet" and m.party != claimant and not speakers.in_quote(m.start)
             ),
             None,
         )
-    confirm = [h for h in a.hits if start <= h.start < end and h.has("speech:confirm")]
+    hits = a.hits_in(start, end)
+    confirm = [h for h in hits if h.has("speech:confirm")]
     topic_only = (
         bool(confirm)
-        and any(h.has("noun:topic") and h.start > confirm[0].start for h in a.hits if h.start < end)
-        and not any(h.has("trigger:") and h.start > confirm[0].start for h in a.hits if h.start < end)
+        and any(h.has("noun:topic") and h.start > confirm[0].start for h in hits)
+        and not any(h.has("trigger:") and h.start > confirm[0].start for h in hits)
     )
     if topic_only:
         hedges.append(TOPIC_ONLY)

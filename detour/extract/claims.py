@@ -128,7 +128,7 @@ def _target(drafts: list[Draft], speaker: Party | None) -> Draft | None:
     """The claim a reply refers to: the latest allegation or report by someone else."""
     candidates = [
         d
-        for d in reversed(drafts)
+        for d in reversed(drafts[-30:])  # replies refer to recent claims
         if not d.answer and d.status in ("alleged", "reported") and (speaker is None or d.claimant != speaker)
     ]
     accusations = [d for d in candidates if d.status == "alleged" and d.claimant and d.kind() != "halt"]

@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from detour.extract.analysis import Analysis, Mention, within
 from detour.extract.datemath import ordinal_number, ordinal_word, war_year_of, war_year_span
 from detour.extract.gazetteer import country_name, gazetteer
 from detour.extract.normalise import fold
-from detour.extract.pipeline import Analysis, Mention
 from detour.model.claim import Period
 
 _WAR_YEAR = re.compile(
@@ -101,9 +101,8 @@ def sentence_warnings(
     a: Analysis, mentions: list[Mention], start: int, end: int, published: date | None
 ) -> list[str]:
     out: list[str] = []
-    for m in mentions:
-        if start <= m.start < end:
-            out += agency_warnings(m) + person_warnings(m, published)
+    for m in within(mentions, start, end):
+        out += agency_warnings(m) + person_warnings(m, published)
     return out + war_year_warnings(a.doc[start:end].text, published)
 
 

@@ -21,9 +21,9 @@ from dataclasses import replace
 
 from spacy.tokens import Span
 
+from detour.extract.analysis import Analysis, Mention, noun_after
 from detour.extract.gazetteer import gazetteer
 from detour.extract.named import named_mention
-from detour.extract.pipeline import Analysis, Mention, noun_after
 from detour.model.claim import Party
 
 _ORIGIN_WORDS = {"made", "produced", "manufactured", "built", "origin"}
@@ -105,7 +105,7 @@ def find_mentions(a: Analysis) -> list[Mention]:
         hint = None
         m, i = named_mention(a, ents, i, start, iso)
         out.append(replace(m, title=m.title or title))
-    return out
+    return sorted(out, key=lambda m: (m.start, m.end))
 
 
 def _country_words(a: Analysis, group: list[Span], j: int) -> list[Mention]:
@@ -157,7 +157,7 @@ def _country_words(a: Analysis, group: list[Span], j: int) -> list[Mention]:
             continue
         after = doc[end : end + 2]
         origin = e.label_ == "NORP" and (
-            any(it.start == end for it in a.items)
+            end in a.item_starts
             or (len(after) == 2 and after[0].text == "-" and after[1].lower_ in _ORIGIN_WORDS)
             or (len(after) >= 1 and after[0].lower_ in _ORIGIN_WORDS)
         )

@@ -19,8 +19,8 @@ from dataclasses import replace
 from spacy.tokens import Span
 
 from detour.extract.agencies import resolve_agency
+from detour.extract.analysis import Analysis, Mention, noun_after
 from detour.extract.gazetteer import gazetteer
-from detour.extract.pipeline import Analysis, Mention, noun_after
 from detour.model.claim import Party
 
 
@@ -30,7 +30,7 @@ def named_mention(a: Analysis, ents: list[Span], i: int, start: int, hint: str |
     nxt = ents[i + 1] if i + 1 < len(ents) else None
     if e.label_ == "COMPANY":
         o = g.companies[e.ent_id_]
-        origin = any(it.start == e.end for it in a.items)  # "Rheinmetall ammunition"
+        origin = e.end in a.item_starts  # "Rheinmetall ammunition"
         return Mention(
             start,
             e.end,
@@ -91,12 +91,12 @@ def _agency_mention(
     names = [w.text for w in written if w.ent_id_.startswith("name:")]
     acronyms = [w.text for w in written if not w.ent_id_.startswith("name:")]
     pair = (names[0], acronyms[0]) if names and acronyms else None
-    chosen = resolve_agency(names, acronyms, hint, doc.text)
+    chosen = resolve_agency(names, acronyms, hint, a.text)
     if chosen is None:
         party = Party(names[0] if names else acronyms[0], hint, "agency")
     else:
         party = Party(chosen.label, chosen.country, chosen.kind)
-    press = next((h.text for h in a.hits if h.start == end and h.has("channel:")), None)
+    press = next((h.text for h in a.starting(end) if h.has("channel:")), None)
     m = Mention(start, end, party, speaker_ok=True, agency=chosen, pair=pair, hint=hint, press=press)
     follow = ents[nxt_i] if nxt_i < len(ents) else None
     noun = noun_after(a, end)

@@ -18,62 +18,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 
 import spacy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from detour.extract.analysis import Analysis, Hit, ItemHit
 from detour.extract.cues import cues
-from detour.extract.gazetteer import Agency, gazetteer
-from detour.extract.items import CALIBRE_NOUNS, ItemSense, calibre_item, calibre_value, lexicon
+from detour.extract.gazetteer import gazetteer
+from detour.extract.items import CALIBRE_NOUNS, calibre_item, calibre_value, lexicon
 from detour.extract.normalise import normalise_quotes, spellings
-from detour.model.claim import Party
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A cue phrase at tokens [start, end) with its labels ("trigger:forward", ...)."""
-
-    start: int
-    end: int
-    labels: frozenset[str]
-    text: str
-
-    def has(self, prefix: str) -> bool:
-        return any(label.startswith(prefix) for label in self.labels)
-
-    def label(self, prefix: str) -> str | None:
-        return next((lab for lab in sorted(self.labels) if lab.startswith(prefix)), None)
-
-
-@dataclass(frozen=True)
-class ItemHit:
-    start: int
-    end: int
-    text: str
-    sense: ItemSense
-
-
-@dataclass(frozen=True)
-class Analysis:
-    doc: Doc
-    hits: tuple[Hit, ...]
-    items: tuple[ItemHit, ...]
 
 
 @Language.component("paragraphs")
 def _paragraphs(doc: Doc) -> Doc:
+    text = doc.text  # rebuilt on every access
+    # Token.is_sent_start's setter rescans the document; set every boundary in one array instead.
+    starts = doc.to_array([SENT_START])
+    changed = False
     for i, tok in enumerate(doc[:-1]):
         if not tok.is_space or "\n" not in tok.text:
             continue
         prev = doc[i - 1] if i else None
-        line_start = doc.text.rfind("\n", 0, tok.idx) + 1
+        line_start = text.rfind("\n", 0, tok.idx) + 1
         short_line = tok.idx - line_start < 60
         if "\n\n" in tok.text or prev is None or short_line or prev.text in {".", "!", "?", '"', "”"}:
-            doc[i + 1].is_sent_start = True
+            starts[i + 1] = 1
+            changed = True
+    if changed:
+        doc.from_array([SENT_START], starts)  # type: ignore[arg-type]  # spaCy's stubs want Ints2d
     return doc
 
 
@@ -108,6 +84,9 @@ def _entity_patterns(nlp: Language) -> list[dict[str, object]]:
 @cache
 def nlp() -> Language:
     pipe = spacy.blank("en")
+    # spaCy caps text length for parser/NER memory; there is neither here and read_article
+    # enforces DETOUR_MAX_TEXT_BYTES, so only guard against absurd inputs.
+    pipe.max_length = 50_000_000
     pipe.add_pipe("sentencizer")
     pipe.add_pipe("paragraphs")
     ruler = pipe.add_pipe("entity_ruler")
@@ -148,16 +127,20 @@ def _matchers() -> tuple[PhraseMatcher, PhraseMatcher, Matcher]:
 
 def _longest_per_group(hits: list[Hit]) -> list[Hit]:
     """Drop a cue contained in a longer cue of the same group ("likely" in "very likely")."""
+    by_start: dict[int, list[Hit]] = {}
+    for h in hits:
+        by_start.setdefault(h.start, []).append(h)
     keep = []
     for h in hits:
         groups = {lab.split(":")[0] for lab in h.labels}
+        # cues are at most a few tokens long, so a container starts shortly before h
+        nearby = [o for s in range(h.start - 8, h.start + 1) for o in by_start.get(s, [])]
         inside = any(
-            o is not h
-            and o.start <= h.start
+            o.start <= h.start
             and h.end <= o.end
             and (o.end - o.start) > (h.end - h.start)
             and groups & {lab.split(":")[0] for lab in o.labels}
-            for o in hits
+            for o in nearby
         )
         if not inside:
             keep.append(h)
@@ -169,10 +152,13 @@ def analyse(text: str) -> Analysis:
     doc = nlp()(normalise_quotes(text))
     cue_m, item_m, cal = _matchers()
     labels = cues().labels
-    ents = [(e.start, e.end) for e in doc.ents]
+    in_entity = [False] * (len(doc) + 1)
+    for ent in doc.ents:
+        for k in range(ent.start, ent.end):
+            in_entity[k] = True
 
     def in_ent(s: int, e: int) -> bool:
-        return any(a <= s and e <= b for a, b in ents)
+        return all(in_entity[k] for k in range(s, e))
 
     hits = [
         Hit(s, e, labels[doc.vocab.strings[k]], doc[s:e].text) for k, s, e in cue_m(doc) if not in_ent(s, e)
@@ -192,7 +178,7 @@ def analyse(text: str) -> Analysis:
         if not beaten and not in_ent(s, e):
             items.append(ItemHit(s, e, doc[s:e].text, lexicon()[doc.vocab.strings[k]]))
     items = _longest_items(items)
-    return Analysis(doc, tuple(sorted(hits, key=lambda h: (h.start, h.end))), tuple(items))
+    return Analysis(doc, tuple(sorted(hits, key=lambda h: (h.start, h.end))), tuple(items), doc.text)
 
 
 def _longest_items(items: list[ItemHit]) -> list[ItemHit]:
@@ -202,40 +188,3 @@ def _longest_items(items: list[ItemHit]) -> list[ItemHit]:
         if not any(it.start < t.end and t.start < it.end for t in taken):
             taken.append(it)
     return sorted(taken, key=lambda i: i.start)
-
-
-@dataclass(frozen=True)
-class Mention:
-    start: int
-    end: int
-    party: Party
-    role_ok: bool = False  # may be supplier, recipient or via
-    speaker_ok: bool = False  # may be the claimant
-    origin: bool = False  # adjective on goods: the supplier unless a preposition says otherwise
-    agency: Agency | None = None
-    title: str | None = None  # title written next to a person
-    pair: tuple[str, str] | None = None  # (name, acronym) as written: "Federal Security Service (SVR)"
-    hint: str | None = None  # ISO3 of a country written in front of it
-    press: str | None = None  # "press bureau" after an agency
-
-
-def noun_after(a: Analysis, j: int) -> Hit | None:
-    """A party noun starting at ``j`` or after up to three lower-case modifiers ("state-owned")."""
-    doc = a.doc
-    for k in range(j, min(j + 4, len(doc))):
-        hit = next(
-            (
-                h
-                for h in a.hits
-                if h.start == k and h.has("noun:") and not h.has("noun:anaphor") and not h.has("noun:topic")
-            ),
-            None,
-        )
-        if hit is not None:
-            return hit
-        t = doc[k]
-        if not (t.is_lower or t.text == "-") or any(
-            h.start <= k < h.end and (h.has("trigger") or h.has("role")) for h in a.hits
-        ):
-            return None
-    return None

@@ -19,7 +19,7 @@ True
 
 from __future__ import annotations
 
-from detour.extract.pipeline import Analysis, Hit, Mention
+from detour.extract.analysis import Analysis, Hit, Mention
 from detour.model.claim import Party
 
 DET = frozenset(
@@ -78,7 +78,7 @@ def subject(
     speaker_country: Party | None,
 ) -> int | str | None:
     doc, j = a.doc, t.start - 1
-    item_tokens = {k for it in a.items for k in range(it.start, it.end)}
+    item_tokens = a.item_tokens
     if t.text.lower() in _NOUN_TRIGGERS:  # "a consignment": only "Serbia's shipments", "Serbian arms sales"
         while j >= start and (j in item_tokens or doc[j].text in ("'s", "'")):
             j -= 1
@@ -98,13 +98,13 @@ def subject(
             return "speaker"
         if (
             clean
-            and any(h.start <= j < h.end and h.has("speech:deny") for h in a.hits)
+            and any(h.has("speech:deny") for h in a.covering(j))
             and (doc[t.start].lower_.endswith("ing"))
         ):
             return "speaker"  # "Belgrade denied supplying"
         if clean and low in {"that", "which", "who"} and j > start:
             return _group_ending(groups, j - 1)  # "Polish plants that supply Ukraine"
-        if low in _BOUNDARY or any(h.start <= j < h.end and h.has("trigger:") for h in a.hits):
+        if low in _BOUNDARY or any(h.has("trigger:") for h in a.covering(j)):
             return None
         if not (low in _SKIP or low.endswith("ly")):
             clean = False

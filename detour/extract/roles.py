@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from detour.extract.analysis import Analysis, Hit, Mention, within
 from detour.extract.gazetteer import gazetteer
-from detour.extract.pipeline import Analysis, Hit, Mention
 from detour.extract.positions import DET, object_of, passive, subject
 from detour.model.claim import Party
 
@@ -75,8 +75,8 @@ def assign_roles(
     """Roles of the parties in tokens [start, end)."""
     doc = a.doc
     roles = Roles()
-    ms = [m for m in mentions if start <= m.start < end and m.role_ok and m is not speaker]
-    triggers = [h for h in a.hits if start <= h.start < end and h.has("trigger:")]
+    ms = [m for m in within(mentions, start, end) if m.role_ok and m is not speaker]
+    triggers = [h for h in a.hits_in(start, end) if h.has("trigger:")]
     roles.triggers = [str(h.label("trigger:")).split(":")[1] for h in triggers]
     has_hub = any(k in ("assembly", "transit") for k in roles.triggers)
     assigned: dict[int, set[str]] = {}
@@ -124,7 +124,7 @@ def assign_roles(
                 roles.add(role, _role_party(m))
     for k in range(start + 1, end):  # "shipped to us": the speaker's country
         if doc[k].lower_ in ("us", "our") and speaker_country is not None:
-            prep = next((h for h in a.hits if h.end == k and h.has("role:")), None)
+            prep = next((h for h in a.ending(k) if h.has("role:")), None)
             role = (
                 _role_for(a, prep, str(prep.label("role:")).split(":")[1], [], None, has_hub)
                 if prep
@@ -136,7 +136,7 @@ def assign_roles(
         if (
             doc[k].lower_ in ("its", "their")
             and doc[k + 1].lower_ in _TERRITORY
-            and any(h.end == k and (h.has("trigger:transit") or h.has("role:via")) for h in a.hits)
+            and any(h.has("trigger:transit") or h.has("role:via") for h in a.ending(k))
         ):
             owner = [m for m in ms if m.end <= k and m.party.kind == "country"]
             if owner:
@@ -160,7 +160,7 @@ def _prep(
     doc, j = a.doc, i
     while j > start and (doc[j - 1].lower_ in DET or doc[j - 1].like_num) and i - j < 6:
         j -= 1
-    prep = next((h for h in a.hits if h.end == j and h.has("role:")), None)
+    prep = next((h for h in a.ending(j) if h.has("role:")), None)
     if prep is None:
         return None, []
     kind = str(prep.label("role:")).split(":")[1]
@@ -178,7 +178,7 @@ def _role_for(
             return "recipient"  # "bought by Russian intermediaries"
         return "via" if last in ("assembly", "transit") else "supplier"
     if kind == "recipient":
-        if prep.text.lower() == "for" and not before and not any(it.end <= prep.start for it in a.items):
+        if prep.text.lower() == "for" and not before and not a.items_in(max(0, prep.start - 40), prep.start):
             return None
         return "recipient"
     if kind == "place":
@@ -186,7 +186,7 @@ def _role_for(
             return "supplier"  # "produced in Serbia"
         if has_hub:
             return "via"
-        back = {h.label("role:") for h in a.hits if prep.start - 4 <= h.start < prep.start}
+        back = {h.label("role:") for h in a.hits_in(prep.start - 4, prep.start)}
         if "role:recipient" in back or (
             before and before[-1].text.lower() in ("ended up", "end up", "ends up")
         ):

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from detour.extract.analysis import Analysis, ItemHit, Mention, within
 from detour.extract.attribution import Attribution, attribute
 from detour.extract.consistency import sentence_warnings
 from detour.extract.dates import find_periods
-from detour.extract.pipeline import Analysis, ItemHit, Mention
 from detour.extract.roles import Roles, assign_roles
 from detour.extract.speech import Speakers
 from detour.extract.status import denial_cue, negated, status_of
@@ -77,9 +77,7 @@ def _clauses(a: Analysis, mentions: list[Mention], start: int, end: int) -> list
 
 
 def _transfer_clause(a: Analysis, mentions: list[Mention], s: int, e: int) -> bool:
-    return any(s <= h.start < e and h.has("trigger:") for h in a.hits) and any(
-        s <= m.start < e and m.role_ok for m in mentions
-    )
+    return any(h.has("trigger:") for h in a.hits_in(s, e)) and any(m.role_ok for m in within(mentions, s, e))
 
 
 def sentence_facts(
@@ -103,7 +101,7 @@ def sentence_facts(
     clauses = _clauses(a, mentions, start, end)
     out = []
     for cs, ce in clauses:
-        first_trigger = next((h.start for h in a.hits if cs <= h.start < ce and h.has("trigger:")), None)
+        first_trigger = next((h.start for h in a.hits_in(cs, ce) if h.has("trigger:")), None)
         att = attribute(a, mentions, speakers, cs, ce, first_trigger)
         if att.claimant is None and len(clauses) > 1:
             whole = attribute(a, mentions, speakers, start, end, first_trigger)
@@ -127,7 +125,7 @@ def _clause(
     doc = a.doc
     span = doc[cs:ce]
     roles = assign_roles(a, mentions, cs, ce, att.mention, att.country)
-    hits = [h for h in a.hits if cs <= h.start < ce]
+    hits = a.hits_in(cs, ce)
     modality: list[str] = []
     for h in hits:
         for label in sorted(h.labels):
@@ -166,7 +164,7 @@ def _clause(
         end=span.end_char,
         text=span.text,
         roles=roles,
-        items=[it for it in a.items if cs <= it.start < ce],
+        items=list(a.items_in(cs, ce)),
         modality=modality,
         att=att,
         status=status,

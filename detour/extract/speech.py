@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from detour.extract.pipeline import Analysis, Hit, Mention
+from detour.extract.analysis import Analysis, Hit, Mention, within
 from detour.model.claim import Party
 
 _OPEN, _CLOSE, _BOTH = {"“", "«", "„"}, {"”", "»"}, {'"'}
@@ -89,6 +89,11 @@ class Speakers:
 
     def __init__(self, a: Analysis, mentions: list[Mention]) -> None:
         self.a, self.mentions = a, mentions
+        self.by_start: dict[int, list[Mention]] = {}
+        self.by_end: dict[int, list[Mention]] = {}
+        for m in mentions:
+            self.by_start.setdefault(m.start, []).append(m)
+            self.by_end.setdefault(m.end, []).append(m)
         self.quotes = quote_regions(a)
         self.history: list[tuple[int, Party]] = []
 
@@ -98,8 +103,8 @@ class Speakers:
     def find(self, start: int, end: int, near: int | None = None) -> Speech | None:
         """The speaker for tokens [start, end), choosing the speech verb nearest to ``near``."""
         found = []
-        for h in self.a.hits:
-            if start <= h.start < end and h.has("speech:") and not self.in_quote(h.start):
+        for h in self.a.hits_in(start, end):
+            if h.has("speech:") and not self.in_quote(h.start):
                 party_m = self._around(h, start, end)
                 if party_m is not None:
                     found.append(Speech(party_m[0], h, party_m[1]))
@@ -114,7 +119,7 @@ class Speakers:
 
     def _quote_speaker(self, q: tuple[int, int]) -> Speech | None:
         doc = self.a.doc
-        for h in self.a.hits:
+        for h in self.a.hits_in(q[1] + 1, q[1] + 5) + self.a.hits_in(q[0] - 8, q[0]):
             close_side = q[1] < h.start <= q[1] + 4
             open_side = q[0] - 4 <= h.end < q[0]
             if h.has("speech:") and (close_side or open_side):
@@ -124,8 +129,8 @@ class Speakers:
         return None
 
     def _mention_at(self, i: int, right: bool) -> Mention | None:
-        for m in self.mentions:
-            if m.speaker_ok and ((m.start == i) if right else (m.end == i)) and not self.in_quote(m.start):
+        for m in (self.by_start if right else self.by_end).get(i, ()):
+            if m.speaker_ok and not self.in_quote(m.start):
                 return m
         return None
 
@@ -173,19 +178,19 @@ class Speakers:
         j = i
         while j < end and doc[j].is_title and j - i < 3:
             j += 1  # "European officials", "Western diplomats"
-        hit = next((h for h in self.a.hits if h.start == j and h.has("noun:official")), None)
+        hit = next((h for h in self.a.starting(j) if h.has("noun:official")), None)
         if hit is not None:
             return Party(" ".join(t.text for t in doc[i : hit.end]), None, _generic_kind(hit.text)), None
         return None
 
     def _sources(self, i: int) -> Party:
-        iso = next((m.party.iso3 for m in self.mentions if m.end == i and m.party.iso3), None)
+        iso = next((m.party.iso3 for m in self.by_end.get(i, ()) if m.party.iso3), None)
         return Party("unnamed sources", iso, "source")
 
     def cited(self, start: int, end: int) -> Party | None:
         """Who an outlet cites: "..., Politico reported, citing two European officials"."""
-        for h in self.a.hits:
-            if start <= h.start < end and h.text.lower() == "citing":
+        for h in self.a.hits_in(start, end):
+            if h.text.lower() == "citing":
                 found = self._right(h.end, end)
                 if found is not None:
                     return found[0]
@@ -199,16 +204,16 @@ class Speakers:
         kinds = _PRONOUNS.get(word) or _GENERIC.get(word)
         if kinds is not None:
             return self.resolve(kinds, j - 1)
-        hit = next((h for h in self.a.hits if h.end == j and h.has("noun:official")), None)
+        hit = next((h for h in self.a.ending(j) if h.has("noun:official")), None)
         if hit is not None:
             return Party(hit.text.lower(), None, _generic_kind(hit.text))
         return None
 
     def resolve(self, kinds: tuple[str, ...], before: int) -> Party | None:
-        for _, party in reversed([x for x in self.history if x[0] <= before]):
+        for _, party in reversed([x for x in self.history[-50:] if x[0] <= before]):
             if party.kind in kinds:
                 return party
-        for m in reversed([m for m in self.mentions if m.end <= before and m.speaker_ok]):
+        for m in reversed([m for m in within(self.mentions, max(0, before - 400), before) if m.speaker_ok]):
             if m.party.kind in kinds:
                 return m.party
         return None

@@ -21,7 +21,7 @@ Precedence, first match wins:
 
 from __future__ import annotations
 
-from detour.extract.pipeline import Analysis
+from detour.extract.analysis import Analysis
 
 _ALLEGE_HEDGES = {"allegedly", "claimed", "suspected", "purportedly", "supposedly"}
 _NEGATORS = {"not", "never", "n't", "no", "neither", "nor", "none"}
@@ -31,9 +31,8 @@ _STOP = {"that", "which", "who", "because", "while", "whereas", "but", ";", ":",
 def negated(a: Analysis, start: int, end: int) -> bool:
     """A transfer trigger in [start, end) with a negator shortly before it in the same clause."""
     doc = a.doc
-    in_trigger = {k for h in a.hits if h.has("trigger:") for k in range(h.start, h.end)}
-    for h in a.hits:
-        if not (start <= h.start < end) or not h.has("trigger:") or h.has("trigger:halt"):
+    for h in a.hits_in(start, end):
+        if not h.has("trigger:") or h.has("trigger:halt"):
             continue
         for j in range(h.start - 1, max(start, h.start - 6) - 1, -1):
             low = doc[j].lower_
@@ -41,7 +40,7 @@ def negated(a: Analysis, start: int, end: int) -> bool:
                 break
             if (
                 low in _NEGATORS
-                and j not in in_trigger
+                and not any(t.has("trigger:") for t in a.covering(j))
                 and not (j + 1 < len(doc) and doc[j + 1].lower_ == "only")
             ):
                 return True
@@ -49,7 +48,7 @@ def negated(a: Analysis, start: int, end: int) -> bool:
 
 
 def denial_cue(a: Analysis, start: int, end: int) -> bool:
-    return any(start <= h.start < end and h.has("speech:deny") for h in a.hits)
+    return any(h.has("speech:deny") for h in a.hits_in(start, end))
 
 
 def status_of(

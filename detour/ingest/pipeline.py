@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import unquote
 from pathlib import Path
 from typing import Any
 
@@ -43,82 +44,103 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
         try:
             reader.prepare(con, sniffed)
             reader.rejected_lines = rejected_lines(con, sniffed) if skip_invalid else []
-            raw = work / "raw.parquet"
+            staged_dir = work / "staged"
+            # One pass over the file. Rows are partitioned by status: the 'ok' partition files are
+            # already the canonical parts; dropped and bad rows land beside them for counting.
             try:
-                run_with_progress(con, f"COPY ({reader.select_sql(sniffed)}) TO {sql_str(str(raw))} "
-                                  "(FORMAT parquet, ROW_GROUP_SIZE 500000)", f"reading {path.name}", progress)
+                run_with_progress(con, f"COPY (SELECT {CANONICAL}, CASE WHEN _status IS NULL THEN 'ok' "
+                                  f"ELSE _status END AS _part, coalesce(year, -1) AS _y FROM ({reader.select_sql(sniffed)})) "
+                                  f"TO {sql_str(str(staged_dir))} (FORMAT parquet, PARTITION_BY (_part, _y), "
+                                  "COMPRESSION zstd, ROW_GROUP_SIZE 500000)", f"reading {path.name}", progress)
             except duckdb.Error as exc:
                 raise duckdb_error(path, exc) from None
+            parts = _partitions(con, staged_dir)
             report = IngestReport(str(path), sniffed.sha256, reader.name, reader.source, "ingested")
-            _check_rows(con, raw, path, report, skip_invalid)
+            _check_rows(con, parts, path, report, skip_invalid)
             if reader.rejected_lines:
                 report.skipped["malformed row"] = len(reader.rejected_lines)
                 report.rows_read += len(reader.rejected_lines)
-            _check_duplicates(con, raw, path, report, skip_invalid)
-            slices = con.execute(f"SELECT DISTINCT reporter, year, flow, coalesce(month, 0) "
-                                 f"FROM read_parquet({sql_str(str(raw))}) "
-                                 "WHERE _status IS NULL ORDER BY ALL").fetchall()
+            ok = [(f, y, n) for status, f, y, n in parts if status == "ok"]
+            ok = _check_duplicates(con, ok, work, path, report, skip_invalid)
+            files = _files_sql([f for f, _, _ in ok])
+            slices = con.execute(f"SELECT DISTINCT reporter, year, flow, coalesce(month, 0) FROM {files} "
+                                 "ORDER BY ALL").fetchall() if ok else []
             superseded = _overlaps(store, reader.source, slices, path, replace)
-            parts_dir = work / "parts"
-            run_with_progress(con, f"COPY (SELECT {CANONICAL} FROM read_parquet({sql_str(str(raw))}) "
-                              f"WHERE _status IS NULL) TO {sql_str(str(parts_dir))} "
-                              "(FORMAT parquet, PARTITION_BY (year), WRITE_PARTITION_COLUMNS true, "
-                              "COMPRESSION zstd, ROW_GROUP_SIZE 500000)", f"writing {path.name}", progress)
-            staged = _staged_parts(con, parts_dir)
         finally:
             con.close()
-        report.rows_written = sum(rows for _, _, rows in staged)
-        report.years = sorted({year for _, year, _ in staged})
+        report.rows_written = sum(rows for _, _, rows in ok)
+        report.years = sorted({year for _, year, _ in ok})
         report.replaced = superseded
         if superseded:
             report.status = "replaced"
         entry = FileEntry(sha256=sniffed.sha256, path=str(path.resolve()), source=reader.source,
                           format=reader.name, seq=0, ingested_at=0.0, rows_written=report.rows_written,
                           slices=[list(s) for s in slices], report=report.to_dict())
-        writer.commit(entry, staged, superseded)
+        writer.commit(entry, ok, superseded)
     log.info("%s: %s rows into %s", path, report.rows_written, store.root)
     return report
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, raw: Path, path: Path, report: IngestReport,
+def _files_sql(files: list[Path]) -> str:
+    return f"read_parquet([{', '.join(sql_str(str(f)) for f in files)}], hive_partitioning = false)"
+
+
+def _partitions(con: duckdb.DuckDBPyConnection, staged: Path) -> list[tuple[str, Path, int, int]]:
+    """(status, file, year, rows) for every staged file; rows from the Parquet footer."""
+    out = []
+    for f in sorted(staged.rglob("*.parquet")):
+        status = unquote(f.parent.parent.name.split("=", 1)[1])
+        year = int(f.parent.name.split("=", 1)[1])
+        rows = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({sql_str(str(f))})").fetchone()[0]
+        out.append((status, f, year, int(rows or 0)))
+    return out
+
+
+def _check_rows(con: duckdb.DuckDBPyConnection, parts: list, path: Path, report: IngestReport,
                 skip_invalid: bool) -> None:
-    src = f"read_parquet({sql_str(str(raw))})"
-    counts = dict(con.execute(f"SELECT coalesce(_status, 'ok'), count(*) FROM {src} GROUP BY 1").fetchall())
+    counts: dict[str, int] = {}
+    for status, _, _, rows in parts:
+        counts[status] = counts.get(status, 0) + rows
     report.rows_read = sum(counts.values())
     report.dropped = {k[5:]: v for k, v in counts.items() if k.startswith("drop:")}
     bad = {k[4:]: v for k, v in counts.items() if k.startswith("bad:")}
     if report.rows_read == 0:
         raise InputError(str(path), "no data rows after the header")
     if bad and not skip_invalid:
-        first = con.execute(f"SELECT _row, _status FROM {src} WHERE _status LIKE 'bad:%' "
-                            f"ORDER BY _row LIMIT {MAX_SHOWN}").fetchall()
-        rows = [RowProblem(int(r), s[4:]) for r, s in first]
+        files = [f for status, f, _, _ in parts if status.startswith("bad:")]
+        first = con.execute(f"SELECT row, filename FROM read_parquet([{', '.join(sql_str(str(f)) for f in files)}], "
+                            f"filename = true, hive_partitioning = false) ORDER BY row LIMIT {MAX_SHOWN}").fetchall()
+        rows = [RowProblem(int(r), unquote(Path(fn).parent.parent.name.split("=", 1)[1])[4:]) for r, fn in first]
         raise InputError(str(path), f"{sum(bad.values())} invalid rows; nothing was ingested", rows=rows,
                          counts=bad, hint="fix the rows, or pass --skip-invalid to skip them")
     report.skipped = bad
 
 
-def _check_duplicates(con: duckdb.DuckDBPyConnection, raw: Path, path: Path, report: IngestReport,
-                      skip_invalid: bool) -> None:
+def _check_duplicates(con: duckdb.DuckDBPyConnection, ok: list[tuple[Path, int, int]], work: Path, path: Path,
+                      report: IngestReport, skip_invalid: bool) -> list[tuple[Path, int, int]]:
     """Two rows for the same declaration would double count: an error, or keep the first."""
-    src = f"read_parquet({sql_str(str(raw))})"
-    dups = con.execute(f"SELECT list(_row ORDER BY _row) FROM {src} WHERE _status IS NULL "
+    if not ok:
+        return ok
+    src = _files_sql([f for f, _, _ in ok])
+    dups = con.execute(f"SELECT list(row ORDER BY row) FROM {src} "
                        f"GROUP BY {KEY} HAVING count(*) > 1 LIMIT {MAX_SHOWN}").fetchall()
     if not dups:
-        return
+        return ok
     if not skip_invalid:
         rows = [RowProblem(int(r[0][1]), "duplicate declaration", f"same flow as line {int(r[0][0])}")
                 for r in dups]
         raise InputError(str(path), "duplicate declarations (same period, reporter, partner, flow and HS code)",
                          rows=rows, hint="summing both would double count; remove one, or pass --skip-invalid "
                          "to keep the first")
-    tmp = Path(str(raw) + ".dedup")
-    con.execute(f"COPY (SELECT * EXCLUDE (_status), CASE WHEN _status IS NULL AND row_number() OVER "
-                f"(PARTITION BY {KEY} ORDER BY _row) > 1 THEN 'bad:duplicate declaration' ELSE _status END "
-                f"AS _status FROM {src}) TO {sql_str(str(tmp))} (FORMAT parquet, ROW_GROUP_SIZE 500000)")
-    tmp.replace(raw)
-    skipped = con.execute(f"SELECT count(*) FROM {src} WHERE _status = 'bad:duplicate declaration'").fetchone()[0]
-    report.skipped["duplicate declaration"] = int(skipped)
+    dedup = work / "dedup"
+    con.execute(f"COPY (SELECT * EXCLUDE (_n), year AS _y FROM (SELECT *, row_number() OVER "
+                f"(PARTITION BY {KEY} ORDER BY row) AS _n FROM {src}) WHERE _n = 1) TO {sql_str(str(dedup))} "
+                "(FORMAT parquet, PARTITION_BY (_y), COMPRESSION zstd, ROW_GROUP_SIZE 500000)")
+    kept = [(f, y, n) for _, f, y, n in (("ok", f, int(f.parent.name.split("=")[1]),
+             int(con.execute(f"SELECT count(*) FROM {_files_sql([f])}").fetchone()[0]))
+             for f in sorted(dedup.rglob("*.parquet")))]
+    report.skipped["duplicate declaration"] = sum(n for _, _, n in ok) - sum(n for _, _, n in kept)
+    return kept
 
 
 def _overlaps(store: Store, source: str, slices: list[tuple], path: Path, replace: bool) -> list[str]:
@@ -136,12 +158,3 @@ def _overlaps(store: Store, source: str, slices: list[tuple], path: Path, replac
                          f"{', '.join(map(str, both))}; ingesting both would double count",
                          hint="pass --replace to supersede the older file(s)")
     return [f.sha256 for f in hits]
-
-
-def _staged_parts(con: duckdb.DuckDBPyConnection, parts_dir: Path) -> list[tuple[Path, int, int]]:
-    out = []
-    for part in sorted(parts_dir.rglob("*.parquet")):
-        year = int(part.parent.name.split("=", 1)[1])
-        rows = con.execute(f"SELECT count(*) FROM read_parquet({sql_str(str(part))})").fetchone()[0]
-        out.append((part, year, int(rows)))
-    return out
