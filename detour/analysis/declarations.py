@@ -18,19 +18,47 @@ Rules, in order:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import ibis
 from ibis import _
 
+from detour.store.catalog import Store
+
 RECONCILED_SOURCES = ("baci",)
+
+
+@dataclass(frozen=True)
+class StoreProfile:
+    """What the catalogue says about the declarations: their sources and whether any is monthly."""
+
+    sources: frozenset[str]
+    monthly: bool
+
+    @classmethod
+    def of(cls, store: Store) -> StoreProfile:
+        files = store.files()
+        return cls(frozenset(f.source for f in files), any(s[3] for f in files for s in f.slices))
+
+    def simple(self, sources: list[str] | None, include_reconciled: bool) -> bool:
+        used = set(sources) if sources else {s for s in self.sources
+                                             if include_reconciled or s not in RECONCILED_SOURCES}
+        return not self.monthly and len(used & self.sources) <= 1
 SLICE = ("source", "reporter", "year", "flow")
 KEY = ("source", "year", "reporter", "partner", "flow", "hs")
 
 
-def annual(decl: ibis.Table, sources: list[str] | None = None, include_reconciled: bool = False) -> ibis.Table:
+def annual(decl: ibis.Table, sources: list[str] | None = None, include_reconciled: bool = False,
+           profile: StoreProfile | None = None) -> ibis.Table:
+    """Annual declarations. ``profile`` (from the catalogue) lets a simple store skip the
+    source and month resolution: one source and no monthly rows are already one row per key,
+    because ingest refuses duplicate keys in a file and overlapping files of one source."""
     if sources:
         decl = decl.filter(decl.source.isin(sources))
     elif not include_reconciled:
         decl = decl.filter(~decl.source.isin(RECONCILED_SOURCES))
+    if profile is not None and profile.simple(sources, include_reconciled):
+        return decl.select(*KEY, "value_usd", "value_basis", "net_kg", months=ibis.literal(0))
     decl = decl.select(*KEY, "month", "value_usd", "value_basis", "net_kg")
     # One source per (reporter, year, flow): two sources holding the same reporter's declarations
     # (say Comtrade and a national CSV) would otherwise be summed. The alphabetically first wins.

@@ -16,7 +16,7 @@ import ibis
 import pandas as pd
 
 from detour.analysis.cif_fob import margins, with_margin
-from detour.analysis.declarations import annual, coverage
+from detour.analysis.declarations import StoreProfile, annual, coverage
 from detour.engine.base import Engine
 from detour.store.catalog import Store
 
@@ -93,8 +93,8 @@ class Prepared:
     world_margin: float | None
 
 
-def prepare(engine: Engine, decl: ibis.Table, year: int | None = None, sources: tuple[str, ...] = ()) -> Prepared:
-    ann = annual(decl, sources=list(sources) or None)
+def prepare(engine: Engine, store: Store, year: int | None = None, sources: tuple[str, ...] = ()) -> Prepared:
+    ann = annual(engine.declarations(store), sources=list(sources) or None, profile=StoreProfile.of(store))
     if year is not None:
         ann = ann.filter(ann.year == year)
     ann = engine.materialize(ann)
@@ -124,7 +124,7 @@ def mirror_expr(prep: Prepared, q: MirrorQuery) -> ibis.Table:
 def mirror_table(engine: Engine, store: Store, q: MirrorQuery | None = None) -> ibis.Table:
     """The mirror view as an engine expression (flags as four boolean columns, unordered)."""
     q = q or MirrorQuery()
-    return mirror_expr(prepare(engine, engine.declarations(store), q.year, q.sources), q)
+    return mirror_expr(prepare(engine, store, q.year, q.sources), q)
 
 
 def mirror(engine: Engine, store: Store, q: MirrorQuery | None = None) -> pd.DataFrame:

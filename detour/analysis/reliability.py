@@ -63,7 +63,7 @@ def fit_two_way(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def reliability(engine: Engine, store: Store, year: int | None = None) -> pd.DataFrame:
-    prep = prepare(engine, engine.declarations(store), year)
+    prep = prepare(engine, store, year)
     pairs = with_margin(prep.pairs, prep.world_margin)
     cells = engine.execute(pair_cells(pairs))
     frames = []

@@ -57,7 +57,7 @@ def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
         return {**base, "verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [],
                 "reasons": [f"the claim does not name {', '.join(missing)} in a form the data can be queried by"],
                 "settle": ["a claim naming the countries and goods involved"]}
-    prep = prepare(ctx.engine, ctx.engine.declarations(ctx.store))
+    prep = prepare(ctx.engine, ctx.store)
     from detour.check.legs import _hs_filter
 
     if ctx.engine.execute(prep.ann.filter(_hs_filter(prep.ann, hs)).count()) == 0:

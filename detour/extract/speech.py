@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from detour.extract.analysis import Analysis, Hit, Mention, within
@@ -95,10 +96,12 @@ class Speakers:
             self.by_start.setdefault(m.start, []).append(m)
             self.by_end.setdefault(m.end, []).append(m)
         self.quotes = quote_regions(a)
+        self._quote_starts = [q[0] for q in self.quotes]
         self.history: list[tuple[int, Party]] = []
 
     def in_quote(self, i: int) -> tuple[int, int] | None:
-        return next((q for q in self.quotes if q[0] <= i < q[1]), None)
+        k = bisect_right(self._quote_starts, i) - 1  # regions are disjoint and sorted
+        return self.quotes[k] if k >= 0 and i < self.quotes[k][1] else None
 
     def find(self, start: int, end: int, near: int | None = None) -> Speech | None:
         """The speaker for tokens [start, end), choosing the speech verb nearest to ``near``."""

@@ -15,6 +15,7 @@ from itertools import groupby
 from detour.simulate.planting import ARMS_GOODS, HUBS, SANCTION_GOODS, Planter
 from detour.simulate.quirks import HIDDEN_CHAPTER
 from detour.simulate.truth import Decoy
+from detour.simulate.world import PRODUCERS
 
 BUYERS = ("POL", "IND", "SAU", "ISR", "ARM", "KAZ", "TUR", "ARE", "EGY", "QAT", "AZE", "BRA", "MEX", "GEO")
 LONG_ROUTE_KM = 7000
@@ -52,8 +53,10 @@ def broad_buying(p: Planter) -> Decoy | None:
     hs = p.goods(ARMS_GOODS, p.win, k=1, countries=[dest or ""])
     if not dest or not hs:
         return None
-    suppliers = [c for c in p.exporters(hs, p.world.years).index if c != dest and c not in p.plan.suppressors]
-    chosen = sorted(str(c) for c in p.rng.permutation(suppliers[:12])[: int(p.rng.integers(4, 9))])
+    known = list(p.exporters(hs, p.world.years).index)[:12]
+    makers = [c for c in p.present(PRODUCERS["arms"].split()) if c not in known]  # new suppliers may join
+    suppliers = [c for c in known + makers if c != dest and c not in p.plan.suppressors]
+    chosen = sorted(str(c) for c in p.rng.permutation(suppliers[:16])[: int(p.rng.integers(4, 9))])
     if len(chosen) < 3:
         return None
     pre = [y for y in p.world.years if y < p.win[0]]

@@ -199,15 +199,19 @@ assert tuple(PLANTERS) == KINDS
 
 
 def plant(p: Planter, n: int) -> list[Scenario]:
-    """``n`` scenarios, kinds in turn so every kind is present; a kind that cannot fit is retried later."""
+    """``n`` scenarios, the least planted kind first, so kinds stay balanced; a kind that does
+    not fit is tried again later with other random choices."""
     out: list[Scenario] = []
-    for attempt in range(n * 6):
+    planted = dict.fromkeys(KINDS, 0)
+    failed = dict.fromkeys(KINDS, 0)
+    for _ in range(n * 8):
         if len(out) >= n:
             break
-        kind = KINDS[attempt % len(KINDS)] if attempt < n else KINDS[int(p.rng.integers(len(KINDS)))]
-        if attempt < n and sum(s.kind == kind for s in out) > n // len(KINDS) + 1:
-            continue
+        kind = min(KINDS, key=lambda k: (planted[k], failed[k], KINDS.index(k)))
         found = PLANTERS[kind](p)
-        if found is not None:
+        if found is None:
+            failed[kind] += 1
+        else:
             out.append(found)
+            planted[kind] += 1
     return [Scenario(**{**s.to_dict(), "id": f"S{k + 1:02d}"}) for k, s in enumerate(out)]
