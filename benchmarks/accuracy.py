@@ -41,7 +41,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--scenarios", type=int, default=None, help="scenarios per seed (default 12)")
     ap.add_argument("--engine", default="duckdb")
-    ap.add_argument("--work", type=Path, default=None, help="keep panels and stores here (default: a temp dir)")
+    ap.add_argument(
+        "--work", type=Path, default=None, help="keep panels and stores here (default: a temp dir)"
+    )
     ap.add_argument("--format", choices=("table", "json"), default="table")
     return ap.parse_args(argv)
 
@@ -52,7 +54,9 @@ def print_table(result: dict) -> None:
         table.add_column(col, justify="left" if col == "method" else "right")
     for m in METHODS:
         p = result["pooled"][m]
-        table.add_row(m, f"{p['precision_at_n']:.2f}", f"{p['recall_at_3n']:.2f}", str(p["decoys_at_n"]), str(p["n"]))
+        table.add_row(
+            m, f"{p['precision_at_n']:.2f}", f"{p['recall_at_3n']:.2f}", str(p["decoys_at_n"]), str(p["n"])
+        )
     Console().print(table)
     per = Table(title="Per seed: precision@N / recall@3N (decoys in top N)")
     per.add_column("seed")
@@ -62,9 +66,15 @@ def print_table(result: dict) -> None:
     per.add_column("detour seconds", justify="right")
     for run in result["runs"]:
         s = run["scores"]
-        per.add_row(str(run["seed"]), *[f"{s[m]['precision_at_n']:.2f} / {s[m]['recall_at_3n']:.2f} "
-                                        f"({s[m]['decoys_at_n']})" for m in METHODS],
-                    str(s["detour"]["alerts"]), f"{run['timings']['detour']:.0f}")
+        per.add_row(
+            str(run["seed"]),
+            *[
+                f"{s[m]['precision_at_n']:.2f} / {s[m]['recall_at_3n']:.2f} ({s[m]['decoys_at_n']})"
+                for m in METHODS
+            ],
+            str(s["detour"]["alerts"]),
+            f"{run['timings']['detour']:.0f}",
+        )
     Console().print(per)
     kinds = Table(title="Detour recall@3N by kind (found / planted, all seeds)")
     kinds.add_column("kind")
@@ -94,9 +104,17 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="detour-accuracy-"))
     try:
         with err.status("simulating, ingesting and detecting...") as status:
-            result = benchmark(seeds, work, countries=args.countries, products=args.products,
-                               years=(int(lo), int(hi or lo)), scale=args.scale, n_scenarios=args.scenarios,
-                               engine=args.engine, progress=lambda msg: status.update(msg))
+            result = benchmark(
+                seeds,
+                work,
+                countries=args.countries,
+                products=args.products,
+                years=(int(lo), int(hi or lo)),
+                scale=args.scale,
+                n_scenarios=args.scenarios,
+                engine=args.engine,
+                progress=lambda msg: status.update(msg),
+            )
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

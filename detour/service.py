@@ -75,7 +75,7 @@ def detect(ctx: Context, watchlists: list[str] | None = None, **filters: Any) ->
 
 def report(ctx: Context, out: Path, *, with_alerts: bool = True, articles: list[Path] | None = None,
            published: str | None = None, claim_results: list[dict[str, Any]] | None = None,
-           title: str = "Detour report") -> Path:
+           title: str = "Detour report", marking: str | None = None) -> Path:
     """HTML report: mirror and reliability charts, alerts, and checked claims."""
     from detour import claims_service
     from detour.report.build import mirror_sections
@@ -91,7 +91,7 @@ def report(ctx: Context, out: Path, *, with_alerts: bool = True, articles: list[
                                 render_alert_sections(alerts, ctx.engine, ctx.store)))
     results = list(claim_results or [])
     for article in articles or []:
-        results += claims_service.check_article(ctx, str(article), published)["results"]
+        results += claims_service.check_article(ctx, str(article), published, marking=marking)["results"]
     sections.extend(claim_sections(results))
     return write_report(out, title, sections, store=str(ctx.store.root), engine=ctx.engine_name)
 
@@ -110,7 +110,7 @@ def demo(out: Path, seed: int = 2025, engine: str | None = None) -> dict[str, An
     shutil.rmtree(store_path, ignore_errors=True)
     sim = simulate(sample, seed=seed, countries=40, products=120, years=(2016, 2024))
     ctx = Context.create(store_path, engine)
-    reports = ingest(ctx, list(sim.files), "comtrade")
+    reports = ingest(ctx, list(sim.paths), "comtrade")
     article = _sample_article()
     path = report(ctx, out / "report.html", articles=[article] if article else [],
                   published=_published_of(article) if article else None, title="Detour demo report")

@@ -164,7 +164,11 @@ def analyse(text: str) -> Analysis:
         Hit(s, e, labels[doc.vocab.strings[k]], doc[s:e].text) for k, s, e in cue_m(doc) if not in_ent(s, e)
     ]
     hits = _longest_per_group(hits)
-    blockers = [(h.start, h.end) for h in hits if h.has("noun:company") or h.has("modality:front")]
+    blocked: dict[int, int] = {}  # token -> length of the longest party phrase covering it
+    for h in hits:
+        if h.has("noun:company") or h.has("modality:front"):
+            for k in range(h.start, h.end):
+                blocked[k] = max(blocked.get(k, 0), h.end - h.start)
     items: list[ItemHit] = []
     for _, s, e in cal(doc):
         mm = calibre_value(doc[s].text)
@@ -174,7 +178,7 @@ def analyse(text: str) -> Analysis:
             items.append(ItemHit(s, e, doc[s:e].text, calibre_item(mm)))
     for k, s, e in item_m(doc):
         # "arms makers" and "shell companies" are parties, not goods
-        beaten = any(s < b and a < e and (b - a) >= (e - s) for a, b in blockers)
+        beaten = any(blocked.get(k, 0) >= (e - s) for k in range(s, e))
         if not beaten and not in_ent(s, e):
             items.append(ItemHit(s, e, doc[s:e].text, lexicon()[doc.vocab.strings[k]]))
     items = _longest_items(items)
@@ -182,9 +186,13 @@ def analyse(text: str) -> Analysis:
 
 
 def _longest_items(items: list[ItemHit]) -> list[ItemHit]:
+    """Non-overlapping item matches, longest first."""
     items.sort(key=lambda i: (-(i.end - i.start), i.start))
     taken: list[ItemHit] = []
+    used: set[int] = set()
     for it in items:
-        if not any(it.start < t.end and t.start < it.end for t in taken):
+        span = range(it.start, it.end)
+        if not used.intersection(span):
             taken.append(it)
+            used.update(span)
     return sorted(taken, key=lambda i: i.start)

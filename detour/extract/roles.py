@@ -122,6 +122,9 @@ def assign_roles(
         for role in sorted(rs):
             for m in groups[gi]:
                 roles.add(role, _role_party(m))
+    for k in range(start, end):  # "its weapons", "our shells": the speaker's goods
+        if doc[k].lower_ in ("its", "our") and k + 1 in a.item_starts and speaker_country is not None:
+            roles.add("supplier", speaker_country)
     for k in range(start + 1, end):  # "shipped to us": the speaker's country
         if doc[k].lower_ in ("us", "our") and speaker_country is not None:
             prep = next((h for h in a.ending(k) if h.has("role:")), None)

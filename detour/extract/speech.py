@@ -39,25 +39,17 @@ _PRONOUNS = {
     "she": ("person",),
     "they": ("government", "source", "agency", "outlet", "country", "person"),
 }
+# "the agency said" -> the latest earlier speaker of that kind
 _GENERIC = {
-    "agency": ("agency",),
-    "company": ("company",),
-    "firm": ("company",),
-    "service": ("agency",),
-    "bureau": ("agency",),
-    "newspaper": ("outlet",),
-    "daily": ("outlet",),
-    "paper": ("outlet",),
-    "outlet": ("outlet",),
-    "broadcaster": ("outlet",),
-    "ministry": ("government",),
-    "government": ("government",),
-    "kremlin": ("government",),
-    "president": ("person",),
-    "spokesman": ("person",),
-    "spokeswoman": ("person",),
-    "spokesperson": ("person",),
-    "minister": ("person",),
+    word: (kind,)
+    for kind, words in {
+        "agency": "agency service bureau",
+        "company": "company firm",
+        "outlet": "newspaper daily paper outlet broadcaster",
+        "government": "ministry government kremlin",
+        "person": "president spokesman spokeswoman spokesperson minister",
+    }.items()
+    for word in words.split()
 }
 
 
@@ -147,7 +139,7 @@ class Speakers:
                 return direct
             by = next((k for k in range(h.end, min(h.end + 6, end)) if doc[k].lower_ == "by"), None)
             return self._right(by + 1, end) if by is not None else None  # "documents seen by BIRN"
-        j = h.start
+        j = self._skip_relative(h.start, start)
         m = self._mention_at(j, right=False)
         while m is None and j > start and doc[j - 1].lower_ in _FILLER:
             j -= 1
@@ -168,6 +160,16 @@ class Speakers:
         if prev in {",", '"', "”", "'"} or h.text.lower() in {"told", "citing"}:
             return self._right(h.end, end)
         return None
+
+    def _skip_relative(self, j: int, start: int) -> int:
+        """Before ", which is headed by X," in "the SVR, which is headed by X, said": the SVR."""
+        doc = self.a.doc
+        if j - 1 <= start or doc[j - 1].text != ",":
+            return j
+        for k in range(j - 2, max(start, j - 16), -1):
+            if doc[k].text == "," and k + 1 < j and doc[k + 1].lower_ in ("which", "who"):
+                return k
+        return j
 
     def _right(self, i: int, end: int) -> tuple[Party, Mention | None] | None:
         doc = self.a.doc

@@ -12,5 +12,7 @@ from detour.simulate.bulk import simulate_world_rows
 from detour.simulate.panel import Panel, SimulationResult, build_panel, simulate
 from detour.simulate.truth import DECOY_KINDS, KINDS, Decoy, Scenario, Truth
 
-__all__ = ["DECOY_KINDS", "KINDS", "Decoy", "Panel", "Scenario", "SimulationResult", "Truth", "build_panel",
-           "simulate", "simulate_world_rows"]
+__all__ = [
+    "DECOY_KINDS", "KINDS", "Decoy", "Panel", "Scenario", "SimulationResult", "Truth", "build_panel",
+    "simulate", "simulate_world_rows",
+]

@@ -54,19 +54,25 @@ def _overlap(a0: int, a1: int, b0: int, b1: int) -> bool:
 
 
 def matches(alert: Any, s: Scenario) -> bool:
-    return (_get(alert, "kind") == s.kind and _get(alert, "origin") == s.origin
-            and (s.hub is None or _get(alert, "hub") == s.hub)
-            and (s.destination is None or _get(alert, "destination") == s.destination)
-            and bool(_hs4(_get(alert, "hs")) & _hs4(s.hs))
-            and _overlap(int(_get(alert, "start")), int(_get(alert, "end")), s.start, s.end))
+    return (
+        _get(alert, "kind") == s.kind
+        and _get(alert, "origin") == s.origin
+        and (s.hub is None or _get(alert, "hub") == s.hub)
+        and (s.destination is None or _get(alert, "destination") == s.destination)
+        and bool(_hs4(_get(alert, "hs")) & _hs4(s.hs))
+        and _overlap(int(_get(alert, "start")), int(_get(alert, "end")), s.start, s.end)
+    )
 
 
 def touches(alert: Any, d: Decoy) -> bool:
     named = {_get(alert, k) for k in ("origin", "hub", "destination")} - {None}
     first, others = d.countries[0], set(d.countries[1:])
-    return (_overlap(int(_get(alert, "start")), int(_get(alert, "end")), d.start, d.end)
-            and (not d.hs or bool(_hs4(_get(alert, "hs")) & _hs4(d.hs)))
-            and first in named and (not others or bool(named & others)))
+    return (
+        _overlap(int(_get(alert, "start")), int(_get(alert, "end")), d.start, d.end)
+        and (not d.hs or bool(_hs4(_get(alert, "hs")) & _hs4(d.hs)))
+        and first in named
+        and (not others or bool(named & others))
+    )
 
 
 @dataclass
@@ -90,7 +96,8 @@ class Score:
 def score(alerts: list[Any], truth: Truth, name: str) -> Score:
     n = len(truth.scenarios)
     matched: dict[str, int] = {}  # scenario id → rank of the alert that matched it
-    hits_at_n, decoys_at_n, decoy_kinds = 0, 0, {}
+    hits_at_n, decoys_at_n = 0, 0
+    decoy_kinds: dict[str, int] = {}
     for rank, alert in enumerate(alerts[: 3 * n]):
         hit = next((s for s in truth.scenarios if s.id not in matched and matches(alert, s)), None)
         if hit is not None:
@@ -101,19 +108,38 @@ def score(alerts: list[Any], truth: Truth, name: str) -> Score:
             if touched is not None:
                 decoys_at_n += 1
                 decoy_kinds[touched.kind] = decoy_kinds.get(touched.kind, 0) + 1
-    by_kind = {k: [sum(s.kind == k and s.id in matched for s in truth.scenarios),
-                   sum(s.kind == k for s in truth.scenarios)] for k in KINDS}
-    return Score(name, n, len(alerts), hits_at_n, len(matched), decoys_at_n, hits_at_n / n if n else 0.0,
-                 len(matched) / n if n else 0.0, sorted(matched), by_kind, decoy_kinds)
+    by_kind = {
+        k: [
+            sum(s.kind == k and s.id in matched for s in truth.scenarios),
+            sum(s.kind == k for s in truth.scenarios),
+        ]
+        for k in KINDS
+    }
+    return Score(
+        name,
+        n,
+        len(alerts),
+        hits_at_n,
+        len(matched),
+        decoys_at_n,
+        hits_at_n / n if n else 0.0,
+        len(matched) / n if n else 0.0,
+        sorted(matched),
+        by_kind,
+        decoy_kinds,
+    )
 
 
 def mean_scores(scores: list[Score]) -> dict[str, float]:
     """Pooled figures over seeds: sums of hits over sums of N (not a mean of ratios)."""
     n = sum(s.n for s in scores)
-    return {"seeds": len(scores), "n": n,
-            "precision_at_n": sum(s.hits_at_n for s in scores) / n if n else 0.0,
-            "recall_at_3n": sum(s.found_at_3n for s in scores) / n if n else 0.0,
-            "decoys_at_n": sum(s.decoys_at_n for s in scores)}
+    return {
+        "seeds": len(scores),
+        "n": n,
+        "precision_at_n": sum(s.hits_at_n for s in scores) / n if n else 0.0,
+        "recall_at_3n": sum(s.found_at_3n for s in scores) / n if n else 0.0,
+        "decoys_at_n": sum(s.decoys_at_n for s in scores),
+    }
 
 
 class DetectorsMissing(DetourError):
@@ -124,21 +150,39 @@ def load_detectors() -> Callable[..., list[Any]]:
     try:
         from detour.detectors import run_detectors
     except ImportError as exc:
-        raise DetectorsMissing(f"detour.detectors.run_detectors is not available ({exc})",
-                               hint="the detectors are not installed yet; no accuracy figures can be measured") from exc
+        raise DetectorsMissing(
+            f"detour.detectors.run_detectors is not available ({exc})",
+            hint="the detectors are not installed yet; no accuracy figures can be measured",
+        ) from exc
     return run_detectors
 
 
-def evaluate_seed(seed: int, work: Path, *, countries: int = 70, products: int = 300,
-                  years: tuple[int, int] = (2016, 2024), scale: float = 1.0, n_scenarios: int | None = None,
-                  engine: str = "duckdb", progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def evaluate_seed(
+    seed: int,
+    work: Path,
+    *,
+    countries: int = 70,
+    products: int = 300,
+    years: tuple[int, int] = (2016, 2024),
+    scale: float = 1.0,
+    n_scenarios: int | None = None,
+    engine: str = "duckdb",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Simulate one seed, ingest it, run Detour and the naive baselines, and score all three."""
     run_detectors = load_detectors()  # fail before any expensive work
     step = progress or (lambda _: None)
     began = time.perf_counter()
     step(f"seed {seed}: simulate")
-    sim = simulate(work / f"seed-{seed}", seed, countries=countries, products=products, years=years,
-                   scale=scale, n_scenarios=n_scenarios)
+    sim = simulate(
+        work / f"seed-{seed}",
+        seed,
+        countries=countries,
+        products=products,
+        years=years,
+        scale=scale,
+        n_scenarios=n_scenarios,
+    )
     step(f"seed {seed}: ingest")
     store = Store(work / f"seed-{seed}" / "store")
     ingest_paths(store, sim.paths, fmt="comtrade", progress=False)
@@ -157,9 +201,12 @@ def evaluate_seed(seed: int, work: Path, *, countries: int = 70, products: int =
         scores[name] = score(baseline(eng, store, 3 * n), truth, name)
         timings[name] = time.perf_counter() - t0
     eng.close()
-    return {"seed": seed, "n": n, "declarations": sim.declarations, "rows_written": sim.rows_written,
-            "timings": {k: round(v, 2) for k, v in timings.items()},
-            "scores": {k: s.to_dict() for k, s in scores.items()}, "top_alerts": alerts[:n]}
+    return {
+        "seed": seed, "n": n, "declarations": sim.declarations, "rows_written": sim.rows_written,
+        "timings": {k: round(v, 2) for k, v in timings.items()},
+        "scores": {k: s.to_dict() for k, s in scores.items()},
+        "top_alerts": alerts[:n],
+    }
 
 
 def benchmark(seeds: list[int], work: Path, **options: Any) -> dict[str, Any]:
@@ -167,5 +214,9 @@ def benchmark(seeds: list[int], work: Path, **options: Any) -> dict[str, Any]:
     runs = [evaluate_seed(seed, work, **options) for seed in seeds]
     methods = list(runs[0]["scores"]) if runs else []
     pooled = {m: mean_scores([Score(**r["scores"][m]) for r in runs]) for m in methods}
-    return {"seeds": seeds, "options": {k: v for k, v in options.items() if k != "progress"},
-            "pooled": pooled, "runs": runs}
+    return {
+        "seeds": seeds,
+        "options": {k: v for k, v in options.items() if k != "progress"},
+        "pooled": pooled,
+        "runs": runs,
+    }

@@ -30,28 +30,42 @@ KEY = ["exporter", "importer", "hs", "year"]
 
 def _mirror(engine: Engine, store: Store) -> ibis.Table:
     ann = annual(engine.declarations(store))
-    x = ann.filter(ann.flow == "export").select(exporter=ann.reporter, importer=ann.partner, hs=ann.hs,
-                                                year=ann.year, x=ann.value_usd)
-    m = ann.filter(ann.flow == "import").select(exporter=ann.partner, importer=ann.reporter, hs=ann.hs,
-                                                year=ann.year, m=ann.value_usd)
+    x = ann.filter(ann.flow == "export").select(
+        exporter=ann.reporter, importer=ann.partner, hs=ann.hs, year=ann.year, x=ann.value_usd
+    )
+    m = ann.filter(ann.flow == "import").select(
+        exporter=ann.partner, importer=ann.reporter, hs=ann.hs, year=ann.year, m=ann.value_usd
+    )
     j = x.outer_join(m, [x[k] == m[k] for k in KEY])
     return j.select(*[ibis.coalesce(x[k], m[k]).name(k) for k in KEY], x=x.x, m=m.m)
 
 
 def mirror_gap_alerts(engine: Engine, store: Store, limit: int) -> list[dict[str, Any]]:
     t = _mirror(engine, store)
-    gap = (t.x.fill_null(0) - t.m.fill_null(0))
+    gap = t.x.fill_null(0) - t.m.fill_null(0)
     t = t.mutate(gap=gap.abs(), sign=gap).order_by([ibis.desc("gap"), *KEY]).limit(limit)
     rows = engine.execute(t)
-    return [{"kind": "phantom_export" if r.sign > 0 else "undeclared_export", "origin": r.exporter, "hub": None,
-             "destination": r.importer, "hs": [r.hs], "start": int(r.year), "end": int(r.year), "score": float(r.gap)}
-            for r in rows.itertuples()]
+    return [
+        {
+            "kind": "phantom_export" if r.sign > 0 else "undeclared_export",
+            "origin": r.exporter,
+            "hub": None,
+            "destination": r.importer,
+            "hs": [r.hs],
+            "start": int(r.year),
+            "end": int(r.year),
+            "score": float(r.gap),
+        }
+        for r in rows.itertuples()
+    ]
 
 
 def cosurge_alerts(engine: Engine, store: Store, limit: int) -> list[dict[str, Any]]:
     t = _mirror(engine, store)
     legs = t.select(*KEY, v=ibis.coalesce(t.x, t.m))
-    prev = legs.select(exporter=legs.exporter, importer=legs.importer, hs=legs.hs, year=legs.year + 1, v0=legs.v)
+    prev = legs.select(
+        exporter=legs.exporter, importer=legs.importer, hs=legs.hs, year=legs.year + 1, v0=legs.v
+    )
     d = legs.left_join(prev, [legs[k] == prev[k] for k in KEY])
     d = d.select(*[legs[k] for k in KEY], up=legs.v - prev.v0.fill_null(0))
     first = engine.execute(legs.aggregate(y=legs.year.min()))["y"].iloc[0]
@@ -62,8 +76,16 @@ def cosurge_alerts(engine: Engine, store: Store, limit: int) -> list[dict[str, A
     pairs = pairs.mutate(score=pairs.up1 * pairs.up2)
     top = pairs.order_by([ibis.desc("score"), "o", "h", "dd", "hs", "year"]).limit(limit)
     rows = engine.execute(top.select("o", "h", "dd", "hs", "year", "score"))
-    return [{"kind": "transshipment", "origin": r.o, "hub": r.h, "destination": r.dd, "hs": [r.hs],
-             "start": int(r.year), "end": int(r.year), "score": float(r.score)} for r in rows.itertuples()]
+    return [
+        {
+            "kind": "transshipment", "origin": r.o, "hub": r.h, "destination": r.dd,
+            "hs": [r.hs],
+            "start": int(r.year),
+            "end": int(r.year),
+            "score": float(r.score),
+        }
+        for r in rows.itertuples()
+    ]
 
 
 BASELINES = {"mirror gap": mirror_gap_alerts, "co-surge": cosurge_alerts}

@@ -39,9 +39,18 @@ class BulkResult:
     seconds: float
 
 
-def simulate_world_rows(out_dir: Path, seed: int, *, year: int = 2022, reporters: int = 200, products: int = 5000,
-                        rows: int = 19_000_000, files: int = 4, gzip: bool = False,
-                        progress: Callable[[int, int], None] | None = None) -> BulkResult:
+def simulate_world_rows(
+    out_dir: Path,
+    seed: int,
+    *,
+    year: int = 2022,
+    reporters: int = 200,
+    products: int = 5000,
+    rows: int = 19_000_000,
+    files: int = 4,
+    gzip: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> BulkResult:
     """Write about ``rows`` leaf declaration rows (plus World and breakdown rows) for one year."""
     began = time.perf_counter()
     world = make_world(reporters, products, (year, year))
@@ -108,8 +117,12 @@ def _declare(world, rng, year, i, j, p, fob) -> pd.DataFrame:  # type: ignore[no
 
 def _extras(leaf: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
     """World rows per reporter, flow and HS6, and a two-mode transport split of 5% of rows."""
-    world_rows = (leaf.groupby(["year", "reporter", "flow", "hs", "unit"], sort=False)[["value", "kg", "qty"]].sum()
-                  .reset_index().assign(partner=WORLD, aggr=6, mot=0, p2=WORLD, aggregate=True))
+    world_rows = (
+        leaf.groupby(["year", "reporter", "flow", "hs", "unit"], sort=False)[["value", "kg", "qty"]]
+        .sum()
+        .reset_index()
+        .assign(partner=WORLD, aggr=6, mot=0, p2=WORLD, aggregate=True)
+    )
     split = leaf[rng.random(len(leaf)) < 0.05]
     share = rng.uniform(0.1, 0.9, len(split))
     air = split.assign(value=np.maximum(np.round(split.value * share), 1.0), mot=1000)

@@ -34,19 +34,31 @@ ISO_COLUMN = {"TWN": "S19"}  # Taiwan appears as "Other Asia, nes" with ISO3 S19
 NAMES = {"TWN": "Other Asia, nes"}
 
 # Codes every world keeps, whatever its size: each scenario family needs one of each side.
-CORE_HS = ("930690", "930630", "930110", "930200", "930591", "930599", "360100", "360200", "360300",
-           "360340", "854231", "854232", "853224", "851762", "852691", "880622", "880730", "880330",
-           "880211", "880220", "871000", "848210", "847150", "890610")
-WATCH_CATEGORIES = frozenset({"arms", "arms_parts", "ammo", "explosives", "mil_vehicles", "aircraft",
-                              "aircraft_parts", "drones", "ships", "chips", "semis", "capacitors", "telecom",
-                              "radionav", "electronics", "bearings", "optics", "machine_tools", "instruments"})
+CORE_HS = (
+    "930690", "930630", "930110", "930200", "930591", "930599", "360100", "360200", "360300", "360340",
+    "854231", "854232", "853224", "851762", "852691", "880622", "880730", "880330", "880211", "880220",
+    "871000", "848210", "847150", "890610",
+)
+WATCH_CATEGORIES = frozenset(
+    {
+        "arms", "arms_parts", "ammo", "explosives", "mil_vehicles", "aircraft", "aircraft_parts", "drones",
+        "ships", "chips", "semis", "capacitors", "telecom", "radionav", "electronics", "bearings", "optics",
+        "machine_tools", "instruments",
+    }
+)
 # Ordinary chapters for synthetic padding codes, and the category each one stands for.
-PAD_CHAPTERS = {**{f"{c:02d}": "agri" for c in range(1, 25)}, **{f"{c:02d}": "chemicals" for c in range(28, 39)},
-                **{f"{c:02d}": "textiles" for c in range(50, 68)}, **{f"{c:02d}": "metals" for c in range(72, 84)},
-                "39": "plastics", "40": "plastics", "44": "wood", "48": "wood", "84": "machinery",
-                "85": "electronics", "90": "instruments", "94": "misc", "95": "misc", "96": "misc"}
-PAD_UV = {"agri": 2.0, "chemicals": 5.0, "textiles": 15.0, "metals": 2.5, "plastics": 2.5, "wood": 1.0,
-          "machinery": 25.0, "electronics": 60.0, "instruments": 150.0, "misc": 8.0}
+PAD_CHAPTERS = {
+    **{f"{c:02d}": "agri" for c in range(1, 25)},
+    **{f"{c:02d}": "chemicals" for c in range(28, 39)},
+    **{f"{c:02d}": "textiles" for c in range(50, 68)},
+    **{f"{c:02d}": "metals" for c in range(72, 84)},
+    "39": "plastics", "40": "plastics", "44": "wood", "48": "wood", "84": "machinery", "85": "electronics",
+    "90": "instruments", "94": "misc", "95": "misc", "96": "misc",
+}
+PAD_UV = {
+    "agri": 2.0, "chemicals": 5.0, "textiles": 15.0, "metals": 2.5, "plastics": 2.5, "wood": 1.0,
+    "machinery": 25.0, "electronics": 60.0, "instruments": 150.0, "misc": 8.0,
+}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -72,7 +84,9 @@ def countries(n: int) -> pd.DataFrame:
         df = table.head(n).copy()
     else:
         known = set(table.iso3)
-        extra = [c.alpha_3 for c in sorted(pycountry.countries, key=lambda c: c.alpha_3) if c.alpha_3 not in known]
+        extra = [
+            c.alpha_3 for c in sorted(pycountry.countries, key=lambda c: c.alpha_3) if c.alpha_3 not in known
+        ]
         if n - len(table) > len(extra):
             raise ValueError(f"at most {len(table) + len(extra)} countries can be simulated")
         pad = pd.DataFrame({"iso3": extra[: n - len(table)]})
@@ -80,15 +94,19 @@ def countries(n: int) -> pd.DataFrame:
         pad["lon"] = [-180 + 360 * _unit(f"lon:{c}") for c in pad.iso3]
         pad["gdp_bn"] = [float(np.exp(0.5 + 3.0 * _unit(f"gdp:{c}"))) for c in pad.iso3]
         df = pd.concat([table, pad], ignore_index=True)
-    df["code"] = [COMTRADE_CODE.get(c) or int(pycountry.countries.get(alpha_3=c).numeric) for c in df.iso3]
+    df["code"] = [COMTRADE_CODE.get(c) or _iso_numeric(c) for c in df.iso3]
     df["iso_col"] = [ISO_COLUMN.get(c, c) for c in df.iso3]
     df["name"] = [NAMES.get(c) or _name(c) for c in df.iso3]
     return df.reset_index(drop=True)
 
 
+def _iso_numeric(iso3: str) -> int:
+    return int(getattr(pycountry.countries.get(alpha_3=iso3), "numeric", 0))
+
+
 def _name(iso3: str) -> str:
     c = pycountry.countries.get(alpha_3=iso3)
-    return str(getattr(c, "common_name", None) or c.name)
+    return str(getattr(c, "common_name", None) or getattr(c, "name", iso3))
 
 
 @cache

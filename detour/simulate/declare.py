@@ -4,7 +4,8 @@ The exporter declares FOB (flow ``X``, or ``RX`` for a re-export); the importer 
 i.e. FOB times the route's factor, with reporting noise: most declarations within a few per
 cent, one in 25 of the smaller ones off by a lot (valuation, timing, misattributed partner).
 Weights differ a little between the two sides. A few small baseline flows are declared by one
-side only, as in real mirror data. Values and weights are whole numbers (USD, kg), as Comtrade mostly writes them.
+side only, as in real mirror data. Values and weights are whole numbers (USD, kg), as Comtrade
+mostly writes them.
 
 The result has one row per (year, reporter, partner, flow, HS6): exactly the canonical key the
 store de-duplicates on, so planted and baseline shipments of the same flow are summed here.
@@ -26,11 +27,19 @@ def declare(world: World, ship: pd.DataFrame, rng: np.random.Generator) -> pd.Da
     ship = _one_sided(ship, rng)
     x = ship[ship.decl_x]
     x = x.assign(flow=np.where(x.rx, "RX", "X"))
-    x = (x.groupby(["year", "exp", "imp", "flow", "prod"], sort=True, observed=True)[["fob", "kg"]].sum()
-         .reset_index().rename(columns={"exp": "reporter", "imp": "partner", "fob": "value"}))
+    x = (
+        x.groupby(["year", "exp", "imp", "flow", "prod"], sort=True, observed=True)[["fob", "kg"]]
+        .sum()
+        .reset_index()
+        .rename(columns={"exp": "reporter", "imp": "partner", "fob": "value"})
+    )
     m = ship[ship.decl_m].assign(value=lambda d: d.fob * d.cif, flow="M")
-    m = (m.groupby(["year", "imp", "m_partner", "flow", "prod"], sort=True, observed=True)[["value", "kg"]].sum()
-         .reset_index().rename(columns={"imp": "reporter", "m_partner": "partner"}))
+    m = (
+        m.groupby(["year", "imp", "m_partner", "flow", "prod"], sort=True, observed=True)[["value", "kg"]]
+        .sum()
+        .reset_index()
+        .rename(columns={"imp": "reporter", "m_partner": "partner"})
+    )
     noise = rng.normal(0, 0.03, len(m))
     # Gross misreporting (valuation, timing, wrong partner) is common on small flows, rare on big ones.
     small = m.value.to_numpy() < np.quantile(m.value.to_numpy(), 0.8) if len(m) else np.zeros(0, bool)
@@ -50,8 +59,11 @@ def finish(world: World, decl: pd.DataFrame) -> pd.DataFrame:
     decl["kg"] = np.maximum(np.round(decl.kg.to_numpy()), 1.0)
     items = ps.unit.to_numpy()[prod] == "u"
     per_item = ps.item_kg.to_numpy()[prod]
-    decl["qty"] = np.where(items, np.maximum(np.round(decl.kg.to_numpy() / np.where(items, per_item, 1.0)), 1.0),
-                           decl.kg.to_numpy())
+    decl["qty"] = np.where(
+        items,
+        np.maximum(np.round(decl.kg.to_numpy() / np.where(items, per_item, 1.0)), 1.0),
+        decl.kg.to_numpy(),
+    )
     decl["unit"] = np.where(items, "u", "kg")
     decl["hs"] = ps.hs.to_numpy()[prod]
     decl = decl.sort_values(["year", "reporter", "flow", "partner", "hs"], kind="stable", ignore_index=True)

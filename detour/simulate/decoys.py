@@ -41,8 +41,15 @@ def procurement_surge(p: Planter) -> Decoy | None:
             for code in hs:
                 p.add(s, buyer, code, y, v / len(hs), tag=tag)
     p.claim([buyer, *chosen], hs)
-    return Decoy("", "decoy:procurement_surge", [buyer, *chosen], hs, p.win[0], p.win[1],
-                 f"{buyer} buys more for itself; nothing goes onward")
+    return Decoy(
+        "",
+        "decoy:procurement_surge",
+        [buyer, *chosen],
+        hs,
+        p.win[0],
+        p.win[1],
+        f"{buyer} buys more for itself; nothing goes onward",
+    )
 
 
 def broad_buying(p: Planter) -> Decoy | None:
@@ -66,8 +73,15 @@ def broad_buying(p: Planter) -> Decoy | None:
         for y, v in zip(p.window_years, p.ramp(p.window_years, annual), strict=True):
             p.add(s, dest, hs[0], y, v, tag=tag)
     p.claim([dest, *chosen], hs)
-    return Decoy("", "decoy:broad_buying", [dest, *chosen], hs, p.win[0], p.win[1],
-                 f"{dest} buys directly from {len(chosen)} suppliers")
+    return Decoy(
+        "",
+        "decoy:broad_buying",
+        [dest, *chosen],
+        hs,
+        p.win[0],
+        p.win[1],
+        f"{dest} buys directly from {len(chosen)} suppliers",
+    )
 
 
 def cif_fob(p: Planter) -> Decoy | None:
@@ -76,8 +90,12 @@ def cif_fob(p: Planter) -> Decoy | None:
     far = w.dist[s.exp.to_numpy(), s.imp.to_numpy()] > LONG_ROUTE_KM
     lanes = s[watch & far & (s.tag == 0).to_numpy()].groupby(["exp", "imp", "prod"]).year.nunique()
     lanes = lanes[lanes >= max(2, len(w.years) // 2)]
-    lanes = [k for k in lanes.index if (p.iso[k[0]], p.hs[k[2]][:4]) not in p.busy
-             and all(c not in p.plan.suppressors for c in (p.iso[k[0]], p.iso[k[1]]))]
+    lanes = [
+        k
+        for k in lanes.index
+        if (p.iso[k[0]], p.hs[k[2]][:4]) not in p.busy
+        and all(c not in p.plan.suppressors for c in (p.iso[k[0]], p.iso[k[1]]))
+    ]
     if not lanes:
         return None
     e, i, prod = lanes[int(p.rng.integers(len(lanes)))]
@@ -87,8 +105,15 @@ def cif_fob(p: Planter) -> Decoy | None:
     s.loc[m, "tag"] = p.new_tag()
     years = sorted(s.year[m].unique())
     p.claim([p.iso[e], p.iso[i]], [p.hs[prod]])
-    return Decoy("", "decoy:cif_fob", [p.iso[e], p.iso[i]], [p.hs[prod]], int(years[0]), int(years[-1]),
-                 f"CIF {gap:.0%} above FOB on a {w.dist[e, i]:,.0f} km route")
+    return Decoy(
+        "",
+        "decoy:cif_fob",
+        [p.iso[e], p.iso[i]],
+        [p.hs[prod]],
+        int(years[0]),
+        int(years[-1]),
+        f"CIF {gap:.0%} above FOB on a {w.dist[e, i]:,.0f} km route",
+    )
 
 
 def from_quirks(p: Planter) -> list[Decoy]:
@@ -97,8 +122,17 @@ def from_quirks(p: Planter) -> list[Decoy]:
     ys = p.world.years
     for c, how in sorted(p.plan.suppressors.items()):
         where = "HS 999999" if how == "999999" else "the chapter total only"
-        out.append(Decoy("", "decoy:chapter_suppression", [c], chapter, ys[0], ys[-1],
-                         f"{c} hides chapter {HIDDEN_CHAPTER} for every partner and year; value under {where}"))
+        out.append(
+            Decoy(
+                "",
+                "decoy:chapter_suppression",
+                [c],
+                chapter,
+                ys[0],
+                ys[-1],
+                f"{c} hides chapter {HIDDEN_CHAPTER} for every partner and year; value under {where}",
+            )
+        )
     for c, spans in groupby(sorted(p.plan.non_reporters), key=lambda x: x[0]):
         years = [y for _, y in spans]
         start = years[0]

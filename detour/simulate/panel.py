@@ -45,11 +45,19 @@ class Panel:
         """The leaf declarations in the store's canonical terms (ISO3, flow names, USD, kg)."""
         iso = self.world.countries.iso3.to_numpy()
         d = self.leaf
-        return pd.DataFrame({
-            "year": d.year.to_numpy(), "reporter": iso[d.reporter], "partner": iso[d.partner],
-            "flow": d.flow.map(FLOWS).to_numpy(), "hs": d.hs.to_numpy(), "value_usd": d.value.to_numpy(),
-            "net_kg": d.kg.to_numpy(), "qty": d.qty.to_numpy(), "qty_unit": d.unit.replace("N/A", None).to_numpy(),
-        })
+        return pd.DataFrame(
+            {
+                "year": d.year.to_numpy(),
+                "reporter": iso[d.reporter],
+                "partner": iso[d.partner],
+                "flow": d.flow.map(FLOWS).to_numpy(),
+                "hs": d.hs.to_numpy(),
+                "value_usd": d.value.to_numpy(),
+                "net_kg": d.kg.to_numpy(),
+                "qty": d.qty.to_numpy(),
+                "qty_unit": d.unit.replace("N/A", None).to_numpy(),
+            }
+        )
 
 
 @dataclass
@@ -66,15 +74,28 @@ class SimulationResult:
     files: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"out_dir": str(self.out_dir), "seed": self.seed, "paths": [str(p) for p in self.paths],
-                "truth": str(self.truth_path), "rows_written": self.rows_written,
-                "declarations": self.declarations, "scenarios": self.scenarios, "decoys": self.decoys,
-                "seconds": round(self.seconds, 2), "files": self.files}
+        return {
+            "out_dir": str(self.out_dir),
+            "seed": self.seed,
+            "paths": [str(p) for p in self.paths],
+            "truth": str(self.truth_path),
+            "rows_written": self.rows_written, "declarations": self.declarations,
+            "scenarios": self.scenarios, "decoys": self.decoys,
+            "seconds": round(self.seconds, 2),
+            "files": self.files,
+        }
 
 
-def build_panel(seed: int, *, countries: int = 70, products: int = 300, years: tuple[int, int] = (2016, 2024),
-                scale: float = 1.0, n_scenarios: int | None = None,
-                progress: Callable[[str], None] | None = None) -> Panel:
+def build_panel(
+    seed: int,
+    *,
+    countries: int = 70,
+    products: int = 300,
+    years: tuple[int, int] = (2016, 2024),
+    scale: float = 1.0,
+    n_scenarios: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Panel:
     if years[1] - years[0] < 3:
         raise ValueError("simulate at least four years, so planted changes have a before")
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(STAGES))]
@@ -93,21 +114,49 @@ def build_panel(seed: int, *, countries: int = 70, products: int = 300, years: t
     ship, rx = quirks.re_exports(world, p.result(), rng["re_exports"])
     step("declare")
     leaf, hidden = quirks.apply(world, declare(world, ship, rng["declare"]), plan)
-    truth = Truth(seed, planted, innocent, sorted(plan.non_reporters), sorted((c, quirks.HIDDEN_CHAPTER)
-                                                                             for c in plan.suppressors))
-    truth.extra = {"params": {"countries": countries, "products": products, "years": list(years), "scale": scale,
-                              "n_scenarios": len(planted)},
-                   "countries": list(world.countries.iso3), "re_exports": rx}
+    truth = Truth(
+        seed,
+        planted,
+        innocent,
+        sorted(plan.non_reporters),
+        sorted((c, quirks.HIDDEN_CHAPTER) for c in plan.suppressors),
+    )
+    truth.extra = {
+        "params": {
+            "countries": countries,
+            "products": products,
+            "years": list(years),
+            "scale": scale,
+            "n_scenarios": len(planted),
+        },
+        "countries": list(world.countries.iso3),
+        "re_exports": rx,
+    }
     return Panel(world, truth, plan, leaf, hidden)
 
 
-def simulate(out_dir: Path, seed: int, *, countries: int = 70, products: int = 300,
-             years: tuple[int, int] = (2016, 2024), scale: float = 1.0, n_scenarios: int | None = None,
-             progress: Callable[[str], None] | None = None) -> SimulationResult:
+def simulate(
+    out_dir: Path,
+    seed: int,
+    *,
+    countries: int = 70,
+    products: int = 300,
+    years: tuple[int, int] = (2016, 2024),
+    scale: float = 1.0,
+    n_scenarios: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> SimulationResult:
     """Write a simulated Comtrade+ panel and its ``truth.json`` into ``out_dir``."""
     began = time.perf_counter()
-    panel = build_panel(seed, countries=countries, products=products, years=years, scale=scale,
-                        n_scenarios=n_scenarios, progress=progress)
+    panel = build_panel(
+        seed,
+        countries=countries,
+        products=products,
+        years=years,
+        scale=scale,
+        n_scenarios=n_scenarios,
+        progress=progress,
+    )
     out_dir = Path(out_dir)
     files_dir = out_dir / "comtrade"
     files_dir.mkdir(parents=True, exist_ok=True)
@@ -116,8 +165,19 @@ def simulate(out_dir: Path, seed: int, *, countries: int = 70, products: int = 3
     for year in panel.world.years:
         if progress:
             progress(f"write {year}")
-        written.extend(write_year(panel.world, panel.plan, panel.leaf, panel.hidden, year, files_dir, write_rng))
+        written.extend(
+            write_year(panel.world, panel.plan, panel.leaf, panel.hidden, year, files_dir, write_rng)
+        )
     truth_path = panel.truth.write(out_dir / "truth.json")
-    return SimulationResult(out_dir, seed, [p for p, _ in written], truth_path, sum(n for _, n in written),
-                            len(panel.leaf), len(panel.truth.scenarios), len(panel.truth.decoys),
-                            time.perf_counter() - began, {p.name: n for p, n in written})
+    return SimulationResult(
+        out_dir,
+        seed,
+        [p for p, _ in written],
+        truth_path,
+        sum(n for _, n in written),
+        len(panel.leaf),
+        len(panel.truth.scenarios),
+        len(panel.truth.decoys),
+        time.perf_counter() - began,
+        {p.name: n for p, n in written},
+    )

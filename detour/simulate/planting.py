@@ -17,15 +17,21 @@ import pandas as pd
 from detour.simulate.quirks import QuirkPlan
 from detour.simulate.world import SANCTIONS_YEAR, World, route_cif, shipments, unit_kg
 
-HUBS = ("ARM", "GEO", "KAZ", "KGZ", "UZB", "TJK", "ARE", "TUR", "SRB", "IND", "ISR", "MEX", "BRA", "ZAF",
-        "TWN", "NIC")
+HUBS = (
+    "ARM", "GEO", "KAZ", "KGZ", "UZB", "TJK", "ARE", "TUR", "SRB", "IND", "ISR", "MEX", "BRA", "ZAF", "TWN",
+    "NIC",
+)
 ASSEMBLERS = ("CZE", "BGR", "POL", "SVK", "ROU")  # arms industries a covert supply chain can run through
-ARMS_ORIGINS = ("SRB", "BGR", "CZE", "POL", "ROU", "TUR", "KOR", "ZAF", "BRA", "IND", "PAK", "USA", "DEU", "FRA",
-                "ITA", "GBR", "ISR", "CHN")
+ARMS_ORIGINS = (
+    "SRB", "BGR", "CZE", "POL", "ROU", "TUR", "KOR", "ZAF", "BRA", "IND", "PAK", "USA", "DEU", "FRA", "ITA",
+    "GBR", "ISR", "CHN",
+)
 ARMS_DESTINATIONS = ("UKR", "ARM", "AZE", "ISR", "SAU", "EGY", "PAK", "IND", "MMR", "NGA")
 SANCTIONED_DESTINATIONS = ("RUS", "BLR", "IRN")
-SANCTION_GOODS = ("chips", "semis", "capacitors", "telecom", "radionav", "electronics", "bearings", "optics",
-                  "machine_tools", "aircraft_parts", "drones", "instruments")
+SANCTION_GOODS = (
+    "chips", "semis", "capacitors", "telecom", "radionav", "electronics", "bearings", "optics",
+    "machine_tools", "aircraft_parts", "drones", "instruments",
+)
 ARMS_GOODS = ("arms", "arms_parts", "ammo", "explosives", "mil_vehicles")
 
 
@@ -44,8 +50,13 @@ class Planter:
         self.hs = world.products.hs.to_numpy()
 
     # -- the baseline ----------------------------------------------------------------------
-    def mask(self, exp: str | None = None, imp: str | None = None, hs: Sequence[str] = (),
-             years: Sequence[int] = ()) -> np.ndarray:
+    def mask(
+        self,
+        exp: str | None = None,
+        imp: str | None = None,
+        hs: Sequence[str] = (),
+        years: Sequence[int] = (),
+    ) -> np.ndarray:
         s, w = self.ship, self.world
         m = np.ones(len(s), dtype=bool)
         if exp is not None:
@@ -66,8 +77,13 @@ class Planter:
 
     def exporters(self, hs: Sequence[str], years: Sequence[int]) -> pd.Series:
         m = self.mask(hs=hs, years=years)
-        return self.ship[m].groupby("exp").fob.sum().rename(index=lambda i: self.iso[i]).sort_values(
-            ascending=False, kind="stable")
+        return (
+            self.ship[m]
+            .groupby("exp")
+            .fob.sum()
+            .rename(index=lambda i: self.iso[i])
+            .sort_values(ascending=False, kind="stable")
+        )
 
     # -- choices ---------------------------------------------------------------------------
     def present(self, isos: Sequence[str], *, exclude: Sequence[str] = ()) -> list[str]:
@@ -112,13 +128,16 @@ class Planter:
         codes = list(ok.hs[ok.hs.str[:4] == head])
         return sorted(str(c) for c in self.rng.permutation(codes)[:k])
 
-    def goods(self, categories: Sequence[str], window: tuple[int, int], k: int = 1,
-              countries: Sequence[str] = ()) -> list[str]:
+    def goods(
+        self, categories: Sequence[str], window: tuple[int, int], k: int = 1, countries: Sequence[str] = ()
+    ) -> list[str]:
         """Up to ``k`` HS6 codes of one heading, valid through the window; fresh headings first."""
         ps = self.world.products
         ok = ps[ps.category.isin(categories) & (ps["first"] <= window[0]) & (ps["last"] >= window[1])]
         heads = sorted(set(ok.hs.str[:4]))
-        fresh = [h for h in heads if h not in self.used_hs4 and not any((c, h) in self.busy for c in countries)]
+        fresh = [
+            h for h in heads if h not in self.used_hs4 and not any((c, h) in self.busy for c in countries)
+        ]
         head = self.pick(fresh or heads)
         if head is None:
             return []
@@ -136,15 +155,32 @@ class Planter:
         self.tag += 1
         return self.tag
 
-    def add(self, exp: str, imp: str, hs: str, year: int, fob: float, *, uv_mult: float = 1.0,
-            decl_x: bool = True, decl_m: bool = True, tag: int = 0) -> float:
+    def add(
+        self, exp: str, imp: str, hs: str, year: int, fob: float,
+        *,
+        uv_mult: float = 1.0,
+        decl_x: bool = True,
+        decl_m: bool = True,
+        tag: int = 0,
+    ) -> float:
         w = self.world
         i, j, p = np.array([w.c(exp)]), np.array([w.c(imp)]), np.array([w.p(hs)])
         fob_arr = np.array([round(max(fob, 1.0))])
         kg = unit_kg(w, p, fob_arr, np.exp(self.rng.normal(0, 0.1, 1)) * uv_mult)
-        self.added.append(shipments(year=np.int16(year), exp=i.astype(np.int16), imp=j.astype(np.int16),
-                                    prod=p.astype(np.int16), fob=fob_arr, kg=kg, cif=route_cif(w, i, j, p, self.rng),
-                                    decl_x=decl_x, decl_m=decl_m, tag=tag))
+        self.added.append(
+            shipments(
+                year=np.int16(year),
+                exp=i.astype(np.int16),
+                imp=j.astype(np.int16),
+                prod=p.astype(np.int16),
+                fob=fob_arr,
+                kg=kg,
+                cif=route_cif(w, i, j, p, self.rng),
+                decl_x=decl_x,
+                decl_m=decl_m,
+                tag=tag,
+            )
+        )
         return float(fob_arr[0])
 
     def ramp(self, years: Sequence[int], annual: float) -> list[float]:

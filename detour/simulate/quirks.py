@@ -22,8 +22,10 @@ from detour.simulate.world import SANCTIONS_YEAR, World
 
 HIDDEN_CHAPTER = "93"
 SUPPRESSOR_POOL = ("CHE", "ISR", "ZAF", "BRA", "SWE", "KOR", "AUT", "BEL", "FIN", "ESP")
-NON_REPORTER_POOL = ("TJK", "NIC", "MNG", "ETH", "IRQ", "MMR", "KEN", "NGA", "ALB", "MNE", "BIH", "MDA",
-                     "DZA", "OMN", "LKA", "BGD", "EGY", "PAK", "KGZ", "UZB")
+NON_REPORTER_POOL = (
+    "TJK", "NIC", "MNG", "ETH", "IRQ", "MMR", "KEN", "NGA", "ALB", "MNE", "BIH", "MDA", "DZA", "OMN", "LKA",
+    "BGD", "EGY", "PAK", "KGZ", "UZB",
+)
 ENTREPOTS = ("ARE", "SGP", "HKG", "NLD", "BEL")
 RX_SHARE = 0.04
 BREAKDOWN_SHARE = 0.35
@@ -50,19 +52,20 @@ class QuirkPlan:
         self._silent.add((iso3, year))
 
 
-def plan_quirks(world: World, rng: np.random.Generator, n_suppressors: int = 2,
-                n_silent: int = 4) -> QuirkPlan:
+def plan_quirks(
+    world: World, rng: np.random.Generator, n_suppressors: int = 2, n_silent: int = 4
+) -> QuirkPlan:
     iso = list(world.countries.iso3)
     plan = QuirkPlan()
     if world.has("RUS") and world.years[-1] >= SANCTIONS_YEAR > world.years[0]:
         for y in world.years:
             if y >= SANCTIONS_YEAR:
                 plan.add_silent("RUS", y)
-    pool = [c for c in NON_REPORTER_POOL if c in iso] or [c for c in iso[len(iso) // 2:]]
+    pool = [c for c in NON_REPORTER_POOL if c in iso] or [c for c in iso[len(iso) // 2 :]]
     for c in rng.permutation(pool)[:n_silent]:
         span = int(rng.integers(1, 3))
         first = int(rng.integers(0, len(world.years) - span + 1))
-        for y in world.years[first:first + span]:
+        for y in world.years[first : first + span]:
             plan.add_silent(str(c), y)
     plan.non_reporters.sort()
     pool = [c for c in SUPPRESSOR_POOL if c in iso]
@@ -92,8 +95,15 @@ def re_exports(world: World, ship: pd.DataFrame, rng: np.random.Generator) -> tu
         if o is None or o == row.imp:
             continue
         ship.loc[k, "m_partner"] = o
-        records.append({"hub": iso[row.exp], "destination": iso[row.imp], "origin": iso[o],
-                        "hs": hs[row["prod"]], "year": int(row.year)})
+        records.append(
+            {
+                "hub": iso[row.exp],
+                "destination": iso[row.imp],
+                "origin": iso[o],
+                "hs": hs[row["prod"]],
+                "year": int(row.year),
+            }
+        )
     return ship, records
 
 
@@ -110,8 +120,13 @@ def apply(world: World, decl: pd.DataFrame, plan: QuirkPlan) -> tuple[pd.DataFra
     hidden_mask = np.isin(rep, list(plan.suppressors)) & decl.hs.str.startswith(HIDDEN_CHAPTER).to_numpy()
     hidden, leaf = decl[hidden_mask], decl[~hidden_mask]
     to_999 = np.array([plan.suppressors[c] == "999999" for c in iso[hidden.reporter]], dtype=bool)
-    moved = (hidden[to_999].groupby(["year", "reporter", "partner", "flow"], sort=True)[["value", "kg"]].sum()
-             .reset_index().assign(hs="999999", qty=np.nan, unit="N/A"))
+    moved = (
+        hidden[to_999]
+        .groupby(["year", "reporter", "partner", "flow"], sort=True)[["value", "kg"]]
+        .sum()
+        .reset_index()
+        .assign(hs="999999", qty=np.nan, unit="N/A")
+    )
     leaf = pd.concat([leaf, moved[leaf.columns]], ignore_index=True)
     leaf = leaf.sort_values(["year", "reporter", "flow", "partner", "hs"], kind="stable", ignore_index=True)
     return leaf, hidden[~to_999].reset_index(drop=True)

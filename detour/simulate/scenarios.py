@@ -20,9 +20,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from detour.simulate.planting import (
-    ARMS_DESTINATIONS, ARMS_GOODS, ARMS_ORIGINS, ASSEMBLERS, HUBS, SANCTION_GOODS, SANCTIONED_DESTINATIONS, Planter,
-)  # fmt: skip
+from detour.simulate import planting as pl
+from detour.simulate.planting import Planter
 from detour.simulate.truth import KINDS, Scenario
 from detour.simulate.world import COALITION
 
@@ -30,8 +29,12 @@ from detour.simulate.world import COALITION
 FAMILIES = (
     ("explosives → ammunition", ("3601", "3602", "3603"), ("9306",), False),
     ("weapon parts → weapons", ("9305",), ("9301", "9302", "9303", "9304"), False),
-    ("electronic components → navigation, telecom, drones", ("8541", "8542", "8532"),
-     ("8526", "8517", "8806", "8807"), True),
+    (
+        "electronic components → navigation, telecom, drones",
+        ("8541", "8542", "8532"),
+        ("8526", "8517", "8806", "8807"),
+        True,
+    ),
     ("aircraft parts → aircraft", ("8803", "8807"), ("8802", "8806"), True),
 )
 
@@ -41,10 +44,10 @@ def _roles(p: Planter, sanctions: bool, hs: list[str]) -> tuple[str, str, str] |
     pre = [y for y in p.world.years if y < p.win[0]]
     if sanctions:
         origins = p.present(sorted(COALITION & set(p.iso)))
-        dests, hubs = p.present(SANCTIONED_DESTINATIONS), p.present(HUBS)
+        dests, hubs = p.present(pl.SANCTIONED_DESTINATIONS), p.present(pl.HUBS)
     else:
-        origins, dests = p.present(ARMS_ORIGINS), p.present(ARMS_DESTINATIONS)
-        hubs = p.present(HUBS + ASSEMBLERS)
+        origins, dests = p.present(pl.ARMS_ORIGINS), p.present(pl.ARMS_DESTINATIONS)
+        hubs = p.present(pl.HUBS + pl.ASSEMBLERS)
     ranked = [c for c in p.exporters(hs, pre).index if c in origins] or origins
     o = p.pick(ranked[:8])
     d = p.pick([c for c in dests if c != o])
@@ -56,7 +59,7 @@ def transshipment(p: Planter) -> Scenario | None:
     sanctions = p.rng.random() < 0.7
     if not p.open_window(sanctions):
         return None
-    hs = p.goods(SANCTION_GOODS if sanctions else ARMS_GOODS, p.win, k=int(p.rng.integers(1, 3)))
+    hs = p.goods(pl.SANCTION_GOODS if sanctions else pl.ARMS_GOODS, p.win, k=int(p.rng.integers(1, 3)))
     roles = _roles(p, sanctions, hs) if hs else None
     if not roles:
         return None
@@ -119,12 +122,20 @@ def phantom_export(p: Planter) -> Scenario | None:
     sanctions = p.rng.random() < 0.75
     if not p.open_window(sanctions):
         return None
-    hs = p.goods(SANCTION_GOODS if sanctions else ARMS_GOODS + SANCTION_GOODS, p.win, k=int(p.rng.integers(1, 3)))
+    goods = pl.SANCTION_GOODS if sanctions else pl.ARMS_GOODS + pl.SANCTION_GOODS
+    hs = p.goods(goods, p.win, k=int(p.rng.integers(1, 3)))
     pre = [y for y in p.world.years if y < p.win[0]]
-    origins = [c for c in p.exporters(hs, pre).index if c in p.present(sorted(COALITION & set(p.iso)))
-               and p.reporting(c, p.window_years)] if hs else []
+    origins = (
+        [
+            c
+            for c in p.exporters(hs, pre).index
+            if c in p.present(sorted(COALITION & set(p.iso))) and p.reporting(c, p.window_years)
+        ]
+        if hs
+        else []
+    )
     o = p.pick(origins[:8])
-    h = p.pick([c for c in p.present(HUBS) if c != o and p.reporting(c, p.window_years)])
+    h = p.pick([c for c in p.present(pl.HUBS) if c != o and p.reporting(c, p.window_years)])
     if not o or not h:
         return None
     tag = p.new_tag()
@@ -135,17 +146,22 @@ def phantom_export(p: Planter) -> Scenario | None:
             moved += p.add(o, h, code, y, v / len(hs), decl_m=False, tag=tag)
             p.add(o, h, code, y, v / len(hs) * p.rng.uniform(0.0, 1.0), tag=tag)  # genuine part
     p.claim((o, h), hs)
-    return Scenario("", "phantom_export", o, None, h, hs, p.win[0], p.win[1], moved,
-                    f"{o} declares exports to {h} that {h} never declares as imports")
+    return Scenario(
+        "", "phantom_export", o, None, h, hs,
+        p.win[0],
+        p.win[1],
+        moved,
+        f"{o} declares exports to {h} that {h} never declares as imports",
+    )
 
 
 def undeclared_export(p: Planter) -> Scenario | None:
     sanctions = False
     if not p.open_window(sanctions):
         return None
-    hs = p.goods(ARMS_GOODS, p.win, k=int(p.rng.integers(1, 3)))
-    o = p.pick([c for c in p.present(ARMS_ORIGINS) if p.reporting(c, p.window_years)])
-    d = p.pick([c for c in p.present(ARMS_DESTINATIONS) if c != o and p.reporting(c, p.window_years)])
+    hs = p.goods(pl.ARMS_GOODS, p.win, k=int(p.rng.integers(1, 3)))
+    o = p.pick([c for c in p.present(pl.ARMS_ORIGINS) if p.reporting(c, p.window_years)])
+    d = p.pick([c for c in p.present(pl.ARMS_DESTINATIONS) if c != o and p.reporting(c, p.window_years)])
     if not hs or not o or not d:
         return None
     tag = p.new_tag()
@@ -157,38 +173,54 @@ def undeclared_export(p: Planter) -> Scenario | None:
         for code in hs:
             moved += p.add(o, d, code, y, v / len(hs), decl_x=False, tag=tag)
     p.claim((o, d), hs)
-    return Scenario("", "undeclared_export", o, None, d, hs, p.win[0], p.win[1], moved,
-                    f"{d} declares imports from {o}; {o} declares nothing to {d}")
+    return Scenario(
+        "", "undeclared_export", o, None, d, hs,
+        p.win[0],
+        p.win[1],
+        moved,
+        f"{d} declares imports from {o}; {o} declares nothing to {d}",
+    )
 
 
 def unit_value(p: Planter) -> Scenario | None:
     sanctions = p.rng.random() < 0.7
     if not p.open_window(sanctions):
         return None
-    hs = p.goods(SANCTION_GOODS + ARMS_GOODS, p.win, k=1)
+    hs = p.goods(pl.SANCTION_GOODS + pl.ARMS_GOODS, p.win, k=1)
     pre = [y for y in p.world.years if y < p.win[0]][-3:]
     if not hs or len(pre) < 2:
         return None
     s = p.ship[p.mask(hs=hs, years=pre + p.window_years)]
     seen = s.groupby(["exp", "imp"]).year.nunique()
     lanes = [(p.iso[e], p.iso[i]) for e, i in seen[seen == len(pre) + len(p.window_years)].index]
-    hubby = [lane for lane in lanes if set(lane) & set(HUBS + SANCTIONED_DESTINATIONS)]
-    lanes = [lane for lane in (hubby or lanes) if all(c not in p.plan.suppressors for c in lane)
-             and p.reporting(lane[0], p.window_years)]
+    hubby = [lane for lane in lanes if set(lane) & set(pl.HUBS + pl.SANCTIONED_DESTINATIONS)]
+    lanes = [
+        lane
+        for lane in (hubby or lanes)
+        if all(c not in p.plan.suppressors for c in lane) and p.reporting(lane[0], p.window_years)
+    ]
     if not lanes:
         return None
     o, d = lanes[int(p.rng.integers(len(lanes)))]
     premium = p.rng.random() < 0.7
-    value_x, kg_x = ((p.rng.uniform(1.2, 1.8), p.rng.uniform(0.3, 0.5)) if premium
-                     else (p.rng.uniform(0.9, 1.1), p.rng.uniform(3.0, 5.0)))
+    value_x, kg_x = (
+        (p.rng.uniform(1.2, 1.8), p.rng.uniform(0.3, 0.5))
+        if premium
+        else (p.rng.uniform(0.9, 1.1), p.rng.uniform(3.0, 5.0))
+    )
     m = p.mask(o, d, hs, p.window_years)
     p.ship.loc[m, "fob"] = np.round(p.ship.fob[m] * value_x)
     p.ship.loc[m, "kg"] = p.ship.kg[m] * kg_x
     p.ship.loc[m, "tag"] = p.new_tag()
     p.claim((o, d), hs)
     what = "sanctions premium" if premium else "possible misclassification"
-    return Scenario("", "unit_value", o, None, d, hs, p.win[0], p.win[1], float(p.ship.fob[m].sum()),
-                    f"{what}: USD/kg x{value_x / kg_x:.2f}")
+    return Scenario(
+        "", "unit_value", o, None, d, hs,
+        p.win[0],
+        p.win[1],
+        float(p.ship.fob[m].sum()),
+        f"{what}: USD/kg x{value_x / kg_x:.2f}",
+    )
 
 
 PLANTERS: dict[str, Callable[[Planter], Scenario | None]] = {

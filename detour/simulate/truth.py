@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 KINDS = ("transshipment", "transformation", "phantom_export", "undeclared_export", "unit_value")
-DECOY_KINDS = ("decoy:procurement_surge", "decoy:broad_buying", "decoy:cif_fob", "decoy:chapter_suppression",
-               "decoy:non_reporter")
+DECOY_KINDS = (
+    "decoy:procurement_surge", "decoy:broad_buying", "decoy:cif_fob", "decoy:chapter_suppression",
+    "decoy:non_reporter",
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Scenario:
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__ if k in d})
+        return cls(str(d["id"]), str(d["kind"]), str(d["origin"]), d.get("hub"), d.get("destination"),
+                   [str(h) for h in d["hs"]], int(d["start"]), int(d["end"]), float(d["value_usd"]),
+                   str(d.get("note", "")))
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,8 @@ class Decoy:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Decoy:
-        return cls(**{k: d.get(k) for k in cls.__dataclass_fields__ if k in d})
+        return cls(str(d["id"]), str(d["kind"]), [str(c) for c in d["countries"]], [str(h) for h in d["hs"]],
+                   int(d["start"]), int(d["end"]), str(d.get("note", "")))
 
 
 @dataclass
@@ -90,10 +95,14 @@ class Truth:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seed": self.seed, "scenarios": [s.to_dict() for s in self.scenarios],
-                "decoys": [d.to_dict() for d in self.decoys],
-                "non_reporters": [list(x) for x in self.non_reporters],
-                "suppressed": [list(x) for x in self.suppressed], **self.extra}
+        return {
+            "seed": self.seed,
+            "scenarios": [s.to_dict() for s in self.scenarios],
+            "decoys": [d.to_dict() for d in self.decoys],
+            "non_reporters": [list(x) for x in self.non_reporters],
+            "suppressed": [list(x) for x in self.suppressed],
+            **self.extra,
+        }
 
     def write(self, path: Path) -> Path:
         path.write_text(json.dumps(self.to_dict(), indent=1, sort_keys=False) + "\n", encoding="utf-8")
@@ -102,11 +111,14 @@ class Truth:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Truth:
         known = {"seed", "scenarios", "decoys", "non_reporters", "suppressed"}
-        return cls(seed=int(d["seed"]), scenarios=[Scenario.from_dict(s) for s in d.get("scenarios", [])],
-                   decoys=[Decoy.from_dict(x) for x in d.get("decoys", [])],
-                   non_reporters=[(str(c), int(y)) for c, y in d.get("non_reporters", [])],
-                   suppressed=[(str(c), str(ch)) for c, ch in d.get("suppressed", [])],
-                   extra={k: v for k, v in d.items() if k not in known})
+        return cls(
+            seed=int(d["seed"]),
+            scenarios=[Scenario.from_dict(s) for s in d.get("scenarios", [])],
+            decoys=[Decoy.from_dict(x) for x in d.get("decoys", [])],
+            non_reporters=[(str(c), int(y)) for c, y in d.get("non_reporters", [])],
+            suppressed=[(str(c), str(ch)) for c, ch in d.get("suppressed", [])],
+            extra={k: v for k, v in d.items() if k not in known},
+        )
 
     @classmethod
     def read(cls, path: Path) -> Truth:

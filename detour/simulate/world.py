@@ -25,15 +25,17 @@ import pandas as pd
 
 from detour.simulate import catalogue
 
-EU = ("DEU", "FRA", "ITA", "ESP", "NLD", "BEL", "POL", "SWE", "AUT", "IRL", "DNK", "FIN", "CZE", "ROU", "PRT",
-      "GRC", "HUN", "SVK", "BGR", "HRV", "LTU", "SVN", "LVA", "EST")
+EU = (
+    "DEU", "FRA", "ITA", "ESP", "NLD", "BEL", "POL", "SWE", "AUT", "IRL", "DNK", "FIN", "CZE", "ROU", "PRT",
+    "GRC", "HUN", "SVK", "BGR", "HRV", "LTU", "SVN", "LVA", "EST",
+)
 COALITION = frozenset(EU + ("USA", "GBR", "CAN", "JPN", "KOR", "AUS", "NZL", "CHE", "NOR", "TWN"))
 SANCTIONED = ("RUS", "BLR")
 SANCTIONS_YEAR = 2022
 SANCTIONED_CATEGORIES = frozenset(catalogue.WATCH_CATEGORIES | {"vehicles", "machinery"})
 PRODUCERS = {
     "arms": "USA RUS FRA DEU ITA CZE BGR SRB TUR ISR KOR CHN BRA ZAF UKR POL CHE NOR SWE GBR BEL AUT ESP IND "
-            "PAK ROU FIN BLR IRN",
+    "PAK ROU FIN BLR IRN",
     "explosives": "USA RUS DEU FRA CZE BGR SRB POL NOR SWE CHN ZAF TUR KOR IND ESP GBR",
     "aircraft": "USA FRA DEU GBR ITA CAN BRA RUS CHN ISR ESP TUR",
     "drones": "CHN USA ISR TUR IRN FRA DEU TWN KOR",
@@ -45,19 +47,27 @@ PRODUCERS = {
     "energy": "RUS SAU NOR KAZ ARE QAT USA CAN IRN NGA AZE IRQ KWT OMN DZA AUS",
     "agri": "BRA USA ARG UKR RUS AUS CAN FRA NLD IND THA VNM IDN MYS NZL KAZ",
 }
-for _alias, _of in (("arms_parts", "arms"), ("ammo", "arms"), ("aircraft_parts", "aircraft"), ("semis", "chips"),
-                    ("capacitors", "chips"), ("telecom", "electronics"), ("radionav", "electronics"),
-                    ("machine_tools", "machinery"), ("bearings", "machinery"), ("optics", "machinery")):
+for _alias, _of in (
+    ("arms_parts", "arms"), ("ammo", "arms"), ("aircraft_parts", "aircraft"), ("semis", "chips"),
+    ("capacitors", "chips"), ("telecom", "electronics"), ("radionav", "electronics"),
+    ("machine_tools", "machinery"), ("bearings", "machinery"), ("optics", "machinery"),
+):
     PRODUCERS[_alias] = PRODUCERS[_of]
 RESTRICTED = frozenset({"arms", "arms_parts", "ammo", "explosives", "mil_vehicles", "aircraft", "drones"})
-CATEGORY_SIZE = {"energy": 1.5, "chips": 1.0, "precious": 0.8, "vehicles": 0.8, "arms": -2.0, "ammo": -1.5,
-                 "arms_parts": -2.0, "explosives": -2.0, "mil_vehicles": -2.0, "ships": -1.5, "drones": -1.0}
-TREND = {2016: 0.0, 2017: 0.08, 2018: 0.17, 2019: 0.14, 2020: 0.06, 2021: 0.27, 2022: 0.37, 2023: 0.31,
-         2024: 0.33}
+CATEGORY_SIZE = {
+    "energy": 1.5, "chips": 1.0, "precious": 0.8, "vehicles": 0.8, "arms": -2.0, "ammo": -1.5,
+    "arms_parts": -2.0, "explosives": -2.0, "mil_vehicles": -2.0, "ships": -1.5, "drones": -1.0,
+}
+TREND = {
+    2016: 0.0, 2017: 0.08, 2018: 0.17, 2019: 0.14, 2020: 0.06, 2021: 0.27, 2022: 0.37, 2023: 0.31,
+    2024: 0.33,
+}
 RHO, SIGMA = 0.75, 0.55  # AR(1) persistence and typical stationary s.d. of a flow's log value
 DENSITY = 0.035  # share of (exporter, importer, HS6) cells trading in a year at scale 1
 MEDIAN_FLOW_USD = 1.5e6
-SHIP_COLUMNS = ("year", "exp", "imp", "prod", "fob", "kg", "cif", "decl_x", "decl_m", "m_partner", "rx", "tag")
+SHIP_COLUMNS = (
+    "year", "exp", "imp", "prod", "fob", "kg", "cif", "decl_x", "decl_m", "m_partner", "rx", "tag",
+)
 
 
 @dataclass
@@ -93,8 +103,9 @@ class World:
 def make_world(n_countries: int, n_products: int, years: tuple[int, int]) -> World:
     cs, ps = catalogue.countries(n_countries), catalogue.products(n_products)
     lat, lon = np.radians(cs.lat.to_numpy()), np.radians(cs.lon.to_numpy())
-    cosd = (np.sin(lat[:, None]) * np.sin(lat[None, :])
-            + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.cos(lon[:, None] - lon[None, :]))
+    cosd = np.sin(lat[:, None]) * np.sin(lat[None, :]) + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.cos(
+        lon[:, None] - lon[None, :]
+    )
     dist = np.maximum(6371.0 * np.arccos(np.clip(cosd, -1, 1)), 150.0)
     frac = np.clip((np.log(dist) - np.log(300)) / (np.log(15000) - np.log(300)), 0, 1)
     return World(cs, ps, list(range(years[0], years[1] + 1)), dist, 0.02 + 0.10 * frac)
@@ -102,15 +113,20 @@ def make_world(n_countries: int, n_products: int, years: tuple[int, int]) -> Wor
 
 def shipments(**cols: object) -> pd.DataFrame:
     """A shipments table from column arrays; unspecified flags take their defaults."""
-    n = len(np.atleast_1d(cols["fob"]))  # type: ignore[arg-type]
+    n = len(np.atleast_1d(np.asarray(cols["fob"])))
     defaults = {"cif": 1.0, "decl_x": True, "decl_m": True, "rx": False, "tag": 0}
-    data = {k: np.broadcast_to(np.asarray(cols.get(k, defaults.get(k))), (n,)).copy() for k in SHIP_COLUMNS
-            if k != "m_partner"}
+    data = {
+        k: np.broadcast_to(np.asarray(cols.get(k, defaults.get(k))), (n,)).copy()
+        for k in SHIP_COLUMNS
+        if k != "m_partner"
+    }
     data["m_partner"] = np.broadcast_to(np.asarray(cols.get("m_partner", data["exp"])), (n,)).copy()
     return pd.DataFrame(data, columns=list(SHIP_COLUMNS))
 
 
-def route_cif(world: World, exp: np.ndarray, imp: np.ndarray, prod: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def route_cif(
+    world: World, exp: np.ndarray, imp: np.ndarray, prod: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """CIF/FOB factor: the route's margin, a bit higher for bulky goods, with shipment-level spread."""
     bulky = np.where(world.products.uv.to_numpy()[prod] < 2.0, 1.3, 1.0)
     m = world.margin[exp, imp] * bulky * np.exp(rng.normal(0, 0.2, len(exp)))
@@ -121,8 +137,9 @@ def unit_kg(world: World, prod: np.ndarray, fob: np.ndarray, price: np.ndarray) 
     return fob / (world.products.uv.to_numpy()[prod] * price)
 
 
-def gravity(world: World, rng: np.random.Generator, prods: np.ndarray, orient: np.ndarray,
-            pair: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def gravity(
+    world: World, rng: np.random.Generator, prods: np.ndarray, orient: np.ndarray, pair: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Flattened (exporter, importer, product, score) over every exporter ≠ importer for ``prods``.
 
     Score = 0.9 log GDP_i + 0.75 log GDP_j − 1.1 log distance + pair effect + the exporter's
@@ -141,8 +158,15 @@ def gravity(world: World, rng: np.random.Generator, prods: np.ndarray, orient: n
     taste = rng.normal(0, 0.7, (n, m))
     size = rng.normal(0, 0.8, m) + np.array([CATEGORY_SIZE.get(c, 0.0) for c in ps.category])
     lg = np.log(cs.gdp_bn.to_numpy())
-    score = (0.9 * lg[:, None, None] + 0.75 * lg[None, :, None] - 1.1 * np.log(world.dist)[:, :, None]
-             + pair[:, :, None] + cap[:, None, :] + taste[None, :, :] + size[None, None, :])
+    score = (
+        0.9 * lg[:, None, None]
+        + 0.75 * lg[None, :, None]
+        - 1.1 * np.log(world.dist)[:, :, None]
+        + pair[:, :, None]
+        + cap[:, None, :]
+        + taste[None, :, :]
+        + size[None, None, :]
+    )
     ii, jj, kk = np.nonzero(np.broadcast_to(~np.eye(n, dtype=bool)[:, :, None], score.shape))
     return ii, jj, prods[kk], score[ii, jj, kk]
 
@@ -181,9 +205,17 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
         fob = np.maximum(np.round(np.exp(lv + kappa + TREND.get(year, 0.03 * (year - 2016)))), 1.0)
         i, j, p = ii[live], jj[live], pp[live]
         kg = unit_kg(world, p, fob, price[i, p] * np.exp(rng.normal(0, 0.1, len(live))))
-        out.append(shipments(year=np.full(len(live), year, np.int16), exp=i.astype(np.int16),
-                             imp=j.astype(np.int16), prod=p.astype(np.int16), fob=fob, kg=kg,
-                             cif=route_cif(world, i, j, p, rng)))
+        out.append(
+            shipments(
+                year=np.full(len(live), year, np.int16),
+                exp=i.astype(np.int16),
+                imp=j.astype(np.int16),
+                prod=p.astype(np.int16),
+                fob=fob,
+                kg=kg,
+                cif=route_cif(world, i, j, p, rng),
+            )
+        )
     return pd.concat(out, ignore_index=True)
 
 

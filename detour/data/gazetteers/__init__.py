@@ -1,0 +1,1 @@
+"""Gazetteers for claim extraction (data files only; loaded by ``detour.extract.gazetteer``)."""

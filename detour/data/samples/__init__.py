@@ -1,0 +1,1 @@
+"""Sample articles written for Detour's demo and tests (data files only)."""

@@ -1,0 +1,148 @@
+"""The accuracy harness: matching rule, scoring, naive baselines, and honesty when detectors are missing."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from detour.simulate.accuracy import DetectorsMissing, load_detectors, matches, score, touches
+from detour.simulate.baselines import cosurge_alerts, mirror_gap_alerts
+from detour.simulate.truth import Decoy, Scenario, Truth
+
+S = Scenario("S01", "transshipment", "DEU", "ARM", "RUS", ["854231", "854232"], 2022, 2024, 5e6)
+P = Scenario("S02", "phantom_export", "FRA", None, "KAZ", ["848210"], 2022, 2023, 2e6)
+BASE = {
+    "kind": "transshipment", "origin": "DEU", "hub": "ARM", "destination": "RUS",
+    "hs": ["854239"],
+    "start": 2023,
+    "end": 2023,
+    "score": 80.0,
+}
+
+# (what changes in the alert, does it still match S)
+CASES = [
+    ({}, True),
+    ({"kind": "transformation"}, False),
+    ({"origin": "FRA"}, False),
+    ({"hub": "KAZ"}, False),
+    ({"hub": None}, False),
+    ({"destination": "BLR"}, False),
+    ({"hs": ["854110"]}, False),  # same chapter, other heading
+    ({"hs": ["930690", "854233"]}, True),  # one heading in common is enough
+    ({"start": 2024, "end": 2025}, True),  # overlapping years
+    ({"start": 2020, "end": 2021}, False),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), CASES)
+def test_matching_rule(change, expected):
+    assert matches({**BASE, **change}, S) is expected
+
+
+def test_scenario_without_hub_ignores_the_alert_hub():
+    alert = {
+        "kind": "phantom_export", "origin": "FRA", "hub": "XXX", "destination": "KAZ",
+        "hs": ["848210"],
+        "start": 2022,
+        "end": 2022,
+    }
+    assert matches(alert, P)
+    assert not matches({**alert, "destination": "ARM"}, P)
+
+
+def test_alert_objects_are_accepted():
+    from detour.model.alert import Alert
+
+    a = Alert("transshipment", "DEU", "ARM", "RUS", ("854231",), 2022, 2022, 90.0, 1e6, "x")
+    assert matches(a, S) and matches(a.to_dict(), S)
+
+
+def test_each_scenario_counts_once_and_precision_is_over_n():
+    truth = Truth(1, [S, P])
+    dup = dict(BASE)
+    noise = {**BASE, "origin": "USA"}
+    s = score(
+        [
+            dup, dup, noise, noise, noise,
+            {
+                **BASE,
+                **{
+                    "kind": "phantom_export", "origin": "FRA", "hub": None, "destination": "KAZ",
+                    "hs": ["848250"],
+                },
+            },
+        ],
+        truth,
+        "t",
+    )
+    assert (s.n, s.hits_at_n, s.precision_at_n) == (2, 1, 0.5)  # the second copy is not a second hit
+    assert (s.found_at_3n, s.recall_at_3n) == (2, 1.0)  # P is found at rank 6 = 3N
+    assert s.found == ["S01", "S02"] and s.by_kind["phantom_export"] == [1, 1]
+    assert score([dup], truth, "t").precision_at_n == 0.5  # fewer than N alerts count as misses
+
+
+def test_false_alarms_on_decoys_are_counted():
+    nonrep = Decoy("D01", "decoy:non_reporter", ["RUS"], [], 2022, 2024)
+    buying = Decoy("D02", "decoy:broad_buying", ["UKR", "POL", "CZE"], ["930690"], 2022, 2024)
+    alarm = {
+        "kind": "phantom_export", "origin": "CHN", "hub": None, "destination": "RUS",
+        "hs": ["845710"],
+        "start": 2023,
+        "end": 2023,
+    }
+    assert touches(alarm, nonrep) and not touches({**alarm, "start": 2020, "end": 2021}, nonrep)
+    surge = {
+        "kind": "transshipment", "origin": "POL", "hub": "CZE", "destination": "UKR",
+        "hs": ["930630"],
+        "start": 2022,
+        "end": 2022,
+    }
+    assert touches(surge, buying)
+    assert not touches({**surge, "destination": "MDA"}, buying)  # not the buyer
+    assert not touches({**surge, "origin": "USA", "hub": "TUR"}, buying)  # none of its suppliers
+    s = score([alarm, surge], Truth(1, [S, P], [nonrep, buying]), "t")
+    assert s.decoys_at_n == 2 and s.decoy_kinds == {"decoy:non_reporter": 1, "decoy:broad_buying": 1}
+
+
+def test_perfect_alerts_score_perfectly(small_panel):
+    truth = small_panel.truth
+    alerts = [{**s.to_dict(), "score": 100.0} for s in truth.scenarios]
+    s = score(alerts, truth, "oracle")
+    assert s.precision_at_n == 1.0 and s.recall_at_3n == 1.0 and s.decoys_at_n == 0
+
+
+def test_naive_baselines_rank_the_store(small_ingest, small_panel):
+    from detour.engine import get_engine
+
+    store, _ = small_ingest
+    engine = get_engine("duckdb")
+    n = len(small_panel.truth.scenarios)
+    for alerts in (mirror_gap_alerts(engine, store, 3 * n), cosurge_alerts(engine, store, 3 * n)):
+        assert 0 < len(alerts) <= 3 * n
+        assert [a["score"] for a in alerts] == sorted((a["score"] for a in alerts), reverse=True)
+        for a in alerts:
+            assert a["kind"] in ("phantom_export", "undeclared_export", "transshipment")
+            assert len(a["hs"]) == 1 and a["start"] == a["end"]
+        score(alerts, small_panel.truth, "naive")  # scores without error
+    surges = cosurge_alerts(engine, store, 3 * n)
+    assert all(a["origin"] != a["destination"] and a["start"] > small_panel.world.years[0] for a in surges)
+
+
+def _benchmark_script():
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "accuracy.py"
+    spec = importlib.util.spec_from_file_location("accuracy_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_missing_detectors_are_reported_never_faked(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "detour.detectors", None)  # import now raises ImportError
+    with pytest.raises(DetectorsMissing):
+        load_detectors()
+    assert _benchmark_script().main(["--seeds", "1"]) == 2
+    captured = capsys.readouterr()
+    assert "cannot measure accuracy" in captured.err and "precision" not in captured.out

@@ -1,0 +1,117 @@
+"""truth.json says exactly what was planted, and the planted effects are in the declarations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from detour.simulate import DECOY_KINDS, KINDS, Truth
+from detour.simulate.scenarios import FAMILIES
+
+
+@pytest.fixture(scope="module")
+def decl(small_panel):
+    return small_panel.expected()
+
+
+def _sum(decl, reporter, partner, flow, hs, years):
+    m = (
+        (decl.reporter == reporter)
+        & (decl.partner == partner)
+        & (decl.flow == flow)
+        & decl.hs.isin(list(hs))
+        & decl.year.isin(list(years))
+    )
+    return float(decl.value_usd[m].sum()), int(m.sum())
+
+
+def test_truth_file_layout(small_run, small_panel):
+    data = json.loads(small_run.truth_path.read_text(encoding="utf-8"))
+    assert data["seed"] == small_panel.truth.seed
+    assert {"seed", "scenarios", "decoys", "non_reporters", "suppressed"} <= set(data)
+    assert set(data["scenarios"][0]) >= {
+        "id", "kind", "origin", "hub", "destination", "hs", "start", "end", "value_usd",
+    }
+    assert set(data["decoys"][0]) >= {"id", "kind", "countries", "hs", "start", "end"}
+    assert Truth.read(small_run.truth_path).to_dict() == data
+
+
+def test_every_kind_and_every_decoy_is_planted(small_panel):
+    t = small_panel.truth
+    assert {s.kind for s in t.scenarios} == set(KINDS)
+    assert {d.kind for d in t.decoys} == set(DECOY_KINDS)
+    assert len({s.id for s in t.scenarios}) == len(t.scenarios)
+    assert t.suppressed and all(ch == "93" for _, ch in t.suppressed)
+
+
+def test_scenarios_are_well_formed(small_panel):
+    w = small_panel.world
+    for s in small_panel.truth.scenarios:
+        assert all(w.has(c) for c in (s.origin, s.hub, s.destination) if c)
+        assert all(w.has_hs(h) for h in s.hs)
+        assert w.years[0] < s.start <= s.end <= w.years[-1]
+        assert s.value_usd > 0
+        if s.kind in ("phantom_export", "undeclared_export", "unit_value"):
+            assert s.hub is None and s.destination is not None
+        else:
+            assert len({s.origin, s.hub, s.destination}) == 3
+
+
+def test_transformation_pairs_come_from_the_domain_families(small_panel):
+    for s in small_panel.truth.scenarios:
+        if s.kind != "transformation":
+            continue
+        heads = {h[:4] for h in s.hs}
+        assert any(heads & set(comp) and heads & set(prod) for _, comp, prod, _ in FAMILIES), s.hs
+    motivating = [s for s in small_panel.truth.scenarios if s.note.startswith("motivating case")]
+    assert [(s.origin, s.hub, s.destination) for s in motivating] == [("SRB", "CZE", "UKR")]
+
+
+def test_planted_effects_are_in_the_declarations(small_panel, decl):
+    for s in small_panel.truth.scenarios:
+        window = range(s.start, s.end + 1)
+        if s.kind == "phantom_export":
+            x, _ = _sum(decl, s.origin, s.destination, "export", s.hs, window)
+            m, _ = _sum(decl, s.destination, s.origin, "import", s.hs, window)
+            assert x - m > 0.3 * s.value_usd, s
+        elif s.kind == "undeclared_export":
+            assert _sum(decl, s.origin, s.destination, "export", s.hs, window)[1] == 0, s
+            m, _ = _sum(decl, s.destination, s.origin, "import", s.hs, window)
+            assert m > 0.5 * s.value_usd, s
+        elif s.kind in ("transshipment", "transformation"):
+            x, _ = _sum(decl, s.origin, s.hub, "export", s.hs, window)
+            assert x >= s.value_usd - len(window) * len(s.hs), s  # planted FOB, whole dollars
+            assert _sum(decl, s.hub, s.destination, "export", s.hs, window)[1] > 0, s
+            if s.kind == "transshipment":
+                direct = window if "sanctions" in s.note else small_panel.world.years
+                assert _sum(decl, s.origin, s.destination, "export", s.hs, direct)[1] == 0, s
+        elif s.kind == "unit_value":
+            lane = decl[
+                (decl.reporter == s.origin)
+                & (decl.partner == s.destination)
+                & (decl.flow == "export")
+                & decl.hs.isin(s.hs)
+            ]
+            before = lane[lane.year < s.start]
+            during = lane[lane.year.between(s.start, s.end)]
+            ratio = (during.value_usd.sum() / during.net_kg.sum()) / (
+                before.value_usd.sum() / before.net_kg.sum()
+            )
+            assert ratio > 1.8 or ratio < 0.5, (s, ratio)
+
+
+def test_decoys_are_in_the_declarations(small_panel, decl):
+    for d in small_panel.truth.decoys:
+        window = range(d.start, d.end + 1)
+        if d.kind == "decoy:cif_fob":
+            x, _ = _sum(decl, d.countries[0], d.countries[1], "export", d.hs, window)
+            m, _ = _sum(decl, d.countries[1], d.countries[0], "import", d.hs, window)
+            assert m / x > 1.15, d
+        elif d.kind in ("decoy:procurement_surge", "decoy:broad_buying"):
+            bought = [_sum(decl, d.countries[0], s, "import", d.hs, window)[0] for s in d.countries[1:]]
+            assert sum(v > 0 for v in bought) >= (3 if d.kind == "decoy:broad_buying" else 1), d
+        elif d.kind == "decoy:chapter_suppression":
+            assert not ((decl.reporter == d.countries[0]) & decl.hs.str.startswith("93")).any()
+        elif d.kind == "decoy:non_reporter":
+            assert not ((decl.reporter == d.countries[0]) & decl.year.between(d.start, d.end)).any()
