@@ -112,8 +112,9 @@ def demo(out: Path, seed: int = 2025, engine: str | None = None) -> dict[str, An
     ctx = Context.create(store_path, engine)
     reports = ingest(ctx, list(sim.paths), "comtrade")
     article = _sample_article()
-    path = report(ctx, out / "report.html", articles=[article] if article else [],
-                  published=_published_of(article) if article else None, title="Detour demo report")
+    # The sample article is public news: its claims are marked TLP:CLEAR.
+    path = report(ctx, out / "report.html", articles=[article] if article else [], title="Detour demo report",
+                  marking="CLEAR")
     alerts = len(detect(ctx))
     return {"report": str(path.resolve()), "store": str(store_path.resolve()), "sample": str(sample.resolve()),
             "files": len(reports), "rows_written": sum(r["rows_written"] for r in reports),

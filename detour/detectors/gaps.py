@@ -56,7 +56,7 @@ def score_gaps(panel: Panel, cand: pd.DataFrame, declaring: str, min_years: int)
     rows = rows.assign(fob_m=rows.m_value / np.exp(rows.margin_log))
     x, m = matrix(rows, KEYS, "x_value", years, cand), matrix(rows, KEYS, "fob_m", years, cand)
     big, small = (x, m) if declaring == "exporter" else (m, x)
-    obs = panel.covered(cand.exporter, cand.hs, "X") & panel.covered(cand.importer, cand.hs, "M")
+    obs = panel.covered(cand.exporter, cand.hs, "X") & panel.covered(cand.importer, cand.hs, "M") & panel.alive(cand.hs)
     # The shortfall of the silent side in log units: ~0 when the mirror matches, large when not.
     short = mask(log_level(big, prm.floor_usd) - log_level(small, prm.floor_usd), obs)
     gap = np.where(obs, big - small, 0.0)

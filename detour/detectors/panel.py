@@ -13,6 +13,10 @@ Building it is the only full pass over the store:
    ``m_value`` (imports, CIF), ``rx_value`` (the re-export part of ``x_value``), ``x_kg``, ``m_kg``, ``margin_log`` and ``v``, the leg value in
    FOB terms: the larger of the two sides, so a leg stays visible when one reporter is silent.
 
+3. *code life*: the first and last year each HS6 code is used anywhere in the data. HS
+   revisions create and retire codes (HS2022 created 8806/8807 and retired 8803), so a flow
+   in a new code did not "appear from nothing": years outside a code's life are unknown.
+
 Detectors run their candidate queries on ``pairs`` in the engine and only fetch the yearly
 series of their candidates (``series``).
 """
@@ -50,6 +54,8 @@ class Panel:
     params: Params = field(default_factory=Params)
     hub_prior: dict[str, float] = field(default_factory=dict)
     shared: dict[str, ibis.Table] = field(default_factory=dict)  # intermediate tables reused by detectors
+    code_life: pd.DataFrame = field(default_factory=pd.DataFrame)  # hs → first, last year in the data
+    _cov_index: dict[str, pd.MultiIndex] = field(default_factory=dict, repr=False)
     _temp: list[Any] = field(default_factory=list, repr=False)
 
     @classmethod
@@ -78,6 +84,9 @@ class Panel:
                      x_kg=p.export_kg, m_kg=p.import_kg,
                      v=ibis.greatest(x_value, m_value / p.margin_log.exp()))
         panel.pairs = panel.materialize(p)
+        life = engine.execute(panel.pairs.group_by("hs").aggregate(first=panel.pairs.year.min(),
+                                                                   last=panel.pairs.year.max()))
+        panel.code_life = life.set_index("hs")
         return panel
 
     def materialize(self, expr: ibis.Table) -> ibis.Table:
@@ -122,28 +131,29 @@ class Panel:
         return out
 
     def observed(self, a: pd.Series, b: pd.Series, hs: pd.Series) -> np.ndarray:
-        """(rows x years): did the exporter ``a`` or the importer ``b`` report ``hs``'s chapter that year?"""
-        xs, ms = self.reported("X"), self.reported("M")
-        out = np.zeros((len(a), len(self.years)), dtype=bool)
-        for i, (ea, ib, h) in enumerate(zip(a, b, hs, strict=True)):
-            ch = str(h)[:2]
-            out[i] = [(ea, y, ch) in xs or (ib, y, ch) in ms for y in self.years]
-        return out
+        """(rows x years): could the flow a → b in ``hs`` have been seen that year? The exporter or
+        the importer reported the chapter, and the code existed (see ``code_life``)."""
+        return (self.covered(a, hs, "X") | self.covered(b, hs, "M")) & self.alive(hs)
 
     def covered(self, reporter: pd.Series, hs: pd.Series, side: str) -> np.ndarray:
         """(rows x years): did ``reporter`` declare anything in ``hs``'s chapter on ``side`` that year?"""
-        cov = self.reported(side)
-        return np.array([[(r, y, str(h)[:2]) in cov for y in self.years] for r, h in zip(reporter, hs, strict=True)],
-                        dtype=bool).reshape(len(reporter), len(self.years))
+        n, T = len(reporter), len(self.years)
+        keys = pd.MultiIndex.from_arrays([np.repeat(np.asarray(reporter, dtype=object), T),
+                                          np.tile(np.asarray(self.years), n),
+                                          np.repeat(np.asarray([str(h)[:2] for h in hs], dtype=object), T)])
+        return keys.isin(self._coverage_index(side)).reshape(n, T)
 
-    def reported(self, side: str) -> set[tuple[str, int, str]]:
-        """(reporter, year, chapter) slices with any declaration on ``side``."""
-        c = self.coverage[self.coverage.side == side]
-        return set(zip(c.reporter, c.year, c.chapter, strict=True))
+    def alive(self, hs: pd.Series) -> np.ndarray:
+        """(rows x years): was the HS code in use that year (between its first and last year in the data)?"""
+        life = self.code_life.reindex(pd.Index(np.asarray(hs, dtype=object)))
+        yrs = np.asarray(self.years)[None, :]
+        first = life["first"].to_numpy(dtype=float)[:, None]
+        last = life["last"].to_numpy(dtype=float)[:, None]
+        return (yrs >= first) & (yrs <= last)
 
-    def reported_year(self, side: str) -> set[tuple[str, int]]:
-        c = self.coverage[self.coverage.side == side]
-        return set(zip(c.reporter, c.year, strict=True))
-
-    def year_index(self, year: int) -> int:
-        return year - self.years[0]
+    def _coverage_index(self, side: str) -> pd.MultiIndex:
+        if side not in self._cov_index:
+            c = self.coverage[self.coverage.side == side]
+            self._cov_index[side] = pd.MultiIndex.from_arrays(
+                [c.reporter.astype(object), c.year.astype(int), c.chapter.astype(object)])
+        return self._cov_index[side]

@@ -36,11 +36,13 @@ Pred = Callable[[ir.StringValue], ir.BooleanValue]
 
 
 def surges(panel: Panel) -> ibis.Table:
-    p, prm, y0 = panel.pairs, panel.params, panel.years[0]
+    p, prm = panel.pairs, panel.params
     w = ibis.window(group_by=[p.exporter, p.importer, p.hs], order_by=p.year, preceding=None, following=0)
-    t = p.mutate(prev_sum=p.v.sum().over(w) - p.v)
-    prev_mean = t.prev_sum / ibis.greatest(t.year - y0, 1)
-    keep = (t.year - y0 >= prm.min_pre) & (t.v >= prm.min_value) & (t.v >= prm.growth * prev_mean)
+    # A code's first year anywhere in the data: flows in a code HS revisions created are not "new".
+    born = p.year.min().over(ibis.window(group_by=p.hs))
+    t = p.mutate(prev_sum=p.v.sum().over(w) - p.v, born=born)
+    prev_mean = t.prev_sum / ibis.greatest(t.year - t.born, 1)
+    keep = (t.year - t.born >= prm.min_pre) & (t.v >= prm.min_value) & (t.v >= prm.growth * prev_mean)
     if prm.since is not None:
         keep &= t.year >= prm.since - 1  # an inbound leg may surge a year before the outbound one
     return t.filter(keep)
@@ -122,7 +124,7 @@ def score_routes(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     out["z_in"], out["z_out"] = z_in[np.arange(n), t1], best_out[np.arange(n), t1]
     t2 = t1 + lag[np.arange(n), t1]
     out["t1"], out["t2"] = [years[i] for i in t1], [years[min(i, T - 1)] for i in t2]
-    ends, values, direct = [], [], []
+    ends, values, direct, through = [], [], [], []
     for i in range(n):
         direct.append(float(np.median(v_dir[i, :max(t1[i], 1)])))
         e_in = excess(v_in[i:i + 1], t1[i])[0]
@@ -130,5 +132,6 @@ def score_routes(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
         live = np.nonzero(e_out > 0)[0]
         ends.append(years[live.max()] if len(live) else years[min(t2[i], T - 1)])
         values.append(float(min(e_in.sum(), e_out.sum())))
-    out["end"], out["value_usd"], out["direct_pre"] = ends, values, direct
+        through.append(values[-1] / max(e_in.sum(), e_out.sum(), 1.0))
+    out["end"], out["value_usd"], out["direct_pre"], out["through"] = ends, values, direct, through
     return out[np.isfinite(out.z)].reset_index(drop=True), rows
