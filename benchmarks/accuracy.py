@@ -11,6 +11,7 @@ never prints figures it did not measure.
 
 Usage: python benchmarks/accuracy.py [--seeds 1,2,3,4,5] [--countries 70] [--products 300]
                                      [--scale 1.0] [--work DIR] [--engine duckdb] [--format json]
+                                     [--no-hs-revision]
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--scenarios", type=int, default=None, help="scenarios per seed (default 12)")
     ap.add_argument("--engine", default="duckdb")
+    ap.add_argument("--no-hs-revision", action="store_true",
+                    help="diagnostic: every HS code exists every year (no HS2022 break for 8806/8807/8803)")
     ap.add_argument(
         "--work", type=Path, default=None, help="keep panels and stores here (default: a temp dir)"
     )
@@ -113,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                 scale=args.scale,
                 n_scenarios=args.scenarios,
                 engine=args.engine,
+                hs_revision=not args.no_hs_revision,
                 progress=lambda msg: status.update(msg),
             )
     finally:

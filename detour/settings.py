@@ -25,9 +25,13 @@ def spark_master() -> str:
     return os.environ.get("DETOUR_SPARK_MASTER", "local[2]")
 
 
-def duckdb_memory_limit() -> str | None:
-    """Memory cap handed to DuckDB (``DETOUR_MEMORY_LIMIT``, e.g. ``2GB``)."""
-    return os.environ.get("DETOUR_MEMORY_LIMIT") or None
+def duckdb_memory_limit() -> str:
+    """Memory cap handed to DuckDB (``DETOUR_MEMORY_LIMIT``, default ``1536MB``).
+
+    DuckDB would otherwise take 80% of the machine; with a cap it spills to disk instead, which
+    keeps a whole ingest or mirror of a 19M-row year under 2 GB at a small cost in speed.
+    """
+    return os.environ.get("DETOUR_MEMORY_LIMIT") or "1536MB"
 
 
 def duckdb_threads() -> int | None:

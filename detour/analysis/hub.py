@@ -57,7 +57,11 @@ class HubView:
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["origins"], d["pre_years"], d["post_years"] = list(self.origins), list(self.pre_years), list(self.post_years)
+        d["origins"], d["pre_years"], d["post_years"] = (
+            list(self.origins),
+            list(self.pre_years),
+            list(self.post_years),
+        )
         d["rows"] = [dict(r) for r in self.rows]
         return d
 
@@ -70,8 +74,9 @@ def _legs(pairs: ibis.Table, origins: list[str], hub: str, destination: str) -> 
     return pairs.mutate(leg=leg).filter(ibis._.leg.notnull())
 
 
-def _yearly(engine: Engine, store: Store, origins: list[str], hub: str, destination: str,
-            watchlist: Watchlist) -> tuple[pd.DataFrame, set[int]]:
+def _yearly(
+    engine: Engine, store: Store, origins: list[str], hub: str, destination: str, watchlist: Watchlist
+) -> tuple[pd.DataFrame, set[int]]:
     decl = engine.declarations(store)
     near = origins + [hub, destination]
     decl = decl.filter(decl.reporter.isin(near) & decl.partner.isin(near))
@@ -81,11 +86,21 @@ def _yearly(engine: Engine, store: Store, origins: list[str], hub: str, destinat
     p = _legs(p, origins, hub, destination)
     x = p.export_value.fill_null(0) + p.reexport_value.fill_null(0)
     m_fob = p.import_value.fill_null(0) / p.margin_log.exp()
-    p = p.mutate(x=x, m=p.import_value.fill_null(0), v=ibis.greatest(x, m_fob),
-                 gap=ibis.greatest(x - m_fob, 0), watched=watchlist.predicate(p.hs))
-    df = engine.execute(p.group_by(["leg", "watched", "year"]).aggregate(
-        x=p.x.sum(), m=p.m.sum(), v=p.v.sum(), gap=p.gap.sum()))
-    hub_years = engine.execute(decl.filter((decl.reporter == hub) & (decl.flow == "import")).select("year").distinct())
+    p = p.mutate(
+        x=x,
+        m=p.import_value.fill_null(0),
+        v=ibis.greatest(x, m_fob),
+        gap=ibis.greatest(x - m_fob, 0),
+        watched=watchlist.predicate(p.hs),
+    )
+    df = engine.execute(
+        p.group_by(["leg", "watched", "year"]).aggregate(
+            x=p.x.sum(), m=p.m.sum(), v=p.v.sum(), gap=p.gap.sum()
+        )
+    )
+    hub_years = engine.execute(
+        decl.filter((decl.reporter == hub) & (decl.flow == "import")).select("year").distinct()
+    )
     return df, {int(y) for y in hub_years.year}
 
 
@@ -93,8 +108,16 @@ def _ratio(num: float, den: float) -> float | None:
     return round(num / den, 4) if den > 0 and math.isfinite(num) else None
 
 
-def hub_view(engine: Engine, store: Store, hub: str, destination: str, *, origins: list[str] | None = None,
-             watchlist: str | Watchlist | None = None, break_year: int = 2022) -> HubView:
+def hub_view(
+    engine: Engine,
+    store: Store,
+    hub: str,
+    destination: str,
+    *,
+    origins: list[str] | None = None,
+    watchlist: str | Watchlist | None = None,
+    break_year: int = 2022,
+) -> HubView:
     hub, destination = hub.upper(), destination.upper()
     origins = sorted({o.upper() for o in (origins or group("coalition"))} - {hub, destination})
     wl = load_watchlist(watchlist or "default")
@@ -113,9 +136,12 @@ def hub_view(engine: Engine, store: Store, hub: str, destination: str, *, origin
     for leg in LEGS:
         logs = {}
         for watched in (True, False):
-            r = {"leg": leg, "goods": "watched" if watched else "other"}
+            r: dict[str, Any] = {"leg": leg, "goods": "watched" if watched else "other"}
             for col, label in (("x", "exporter_declared"), ("m", "importer_declared"), ("v", "value")):
-                r[f"{label}_pre"], r[f"{label}_post"] = avg(leg, watched, col, pre), avg(leg, watched, col, post)
+                r[f"{label}_pre"], r[f"{label}_post"] = (
+                    avg(leg, watched, col, pre),
+                    avg(leg, watched, col, post),
+                )
             a, b = r["value_pre"], r["value_post"]
             r["change"] = b - a
             r["log_change"] = float(np.log(b / a)) if a > 0 and b > 0 else None
@@ -127,8 +153,23 @@ def hub_view(engine: Engine, store: Store, hub: str, destination: str, *, origin
     direct_fall = avg(LEGS[2], True, "x", pre) - avg(LEGS[2], True, "x", post)
     additional = avg(LEGS[0], True, "x", post) - avg(LEGS[0], True, "x", pre)
     phantom = avg(LEGS[0], True, "gap", post) - avg(LEGS[0], True, "gap", pre)
-    figures = {"extra_hub_exports": extra_hd, "direct_fall": direct_fall, "additional_exports": additional,
-               "phantom_increase": phantom}
-    return HubView(hub, destination, tuple(origins), wl.name, break_year, tuple(pre), tuple(post), tuple(rows),
-                   did, _ratio(extra_hd, direct_fall), _ratio(phantom, additional),
-                   {k: round(v, 2) for k, v in figures.items() if math.isfinite(v)})
+    figures = {
+        "extra_hub_exports": extra_hd,
+        "direct_fall": direct_fall,
+        "additional_exports": additional,
+        "phantom_increase": phantom,
+    }
+    return HubView(
+        hub,
+        destination,
+        tuple(origins),
+        wl.name,
+        break_year,
+        tuple(pre),
+        tuple(post),
+        tuple(rows),
+        did,
+        _ratio(extra_hd, direct_fall),
+        _ratio(phantom, additional),
+        {k: round(v, 2) for k, v in figures.items() if math.isfinite(v)},
+    )

@@ -40,26 +40,20 @@ class MirrorQuery:
 def mirror_pairs(ann: ibis.Table) -> ibis.Table:
     """Export, import and re-export declarations side by side on (year, exporter, importer, hs).
 
-    A union and one group-by rather than a chain of outer joins: one pass, same on both engines.
-    ``annual`` leaves at most one row per side and key, so ``max`` picks that row's value.
+    One scan and one group-by: each declaration is oriented (an import's partner is the
+    exporter) and lands in its side's columns through filtered aggregates. ``annual`` leaves at
+    most one row per side and key, so ``max`` picks that row's value.
     """
-    null_f, null_s = ibis.null("float64"), ibis.null("string")
-    sides = {
-        "export": dict(exporter=ann.reporter, importer=ann.partner, export_value=ann.value_usd,
-                       export_basis=ann.value_basis, export_kg=ann.net_kg, import_value=null_f,
-                       import_basis=null_s, import_kg=null_f, reexport_value=null_f),
-        "import": dict(exporter=ann.partner, importer=ann.reporter, export_value=null_f, export_basis=null_s,
-                       export_kg=null_f, import_value=ann.value_usd, import_basis=ann.value_basis,
-                       import_kg=ann.net_kg, reexport_value=null_f),
-        "re-export": dict(exporter=ann.reporter, importer=ann.partner, export_value=null_f,
-                          export_basis=null_s, export_kg=null_f, import_value=null_f, import_basis=null_s,
-                          import_kg=null_f, reexport_value=ann.value_usd),
-    }
-    parts = [ann.filter(ann.flow == flow).select(year=ann.year, hs=ann.hs, **cols) for flow, cols in sides.items()]
-    u = parts[0].union(parts[1]).union(parts[2])
-    value_cols = ["export_value", "export_basis", "export_kg", "import_value", "import_basis", "import_kg",
-                  "reexport_value"]
-    return u.group_by(["year", "exporter", "importer", "hs"]).aggregate(**{c: u[c].max() for c in value_cols})
+    imp = ann.flow == "import"
+    t = ann.filter(ann.flow.isin(["export", "import", "re-export"])).mutate(
+        exporter=ibis.cases((imp, ann.partner), else_=ann.reporter),
+        importer=ibis.cases((imp, ann.reporter), else_=ann.partner))
+    x, m, rx = t.flow == "export", t.flow == "import", t.flow == "re-export"
+    return t.group_by(["year", "exporter", "importer", "hs"]).aggregate(
+        export_value=t.value_usd.max(where=x), export_basis=t.value_basis.max(where=x),
+        export_kg=t.net_kg.max(where=x), import_value=t.value_usd.max(where=m),
+        import_basis=t.value_basis.max(where=m), import_kg=t.net_kg.max(where=m),
+        reexport_value=t.value_usd.max(where=rx))
 
 
 def _flags(pairs: ibis.Table, ann: ibis.Table) -> ibis.Table:
@@ -94,10 +88,12 @@ class Prepared:
 
 
 def prepare(engine: Engine, store: Store, year: int | None = None, sources: tuple[str, ...] = ()) -> Prepared:
-    ann = annual(engine.declarations(store), sources=list(sources) or None, profile=StoreProfile.of(store))
+    profile = StoreProfile.of(store)
+    ann = annual(engine.declarations(store), sources=list(sources) or None, profile=profile)
     if year is not None:
         ann = ann.filter(ann.year == year)
-    ann = engine.materialize(ann)
+    if not profile.simple(list(sources) or None, False):  # a plain projection is cheaper to re-read
+        ann = engine.materialize(ann)
     pairs = engine.materialize(mirror_pairs(ann))
     value = engine.execute(margins(pairs)[3])
     return Prepared(ann, pairs, None if value is None or pd.isna(value) else float(value))

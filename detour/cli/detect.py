@@ -20,8 +20,19 @@ from detour.cli.output import Format, emit
 from detour.model.alert import Alert
 
 app = typer.Typer(help="Find diversion patterns: alerts and hub views.")
-CSV_COLUMNS = ["id", "kind", "score", "origin", "hub", "destination", "hs", "start", "end", "value_usd",
-               "explanation"]
+CSV_COLUMNS = [
+    "id",
+    "kind",
+    "score",
+    "origin",
+    "hub",
+    "destination",
+    "hs",
+    "start",
+    "end",
+    "value_usd",
+    "explanation",
+]
 
 
 def register(root: typer.Typer) -> None:
@@ -39,8 +50,14 @@ def _countries(values: list[str] | None) -> list[str] | None:
 @contextmanager
 def _progress() -> Iterator[Any]:
     """A rich progress bar on stderr; the callback matches ``run_detectors(progress=...)``."""
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("detecting", total=1)
 
         def update(step: str, done: int, total: int) -> None:
@@ -62,23 +79,47 @@ def _emit_alerts(alerts: list[Alert], fmt: Format, limit: int | None) -> None:
             w.writerow([";".join(d[c]) if c == "hs" else ("" if d[c] is None else d[c]) for c in CSV_COLUMNS])
         return
     table = Table(title=f"{len(alerts)} alerts", show_lines=False)
-    for col, just in (("score", "right"), ("kind", "left"), ("route", "left"), ("hs", "left"), ("years", "left"),
-                      ("value_usd", "right"), ("id", "left")):
+    for col, just in (
+        ("score", "right"),
+        ("kind", "left"),
+        ("route", "left"),
+        ("hs", "left"),
+        ("years", "left"),
+        ("value_usd", "right"),
+        ("id", "left"),
+    ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for a in alerts[:limit] if limit else alerts:
         route = " → ".join(c for c in (a.origin, a.hub, a.destination) if c)
-        table.add_row(f"{a.score:.1f}", a.kind, route, ", ".join(a.hs), f"{a.start}–{a.end}", f"{a.value_usd:,.0f}",
-                      a.id)
+        table.add_row(
+            f"{a.score:.1f}",
+            a.kind,
+            route,
+            ", ".join(a.hs),
+            f"{a.start}–{a.end}",
+            f"{a.value_usd:,.0f}",
+            a.id,
+        )
     Console().print(table)
     if limit and len(alerts) > limit:
-        Console(stderr=True).print(f"[dim]{len(alerts) - limit} more alerts; use --format json or csv for all[/dim]")
+        Console(stderr=True).print(
+            f"[dim]{len(alerts) - limit} more alerts; use --format json or csv for all[/dim]"
+        )
 
 
 def detect(
     ctx: typer.Context,
-    watchlist: Annotated[list[str] | None, typer.Option("--watchlist", "-w", help="Watch-list name (default, arms, "
-                         "chpl, all) or YAML file; repeat to combine")] = None,
-    origin: Annotated[list[str] | None, typer.Option(help="Only these origins (ISO3; repeat or comma-separate)")] = None,
+    watchlist: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--watchlist",
+            "-w",
+            help="Watch-list name (default, arms, chpl, all) or YAML file; repeat to combine",
+        ),
+    ] = None,
+    origin: Annotated[
+        list[str] | None, typer.Option(help="Only these origins (ISO3; repeat or comma-separate)")
+    ] = None,
     hub: Annotated[list[str] | None, typer.Option(help="Only these hubs (or declared partners)")] = None,
     destination: Annotated[list[str] | None, typer.Option(help="Only these destinations")] = None,
     since: Annotated[int | None, typer.Option(help="Only patterns starting in or after this year")] = None,
@@ -91,8 +132,16 @@ def detect(
     Example: detour detect --watchlist arms --hub SRB --since 2022 --format json
     """
     with _progress() as update:
-        alerts = service.detect(ctx_of(ctx), watchlist, origins=_countries(origin), hubs=_countries(hub),
-                                destinations=_countries(destination), since=since, kinds=kind, progress=update)
+        alerts = service.detect(
+            ctx_of(ctx),
+            watchlist,
+            origins=_countries(origin),
+            hubs=_countries(hub),
+            destinations=_countries(destination),
+            since=since,
+            kinds=kind,
+            progress=update,
+        )
     _emit_alerts(alerts, fmt, limit or None)
 
 
@@ -100,8 +149,12 @@ def hub(
     ctx: typer.Context,
     iso3: Annotated[str, typer.Argument(help="The hub country, ISO3 (e.g. ARM)")],
     destination: Annotated[str, typer.Option("--destination", "-d", help="Destination ISO3 (e.g. RUS)")],
-    break_year: Annotated[int, typer.Option("--break-year", "--since", help="First year after the break")] = 2022,
-    origin: Annotated[list[str] | None, typer.Option(help="Origins (default: the sanctions coalition)")] = None,
+    break_year: Annotated[
+        int, typer.Option("--break-year", "--since", help="First year after the break")
+    ] = 2022,
+    origin: Annotated[
+        list[str] | None, typer.Option(help="Origins (default: the sanctions coalition)")
+    ] = None,
     watchlist: Annotated[str, typer.Option("--watchlist", "-w", help="Watched goods")] = "default",
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | csv | json")] = Format.table,
 ) -> None:
@@ -113,15 +166,26 @@ def hub(
 
     c = ctx_of(ctx)
     with Console(stderr=True).status(f"hub view of {iso3.upper()}"):
-        view = hub_view(c.engine, c.store, iso3, destination, origins=_countries(origin), watchlist=watchlist,
-                        break_year=break_year)
+        view = hub_view(
+            c.engine,
+            c.store,
+            iso3,
+            destination,
+            origins=_countries(origin),
+            watchlist=watchlist,
+            break_year=break_year,
+        )
     if fmt is Format.json:
         emit(view.to_dict(), fmt)
         return
     emit(list(view.rows), fmt, title=f"{view.hub} → {view.destination}, break {view.break_year}")
     if fmt is Format.table:
-        summary = {"substitution_ratio": view.substitution_ratio, "phantom_share": view.phantom_share,
-                   "difference_in_differences": view.did, **view.figures}
+        summary = {
+            "substitution_ratio": view.substitution_ratio,
+            "phantom_share": view.phantom_share,
+            "difference_in_differences": view.did,
+            **view.figures,
+        }
         Console().print_json(json.dumps(summary))
 
 

@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
-from detour.detectors.reference import hub_prior
+from detour.detectors.reference import destination_prior, hub_prior
 from detour.detectors.scoring import Params
 from detour.detectors.watchlist import Watchlist, load_watchlist, load_watchlists
 from detour.engine.base import Engine
@@ -44,22 +44,29 @@ def _codes(values: Iterable[str] | None) -> frozenset[str] | None:
     return None if values is None else frozenset(v.upper() for v in values)
 
 
-def run_detectors(engine: Engine, store: Store | Path | str, *,
-                  watchlist: str | Path | Watchlist | list[str] | None = None,
-                  origins: Iterable[str] | None = None, hubs: Iterable[str] | None = None,
-                  destinations: Iterable[str] | None = None, since: int | None = None,
-                  kinds: Iterable[str] | None = None, params: Params | None = None,
-                  progress: Callable[[str, int, int], None] | None = None) -> list[Alert]:
+def run_detectors(
+    engine: Engine,
+    store: Store | Path | str,
+    *,
+    watchlist: str | Path | Watchlist | Sequence[str | Path | Watchlist] | None = None,
+    origins: Iterable[str] | None = None,
+    hubs: Iterable[str] | None = None,
+    destinations: Iterable[str] | None = None,
+    since: int | None = None,
+    kinds: Iterable[str] | None = None,
+    params: Params | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[Alert]:
     """Run the chosen detectors over one panel built once; alerts sorted by score, best first.
 
     ``progress(step, done, total)`` is called before each step (building the panel, then one
     step per detector) so a shell can show a progress bar.
     """
     store = store if isinstance(store, Store) else Store(store)
-    if isinstance(watchlist, list | tuple):
-        wl = load_watchlists(list(watchlist))
-    else:
+    if watchlist is None or isinstance(watchlist, str | Path | Watchlist):
         wl = load_watchlist(watchlist or "default")
+    else:
+        wl = load_watchlists(list(watchlist))
     detectors = [get_detector(k) for k in (kinds or DETECTORS)]
     params = params or Params()
     if since is not None:
@@ -71,6 +78,7 @@ def run_detectors(engine: Engine, store: Store | Path | str, *,
     report("building the panel of watched flows", 0, len(detectors) + 1)
     panel = Panel.build(engine, store, wl.union(codes), params, hub_prior())
     panel.watchlist = wl
+    panel.destination_prior = destination_prior()
     scope = Scope(_codes(origins), _codes(hubs), _codes(destinations))
     alerts: list[Alert] = []
     try:

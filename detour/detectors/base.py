@@ -43,9 +43,11 @@ class Scope:
     def admits(self, alert: Alert) -> bool:
         # Phantom and undeclared exports have no hub: their declared partner plays that role.
         hub = alert.hub if alert.hub is not None else alert.destination
-        return ((self.origins is None or alert.origin in self.origins)
-                and (self.hubs is None or hub in self.hubs)
-                and (self.destinations is None or alert.destination in self.destinations))
+        return (
+            (self.origins is None or alert.origin in self.origins)
+            and (self.hubs is None or hub in self.hubs)
+            and (self.destinations is None or alert.destination in self.destinations)
+        )
 
 
 class Detector(ABC):

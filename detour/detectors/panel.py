@@ -10,8 +10,9 @@ Building it is the only full pass over the store:
    annual values, joined exporter side to importer side (``analysis.mirror.mirror_pairs``) with
    the CIF/FOB margin estimated from the data (``analysis.cif_fob``), and materialised in the
    engine. Columns: year, exporter, importer, hs, ``x_value`` (exports + re-exports, FOB),
-   ``m_value`` (imports, CIF), ``rx_value`` (the re-export part of ``x_value``), ``x_kg``, ``m_kg``, ``margin_log`` and ``v``, the leg value in
-   FOB terms: the larger of the two sides, so a leg stays visible when one reporter is silent.
+   ``m_value`` (imports, CIF), ``rx_value`` (the re-export part of ``x_value``), ``x_kg``,
+   ``m_kg``, ``margin_log`` and ``v``, the leg value in FOB terms: the larger of the two sides,
+   so a leg stays visible when one reporter is silent.
 
 3. *code life*: the first and last year each HS6 code is used anywhere in the data. HS
    revisions create and retire codes (HS2022 created 8806/8807 and retired 8803), so a flow
@@ -53,14 +54,21 @@ class Panel:
     years: tuple[int, ...]
     params: Params = field(default_factory=Params)
     hub_prior: dict[str, float] = field(default_factory=dict)
+    destination_prior: dict[str, float] = field(default_factory=dict)
     shared: dict[str, ibis.Table] = field(default_factory=dict)  # intermediate tables reused by detectors
     code_life: pd.DataFrame = field(default_factory=pd.DataFrame)  # hs → first, last year in the data
     _cov_index: dict[str, pd.MultiIndex] = field(default_factory=dict, repr=False)
     _temp: list[Any] = field(default_factory=list, repr=False)
 
     @classmethod
-    def build(cls, engine: Engine, store: Store, watchlist: Watchlist, params: Params | None = None,
-              hub_prior: dict[str, float] | None = None) -> Panel:
+    def build(
+        cls,
+        engine: Engine,
+        store: Store,
+        watchlist: Watchlist,
+        params: Params | None = None,
+        hub_prior: dict[str, float] | None = None,
+    ) -> Panel:
         decl = engine.declarations(store)
         d = decl.filter(~decl.source.isin(["baci"]) & watchlist.chapter_predicate(decl.hs))
         cov = engine.execute(d.select("reporter", "year", "flow", chapter=d.hs.left(2)).distinct())
@@ -73,21 +81,38 @@ class Panel:
         if len({f.source for f in store.files()} - {"baci"}) > 1:
             # Two declaration sources would each hold the same flow: keep the larger, never the sum.
             ann = ann.group_by(["year", "reporter", "partner", "flow", "hs"]).aggregate(
-                value_usd=ann.value_usd.max(), value_basis=ann.value_basis.max(), net_kg=ann.net_kg.max())
+                value_usd=ann.value_usd.max(), value_basis=ann.value_basis.max(), net_kg=ann.net_kg.max()
+            )
         raw = panel.materialize(mirror_pairs(ann))
         world = engine.execute(margins(raw)[3].name("m").as_table())["m"].iloc[0]
         p = with_margin(raw, None if pd.isna(world) else float(world))
         x_value = p.export_value.fill_null(0) + p.reexport_value.fill_null(0)
         m_value = p.import_value.fill_null(0)
-        p = p.select("year", "exporter", "importer", "hs", "margin_log", x_value=x_value, m_value=m_value,
-                     rx_value=p.reexport_value.fill_null(0),
-                     x_kg=p.export_kg, m_kg=p.import_kg,
-                     v=ibis.greatest(x_value, m_value / p.margin_log.exp()))
+        p = p.select(
+            "year",
+            "exporter",
+            "importer",
+            "hs",
+            "margin_log",
+            x_value=x_value,
+            m_value=m_value,
+            rx_value=p.reexport_value.fill_null(0),
+            x_kg=p.export_kg,
+            m_kg=p.import_kg,
+            v=ibis.greatest(x_value, m_value / p.margin_log.exp()),
+        )
         panel.pairs = panel.materialize(p)
-        life = engine.execute(panel.pairs.group_by("hs").aggregate(first=panel.pairs.year.min(),
-                                                                   last=panel.pairs.year.max()))
+        life = engine.execute(
+            panel.pairs.group_by("hs").aggregate(first=panel.pairs.year.min(), last=panel.pairs.year.max())
+        )
         panel.code_life = life.set_index("hs")
         return panel
+
+    def prior(self, hub: str | None, destination: str | None) -> float:
+        """Ranking lift for a listed hub and a destination of concern (never a filter)."""
+        return (1.0 + self.hub_prior.get(hub or "", 0.0)) * (
+            1.0 + self.destination_prior.get(destination or "", 0.0)
+        )
 
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         """Compute ``expr`` once and keep it in the engine until ``close``."""
@@ -123,7 +148,9 @@ class Panel:
         for r in rows.itertuples(index=False):
             y, hs = int(r.year), str(r.hs)
             if r.x_value - r.rx_value > 0:
-                out.append(Evidence(y, r.exporter, r.importer, "export", hs, round(float(r.x_value - r.rx_value), 2)))
+                out.append(
+                    Evidence(y, r.exporter, r.importer, "export", hs, round(float(r.x_value - r.rx_value), 2))
+                )
             if r.rx_value > 0:
                 out.append(Evidence(y, r.exporter, r.importer, "re-export", hs, round(float(r.rx_value), 2)))
             if r.m_value > 0:
@@ -138,9 +165,13 @@ class Panel:
     def covered(self, reporter: pd.Series, hs: pd.Series, side: str) -> np.ndarray:
         """(rows x years): did ``reporter`` declare anything in ``hs``'s chapter on ``side`` that year?"""
         n, T = len(reporter), len(self.years)
-        keys = pd.MultiIndex.from_arrays([np.repeat(np.asarray(reporter, dtype=object), T),
-                                          np.tile(np.asarray(self.years), n),
-                                          np.repeat(np.asarray([str(h)[:2] for h in hs], dtype=object), T)])
+        keys = pd.MultiIndex.from_arrays(
+            [
+                np.repeat(np.asarray(reporter, dtype=object), T),
+                np.tile(np.asarray(self.years), n),
+                np.repeat(np.asarray([str(h)[:2] for h in hs], dtype=object), T),
+            ]
+        )
         return keys.isin(self._coverage_index(side)).reshape(n, T)
 
     def alive(self, hs: pd.Series) -> np.ndarray:
@@ -155,5 +186,6 @@ class Panel:
         if side not in self._cov_index:
             c = self.coverage[self.coverage.side == side]
             self._cov_index[side] = pd.MultiIndex.from_arrays(
-                [c.reporter.astype(object), c.year.astype(int), c.chapter.astype(object)])
+                [c.reporter.astype(object), c.year.astype(int), c.chapter.astype(object)]
+            )
         return self._cov_index[side]

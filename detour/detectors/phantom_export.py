@@ -40,9 +40,11 @@ class PhantomExportDetector(Detector):
         return gap_candidates(panel, scope, self.declaring, self.min_years)
 
     def explain(self, o: str, h: str, codes: list[str], start: int, end: int, value: float) -> str:
-        return (f"{country_name(o)} declared {_usd(value)} of exports of HS {', '.join(codes)} to "
-                f"{country_name(h)} in {start}–{end} that {country_name(h)}, while reporting imports in "
-                f"the same chapters, never recorded beyond the usual CIF/FOB margin.")
+        return (
+            f"{country_name(o)} declared {_usd(value)} of exports of HS {', '.join(codes)} to "
+            f"{country_name(h)} in {start}–{end} that {country_name(h)}, while reporting imports in "
+            f"the same chapters, never recorded beyond the usual CIF/FOB margin."
+        )
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
         flows, rows = score_gaps(panel, candidates, self.declaring, self.min_years)
@@ -52,8 +54,25 @@ class PhantomExportDetector(Detector):
         for (o, h), g in flows.groupby(["exporter", "importer"], sort=True):
             start, end, codes = int(g.start.min()), int(g.end.max()), sorted(g.hs)
             value = round(float(g.value_usd.sum()), 2)
-            ev = rows[(rows.exporter == o) & (rows.importer == h) & rows.hs.isin(codes)
-                      & rows.year.between(start - 1, end)]
-            alerts.append(Alert(self.kind, o, None, h, tuple(codes), start, end, float(g.score.max()), value,
-                                self.explain(o, h, codes, start, end, value), tuple(panel.evidence(ev))))
+            ev = rows[
+                (rows.exporter == o)
+                & (rows.importer == h)
+                & rows.hs.isin(codes)
+                & rows.year.between(start - 1, end)
+            ]
+            alerts.append(
+                Alert(
+                    self.kind,
+                    o,
+                    None,
+                    h,
+                    tuple(codes),
+                    start,
+                    end,
+                    float(g.score.max()),
+                    value,
+                    self.explain(o, h, codes, start, end, value),
+                    tuple(panel.evidence(ev)),
+                )
+            )
         return alerts

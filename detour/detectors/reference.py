@@ -39,6 +39,13 @@ def hub_prior() -> dict[str, float]:
     return {str(h["iso3"]): weight for h in doc["hubs"]}
 
 
+def destination_prior() -> dict[str, float]:
+    """Destination of concern → the weight that lifts an alert's evidence z (a prior, never a filter)."""
+    doc = _hubs()
+    weight = float(doc.get("destination_weight", 0.0))
+    return {str(d["iso3"]): weight for d in doc.get("destinations") or ()}
+
+
 def group(name: str) -> tuple[str, ...]:
     """A named group of countries (``coalition``) as ISO3 codes."""
     groups = _hubs().get("groups") or {}
@@ -63,8 +70,10 @@ def transformation_rules() -> tuple[Rule, ...]:
         comp = tuple(str(c) for c in r.get("components") or ())
         prod = tuple(str(c) for c in r.get("products") or ())
         if not comp or not prod or any(len(c) != 4 or not c.isdigit() for c in comp + prod):
-            raise ConfigError(f"detour/data/transformations.yaml: rule {i + 1} needs 4-digit 'components' "
-                              "and 'products' headings")
+            raise ConfigError(
+                f"detour/data/transformations.yaml: rule {i + 1} needs 4-digit 'components' "
+                "and 'products' headings"
+            )
         rules.append(Rule(str(r.get("name", f"rule{i + 1}")), str(r.get("label", "")), comp, prod))
     if not rules:
         raise ConfigError("detour/data/transformations.yaml: no rules")

@@ -7,7 +7,9 @@ linked goods (the same HS6 for transshipment, component → product for transfor
 
 Pandas side (``score_routes``), per candidate route, for every admissible break year ``t``:
 
-- ``z_in``: robust z of O→H at ``t`` on its own history;
+- ``z_in``: robust z of O→H at ``t`` on its own history, less ``sqrt(2 ln m)`` when ``m``
+  inbound flows (origins × goods) are candidates for the same onward surge (look-elsewhere: the
+  best of m noise z's is about that large; electronic components are bought from everyone);
 - ``z_out``: robust z of H→D at ``t`` or ``t+1``, *minus the growth of the destination's imports
   of the same goods from everyone else* (a difference in differences, in log units, over the
   root sum of squares of both noises). A destination buying more from all its suppliers lifts
@@ -15,13 +17,25 @@ Pandas side (``score_routes``), per candidate route, for every admissible break 
 - the direct flow O→D must have stopped (post median at most ``stop_ratio`` × pre median) or
   never been material (post median below ``min_value``); otherwise the route is not needed.
 
-The route's evidence z is ``min(z_in, z_out)`` (both legs must move: a country's own
-procurement surge has no onward leg), multiplied by ``1 + prior`` for a listed hub.
+- ``z_hub``: the hub's *total* imports of the inbound goods or its total exports of the outbound
+  goods, from and to everyone, should break too. A big economy has new bilateral flows every year
+  (churn); a hub's trade in the goods changes as a whole when it starts forwarding them. An
+  assembler usually imports parts from many suppliers, so for transformation only its total
+  exports of the product are required to move (``hub_in=False``).
+
+The route's z is ``min(z_in, z_out)`` (both legs must move, so a country's own procurement
+surge, with no onward leg, scores nothing) times ``0.6 + 0.4 * min(z_hub / legs, 1)``: a soft
+AND with the hub's totals, so an established producer or entrepôt can still be a hub, at 60%
+the evidence. The detectors then weigh it by how well the two legs'
+*excess values* fit together (``coherence``): for transshipment, what the hub sent on against
+what it took in; for transformation, the products' value against the components'. Chance
+coincidences of two unrelated new flows rarely fit; planted or real routes do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import ibis
 import ibis.expr.types as ir
@@ -32,6 +46,7 @@ from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
 from detour.detectors.scoring import admissible, break_stats, excess, log_level, mask, matrix
 
+HUB_FLOOR = 0.6  # share of the legs' evidence kept when the hub's own totals did not move
 Pred = Callable[[ir.StringValue], ir.BooleanValue]
 
 
@@ -48,8 +63,13 @@ def surges(panel: Panel) -> ibis.Table:
     return t.filter(keep)
 
 
-def route_candidates(panel: Panel, scope: Scope, inbound: Pred, outbound: Pred,
-                     link: Callable[[ir.StringValue, ir.StringValue], ir.BooleanValue]) -> ibis.Table:
+def route_candidates(
+    panel: Panel,
+    scope: Scope,
+    inbound: Pred,
+    outbound: Pred,
+    link: Callable[[ir.StringValue, ir.StringValue], ir.BooleanValue],
+) -> ibis.Table:
     s = surges(panel)
     a = s.filter(inbound(s.hs))
     if scope.origins is not None:
@@ -67,71 +87,138 @@ def route_candidates(panel: Panel, scope: Scope, inbound: Pred, outbound: Pred,
 
 
 def _legs(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    keys = pd.concat([
-        cand[["o", "h", "hs_in"]].set_axis(["exporter", "importer", "hs"], axis=1),
-        cand[["h", "d", "hs_out"]].set_axis(["exporter", "importer", "hs"], axis=1),
-        cand[["o", "d", "hs_out"]].set_axis(["exporter", "importer", "hs"], axis=1),
-    ]).drop_duplicates()
-    rows = panel.series(keys, {"exporter": "exporter", "importer": "importer", "hs": "hs"})
+    """The three legs' rows, and importers' totals from everyone (the destination's imports of the
+    product, the hub's imports of the inbound goods), both computed in the engine."""
+    names = ["exporter", "importer", "hs"]
+    keys = pd.concat(
+        [
+            cand[["o", "h", "hs_in"]].set_axis(names, axis=1),
+            cand[["h", "d", "hs_out"]].set_axis(names, axis=1),
+            cand[["o", "d", "hs_out"]].set_axis(names, axis=1),
+        ]
+    ).drop_duplicates()
+    rows = panel.series(keys, {k: k for k in names})
     p = panel.pairs
-    dest = cand[["d", "hs_out"]].drop_duplicates().set_axis(["importer", "hs"], axis=1)
-    tot = p.semi_join(ibis.memtable(dest), ["importer", "hs"]).group_by(["importer", "hs", "year"]).aggregate(
-        v=p.v.sum())
-    return rows, panel.engine.execute(tot)
+    buyers = pd.concat(
+        [
+            cand[["d", "hs_out"]].set_axis(["importer", "hs"], axis=1),
+            cand[["h", "hs_in"]].set_axis(["importer", "hs"], axis=1),
+        ]
+    ).drop_duplicates()
+    sellers = cand[["h", "hs_out"]].drop_duplicates().set_axis(["exporter", "hs"], axis=1)
+    imports = (
+        p.semi_join(ibis.memtable(buyers), ["importer", "hs"])
+        .group_by(["importer", "hs", "year"])
+        .aggregate(v=p.v.sum())
+        .mutate(side=ibis.literal("M"))
+        .rename(country="importer")
+    )
+    exports = (
+        p.semi_join(ibis.memtable(sellers), ["exporter", "hs"])
+        .group_by(["exporter", "hs", "year"])
+        .aggregate(v=p.v.sum())
+        .mutate(side=ibis.literal("X"))
+        .rename(country="exporter")
+    )
+    return rows, panel.engine.execute(imports.union(exports))
 
 
-def score_routes(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per candidate route: z, t1, t2, end, value_usd and the leg z's; plus the fetched leg rows."""
+def _pick(m: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    return m[np.arange(len(m)), cols]
+
+
+def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per candidate route: evidence ``z_raw`` (and the legs' z), break years ``t1``/``t2``,
+    ``end``, the excess values ``e_in``, ``e_out``, ``e_in_total`` (the hub's excess imports of the
+    inbound goods from everyone), the direct flow's pre median, and ``value_usd``; plus the rows."""
     prm, years = panel.params, panel.years
     cand = cand.reset_index(drop=True)
     rows, tot = _legs(panel, cand)
+    names = ["exporter", "importer", "hs"]
 
     def leg(a: str, b: str, hs: str) -> np.ndarray:
-        idx = cand[[a, b, hs]].set_axis(["exporter", "importer", "hs"], axis=1)
-        return matrix(rows, ["exporter", "importer", "hs"], "v", years, idx)
+        return matrix(rows, names, "v", years, cand[[a, b, hs]].set_axis(names, axis=1))
+
+    def total(country: str, hs: str, side: str) -> np.ndarray:
+        return matrix(
+            tot[tot.side == side],
+            ["country", "hs"],
+            "v",
+            years,
+            cand[[country, hs]].set_axis(["country", "hs"], axis=1),
+        )
 
     v_in, v_out, v_dir = leg("o", "h", "hs_in"), leg("h", "d", "hs_out"), leg("o", "d", "hs_out")
-    total = matrix(tot, ["importer", "hs"], "v", years, cand[["d", "hs_out"]].set_axis(["importer", "hs"], axis=1))
+    d_total, h_total, h_sales = total("d", "hs_out", "M"), total("h", "hs_in", "M"), total("h", "hs_out", "X")
     obs_in = panel.observed(cand.o, cand.h, cand.hs_in)
     obs_out = panel.observed(cand.h, cand.d, cand.hs_out)
     obs_dir = panel.observed(cand.o, cand.d, cand.hs_out)
     c = prm.floor_usd
     l_in, l_out = mask(log_level(v_in, c), obs_in), mask(log_level(v_out, c), obs_out)
-    l_oth = mask(log_level(total - v_out, c), obs_out)
-    d_dir = mask(v_dir, obs_dir)
+    l_hub_in, l_hub_out = mask(log_level(h_total, c), obs_in), mask(log_level(h_sales, c), obs_out)
+    l_oth = mask(log_level(d_total - v_out, c), obs_out)
+    d_dir = np.where(obs_dir, v_dir, 0.0)
     n, T = v_in.shape
-    z_in, z_out, ok = (np.full((n, T), np.nan) for _ in range(3))
+    # Totals over many partners are far less noisy than one flow: they get the aggregate floor.
+    agg = replace(prm, sigma_floor=prm.gap_sigma_floor)
+    z_in, z_out, z_hub_in, z_hub_out, ok, dir_pre = (np.full((n, T), np.nan) for _ in range(6))
     for t in admissible(years, prm):
         z_in[:, t] = break_stats(l_in, t, prm)[0]
+        z_hub_in[:, t], z_hub_out[:, t] = break_stats(l_hub_in, t, agg)[0], break_stats(l_hub_out, t, agg)[0]
         zo, pre_o, post_o, sig_o = break_stats(l_out, t, prm)
-        _, pre_x, post_x, sig_x = break_stats(l_oth, t, prm)
+        _, pre_x, post_x, sig_x = break_stats(l_oth, t, agg)
         # A difference of two noisy changes: its noise is the root sum of squares of both.
         z_out[:, t] = (post_o - pre_o - np.fmax(np.nan_to_num(post_x - pre_x), 0.0)) / np.hypot(sig_o, sig_x)
         z_out[np.isnan(zo), t] = np.nan
-        pre_d = np.nan_to_num(np.nanmedian(np.where(np.isnan(d_dir[:, :t]), 0, d_dir[:, :t]), axis=1))
-        post_d = np.nan_to_num(np.nanmedian(np.where(np.isnan(d_dir[:, t:]), 0, d_dir[:, t:]), axis=1))
-        ok[:, t] = (post_d <= prm.stop_ratio * pre_d) | (post_d < prm.min_value)
+        dir_pre[:, t] = np.median(d_dir[:, :t], axis=1)
+        post_d = np.median(d_dir[:, t:], axis=1)
+        ok[:, t] = (post_d <= prm.stop_ratio * dir_pre[:, t]) | (post_d < prm.min_value)
+    # Look-elsewhere: when m inbound flows (origins x goods) could explain one onward surge, the
+    # best of m noise z's is about sqrt(2 ln m); an inbound z must clear that to count.
+    m = cand.groupby(["h", "d", "hs_out"])["o"].transform("size").to_numpy(dtype=float)
+    z_in = z_in - np.sqrt(2 * np.log(np.maximum(m, 1.0)))[:, None]
     nxt = np.concatenate([z_out[:, 1:], np.full((n, 1), np.nan)], axis=1)
     lag = np.nan_to_num(nxt, nan=-np.inf) > np.nan_to_num(z_out, nan=-np.inf)
     best_out = np.where(lag, nxt, z_out)
-    zc = np.fmin(z_in, best_out)
+    # The hub's own scale: its total imports of the inbound goods (at t) or total exports of the
+    # outbound goods (at t or t+1) should move too. A big economy's new flows are ordinary churn.
+    hub_next = np.concatenate([z_hub_out[:, 1:], np.full((n, 1), np.nan)], axis=1)
+    hub_out = np.where(lag, hub_next, z_hub_out)
+    hub = np.fmax(z_hub_in, hub_out) if hub_in else hub_out
+    legs = np.fmin(z_in, best_out)
+    # Soft AND: a hub whose own totals moved as much as the legs keeps the legs' z; one whose
+    # totals did not move (churn in a big economy, or an established producer) keeps HUB_FLOOR.
+    zc = legs * (
+        HUB_FLOOR + (1 - HUB_FLOOR) * np.clip(np.nan_to_num(hub) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
+    )
     zc[(ok != 1) | np.isnan(z_in) | np.isnan(best_out)] = -np.inf
     t1 = zc.argmax(axis=1)
-    z = zc[np.arange(n), t1]
+    t2 = np.minimum(t1 + _pick(lag, t1), T - 1)
     out = cand.copy()
-    out["z_raw"] = z  # the evidence, compared with min_z; the hub prior only lifts the ranking
-    out["z"] = z * (1.0 + cand.h.map(panel.hub_prior).fillna(0.0).to_numpy())
-    out["z_in"], out["z_out"] = z_in[np.arange(n), t1], best_out[np.arange(n), t1]
-    t2 = t1 + lag[np.arange(n), t1]
-    out["t1"], out["t2"] = [years[i] for i in t1], [years[min(i, T - 1)] for i in t2]
-    ends, values, direct, through = [], [], [], []
-    for i in range(n):
-        direct.append(float(np.median(v_dir[i, :max(t1[i], 1)])))
-        e_in = excess(v_in[i:i + 1], t1[i])[0]
-        e_out = excess(v_out[i:i + 1], min(t2[i], T - 1))[0]
-        live = np.nonzero(e_out > 0)[0]
-        ends.append(years[live.max()] if len(live) else years[min(t2[i], T - 1)])
-        values.append(float(min(e_in.sum(), e_out.sum())))
-        through.append(values[-1] / max(e_in.sum(), e_out.sum(), 1.0))
-    out["end"], out["value_usd"], out["direct_pre"], out["through"] = ends, values, direct, through
-    return out[np.isfinite(out.z)].reset_index(drop=True), rows
+    out["z_raw"], out["z_in"], out["z_out"] = _pick(zc, t1), _pick(z_in, t1), _pick(best_out, t1)
+    out["z_hub"], out["z_hub_in"], out["z_hub_out"] = _pick(hub, t1), _pick(z_hub_in, t1), _pick(hub_out, t1)
+    out["t1"], out["t2"] = np.asarray(years)[t1], np.asarray(years)[t2]
+    out["direct_pre"] = _pick(dir_pre, t1)
+    e_in, e_out, e_tot = np.zeros((n, T)), np.zeros((n, T)), np.zeros((n, T))
+    for t in sorted(set(t1) | set(t2)):  # excess over each row's own pre-period, per break year
+        e_in[t1 == t] = excess(v_in[t1 == t], t)
+        e_tot[t1 == t] = excess(h_total[t1 == t], t)
+        e_out[t2 == t] = excess(v_out[t2 == t], t)
+    out["e_in"], out["e_out"], out["e_in_total"] = e_in.sum(axis=1), e_out.sum(axis=1), e_tot.sum(axis=1)
+    out["value_usd"] = np.minimum(out.e_in, out.e_out)
+    live = e_out > 0
+    last = np.where(live.any(axis=1), T - 1 - np.argmax(live[:, ::-1], axis=1), t2)
+    out["end"] = np.asarray(years)[np.maximum(last, t2)]
+    return out[np.isfinite(out.z_raw)].reset_index(drop=True), rows
+
+
+def coherence(ratio: np.ndarray | pd.Series, low: float, high: float) -> np.ndarray:
+    """How well two excess values fit: 1 when their ratio is inside [low, high], falling as
+    ``exp(-distance)`` outside, the distance measured in log units (a factor e outside → 0.37).
+
+    >>> coherence(np.array([1.0, 2.0, 2 * np.e, 0.0]), 0.5, 2.0).round(2).tolist()
+    [1.0, 1.0, 0.37, 0.0]
+    """
+    r = np.log(np.maximum(np.asarray(ratio, dtype=float), 1e-12))
+    off = np.maximum(np.log(low) - r, 0) + np.maximum(r - np.log(high), 0)
+    return np.exp(-off)

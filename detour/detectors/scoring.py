@@ -20,13 +20,23 @@ Detectors scan every admissible ``t`` and keep the best, so a big noisy flow wit
 absolute change scores low and a small stable flow that appears from nothing scores high.
 
 >>> m = np.log(np.array([[0, 0, 0, 0, 2e6, 2e6], [1e8, 2e8, 0.6e8, 1.4e8, 2e8, 3e8]]) + 5e4)
->>> z = break_z(m, 4, Params()); bool(z[0] > 10 > 3 > z[1])
+>>> z = break_z(m, 4, Params()); bool(z[0] > 5 > 2 > z[1])
 True
 
-Scores are comparable across kinds: ``score = 100 * (1 - 2 ** (-z / Z_HALF[kind]))``, so a
-detector's evidence z of ``Z_HALF`` scores 50, twice that 75. Route detectors (transshipment,
-transformation) report the z of their *weakest* leg, which is already conservative, so their
-half-point is lower than that of single-flow detectors.
+Scores are comparable across kinds: every kind's evidence z maps to 0–100 with two anchors,
+the evidence threshold ``Z_MIN`` = 3.5 (the usual cut for a modified z-score) scoring 25 and the
+kind's *textbook case* ``Z_CLEAR[kind]`` scoring 75::
+
+    score = 100 * (1 - 0.75 * (Z_MIN / z) ** k),   k = ln 3 / ln(Z_CLEAR / Z_MIN)
+
+The textbook cases, at the default parameters: a route whose legs both appear from nothing at
+USD 5M a year and whose hub's totals move with them (z ≈ 9); a mirror gap of USD 5M a year on a
+pair that always matched (z ≈ 30, mirror ratios are far less noisy than values); a corridor
+price tripling against a steady history (z ≈ 5.5). The kinds' z scales differ; their anchors
+make a 75 mean "as clear as it gets" and a 25 "just past the threshold" for every kind.
+
+>>> to_score(3.5, "transshipment"), to_score(9.0, "transshipment"), to_score(30.0, "phantom_export")
+(25.0, 75.0, 75.0)
 """
 
 from __future__ import annotations
@@ -39,15 +49,24 @@ import numpy as np
 import pandas as pd
 
 MAD_SCALE = 1.4826
-Z_HALF = {"transshipment": 6.0, "transformation": 6.0, "phantom_export": 8.0, "undeclared_export": 8.0,
-          "unit_value": 4.0}
+Z_MIN = 3.5
+Z_CLEAR = {
+    "transshipment": 9.0,
+    "transformation": 9.0,
+    "phantom_export": 30.0,
+    "undeclared_export": 30.0,
+    "unit_value": 5.5,
+}
 
 
 @dataclass(frozen=True)
 class Params:
     floor_usd: float = 50_000.0  # log(v + floor): the size below which changes are noise
     min_value: float = 100_000.0  # a flow-year below this is never a candidate
-    sigma_floor: float = 0.25  # log units: the least year-to-year noise a flow is credited with
+    min_gap: float = 500_000.0  # a mirror gap below this a year is routine (one-sided small flows, timing)
+    sigma_floor: float = 0.5  # log units: the least year-to-year noise an HS6 flow is credited with
+    gap_sigma_floor: float = 0.15  # log units: the least noise of a pair's mirror ratio
+    price_sigma_floor: float = 0.2  # log units: a stable corridor's price moves about 10-20% a year
     min_pre: int = 3  # observed years needed before a break
     min_post: int = 1  # observed years needed from the break on
     growth: float = 2.0  # engine-side candidate filter: value >= growth x prior yearly mean
@@ -60,15 +79,17 @@ class Params:
 def to_score(z: float, kind: str) -> float:
     if not math.isfinite(z) or z <= 0:
         return 0.0
-    return round(100.0 * (1.0 - 2.0 ** (-z / Z_HALF[kind])), 2)
+    k = math.log(3.0) / math.log(Z_CLEAR[kind] / Z_MIN)
+    return round(max(0.0, 100.0 * (1.0 - 0.75 * (Z_MIN / z) ** k)), 2)
 
 
 def log_level(values: np.ndarray, floor: float) -> np.ndarray:
     return np.log(np.maximum(values, 0.0) + floor)
 
 
-def matrix(df: pd.DataFrame, keys: list[str], value: str, years: tuple[int, ...],
-           index: pd.DataFrame | None = None) -> np.ndarray:
+def matrix(
+    df: pd.DataFrame, keys: list[str], value: str, years: tuple[int, ...], index: pd.DataFrame | None = None
+) -> np.ndarray:
     """Rows = ``index`` (default: distinct keys of ``df``), columns = years; absent → 0."""
     idx = df[keys].drop_duplicates() if index is None else index[keys]
     wide = df.pivot_table(index=keys, columns="year", values=value, aggfunc="sum")
@@ -89,7 +110,9 @@ def _nanmedian(a: np.ndarray) -> np.ndarray:
         return np.nanmedian(a, axis=1)
 
 
-def break_stats(m: np.ndarray, t: int, params: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def break_stats(
+    m: np.ndarray, t: int, params: Params
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(z, pre median, post median, sigma) of a break at column ``t`` for every row of ``m``."""
     pre, post = m[:, :t], m[:, t:]
     n_pre, n_post = (~np.isnan(pre)).sum(axis=1), (~np.isnan(post)).sum(axis=1)

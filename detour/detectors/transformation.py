@@ -10,7 +10,9 @@ products out of it to the destination surge the same year or a year later faster
 destination's imports of those products from everyone else, and the destination's direct
 imports of the product from the origin stopped or never existed. Look-alikes: a hub importing
 parts for its own use (no product leg), a destination re-arming from all suppliers (no excess
-over its other suppliers), and an origin that keeps selling the product directly.
+over its other suppliers), an origin that keeps selling the product directly, and unrelated
+new flows that coincide: assembled products are worth more than their parts, but not out of
+all proportion, so the products' excess value must be 1-10x the components' (``coherence``).
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ import pandas as pd
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.reference import Rule, transformation_rules
-from detour.detectors.routes import route_candidates, score_routes
+from detour.detectors.routes import coherence, route_candidates, score_routes
 from detour.detectors.scoring import to_score
 from detour.detectors.watchlist import Watchlist
 from detour.model.alert import Alert
 from detour.model.codes import country_name
+
+FIT_LOW, FIT_HIGH = 1.0, 10.0  # products' excess value / the components' excess value
 
 
 def _touches(watchlist: Watchlist, heading: str) -> bool:
@@ -36,7 +40,9 @@ def _touches(watchlist: Watchlist, heading: str) -> bool:
 
 
 def active_rules(watchlist: Watchlist) -> tuple[Rule, ...]:
-    return tuple(r for r in transformation_rules() if any(_touches(watchlist, h) for h in r.components + r.products))
+    return tuple(
+        r for r in transformation_rules() if any(_touches(watchlist, h) for h in r.components + r.products)
+    )
 
 
 class TransformationDetector(Detector):
@@ -49,36 +55,68 @@ class TransformationDetector(Detector):
     def candidates(self, panel: Panel, scope: Scope) -> ibis.Table:
         rules = active_rules(panel.watchlist)
         if not rules:
-            return panel.pairs.select(o=panel.pairs.exporter, h=panel.pairs.importer, d=panel.pairs.importer,
-                                      hs_in=panel.pairs.hs, hs_out=panel.pairs.hs).limit(0)
+            return panel.pairs.select(
+                o=panel.pairs.exporter,
+                h=panel.pairs.importer,
+                d=panel.pairs.importer,
+                hs_in=panel.pairs.hs,
+                hs_out=panel.pairs.hs,
+            ).limit(0)
         comps = sorted({h for r in rules for h in r.components})
         prods = sorted({h for r in rules for h in r.products})
 
         def link(a: ir.StringValue, b: ir.StringValue) -> ir.BooleanValue:
-            each = [a.substr(0, 4).isin(list(r.components)) & b.substr(0, 4).isin(list(r.products)) for r in rules]
+            each = [
+                a.substr(0, 4).isin(list(r.components)) & b.substr(0, 4).isin(list(r.products)) for r in rules
+            ]
             return functools.reduce(lambda x, y: x | y, each)
 
-        return route_candidates(panel, scope, lambda hs: hs.substr(0, 4).isin(comps),
-                                lambda hs: hs.substr(0, 4).isin(prods), link)
+        return route_candidates(
+            panel, scope, lambda hs: hs.substr(0, 4).isin(comps), lambda hs: hs.substr(0, 4).isin(prods), link
+        )
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
-        routes, rows = score_routes(panel, candidates)
-        routes["score"] = [to_score(z, self.kind) for z in routes.z]
-        routes = routes[routes.z_raw >= panel.params.min_z]
+        routes, rows = score_routes(panel, candidates, hub_in=False)
+        # Products out should be worth more than this origin's components in, but not out of all
+        # proportion (the assembler may buy the same parts from others for its own production).
+        fit = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH)
+        routes["z_fit"] = routes.z_raw * fit
+        routes = routes[routes.z_fit >= panel.params.min_z]
+        prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]
+        routes["score"] = [to_score(z * p, self.kind) for z, p in zip(routes.z_fit, prior, strict=True)]
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]
             start, end = int(g.t1.min()), int(g.end.max())
             comps, prods = sorted(set(g.hs_in)), sorted(set(g.hs_out))
-            legs = rows[rows.year.between(start - 1, end) & (
-                (rows.exporter == o) & (rows.importer == h) & rows.hs.isin(comps)
-                | (rows.exporter == h) & (rows.importer == d) & rows.hs.isin(prods)
-                | (rows.exporter == o) & (rows.importer == d) & rows.hs.isin(prods))]
+            legs = rows[
+                rows.year.between(start - 1, end)
+                & (
+                    (rows.exporter == o) & (rows.importer == h) & rows.hs.isin(comps)
+                    | (rows.exporter == h) & (rows.importer == d) & rows.hs.isin(prods)
+                    | (rows.exporter == o) & (rows.importer == d) & rows.hs.isin(prods)
+                )
+            ]
             direct = "stopped" if (g.direct_pre >= panel.params.min_value).any() else "never existed"
-            text = (f"{country_name(o)}'s exports of components (HS {', '.join(comps)}) to {country_name(h)} "
-                    f"surged from {int(best.t1)} and {country_name(h)}'s exports of products made from them "
-                    f"(HS {', '.join(prods)}) to {country_name(d)} surged from {int(best.t2)}, while direct "
-                    f"{country_name(o)}–{country_name(d)} trade in those products {direct}.")
-            alerts.append(Alert(self.kind, o, h, d, tuple(comps + prods), start, end, float(g.score.max()),
-                                round(float(g.value_usd.sum()), 2), text, tuple(panel.evidence(legs))))
+            text = (
+                f"{country_name(o)}'s exports of components (HS {', '.join(comps)}) to {country_name(h)} "
+                f"surged from {int(best.t1)} and {country_name(h)}'s exports of products made from them "
+                f"(HS {', '.join(prods)}) to {country_name(d)} surged from {int(best.t2)}, while direct "
+                f"{country_name(o)}–{country_name(d)} trade in those products {direct}."
+            )
+            alerts.append(
+                Alert(
+                    self.kind,
+                    o,
+                    h,
+                    d,
+                    tuple(comps + prods),
+                    start,
+                    end,
+                    float(g.score.max()),
+                    round(float(g.value_usd.sum()), 2),
+                    text,
+                    tuple(panel.evidence(legs)),
+                )
+            )
         return alerts

@@ -9,7 +9,12 @@ and why they stay quiet:
   so the difference in differences of the outbound leg is near zero;
 - ordinary re-export trade that was always there: both legs' pre-periods already hold the
   level, so neither z is large;
-- direct trade that continues: the route is not needed, the candidate is dropped.
+- direct trade that continues: the route is not needed, the candidate is dropped;
+- two unrelated new flows that happen to coincide: the hub's extra exports to D do not match
+  its extra imports of the goods (from every supplier, so a hub fed by many origins still
+  fits); the evidence z is multiplied by ``coherence`` (1 within a factor 2, then falling).
+
+Ranking: the score lifts listed hubs and destinations of concern (``hubs.yaml``) by their prior.
 
 One alert per (origin, hub, destination), listing every HS6 code that scored.
 """
@@ -17,14 +22,17 @@ One alert per (origin, hub, destination), listing every HS6 code that scored.
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
-from detour.detectors.routes import route_candidates, score_routes
+from detour.detectors.routes import coherence, route_candidates, score_routes
 from detour.detectors.scoring import to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
+
+FIT_LOW, FIT_HIGH = 0.5, 2.0  # onward excess / the hub's excess imports of the goods
 
 
 class TransshipmentDetector(Detector):
@@ -32,26 +40,55 @@ class TransshipmentDetector(Detector):
     kind = "transshipment"
 
     def candidates(self, panel: Panel, scope: Scope) -> ibis.Table:
-        return route_candidates(panel, scope, panel.watchlist.predicate, panel.watchlist.predicate,
-                                lambda a, b: a == b)
+        return route_candidates(
+            panel, scope, panel.watchlist.predicate, panel.watchlist.predicate, lambda a, b: a == b
+        )
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
         cand = candidates[candidates.hs_in == candidates.hs_out]
         routes, rows = score_routes(panel, cand)
-        routes["score"] = [to_score(z, self.kind) for z in routes.z]
-        routes = routes[routes.z_raw >= panel.params.min_z]
+        # What the hub sent on should match what it took in (from every supplier): within 2x.
+        inflow = np.maximum(routes.e_in, routes.e_in_total).clip(
+            lower=1.0
+        )  # totals may fall for other reasons
+        fit = coherence(routes.e_out / inflow, FIT_LOW, FIT_HIGH)
+        routes["z_fit"] = routes.z_raw * fit
+        routes = routes[routes.z_fit >= panel.params.min_z]
+        prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]
+        routes["score"] = [to_score(z * p, self.kind) for z, p in zip(routes.z_fit, prior, strict=True)]
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]
             start, end = int(g.t1.min()), int(g.end.max())
             codes = sorted(g.hs_in)
-            legs = rows[rows.hs.isin(codes) & rows.year.between(start - 1, end)
-                        & ((rows.exporter == o) & rows.importer.isin([h, d]) | (rows.exporter == h) & (rows.importer == d))]
+            legs = rows[
+                rows.hs.isin(codes)
+                & rows.year.between(start - 1, end)
+                & (
+                    (rows.exporter == o) & rows.importer.isin([h, d])
+                    | (rows.exporter == h) & (rows.importer == d)
+                )
+            ]
             direct = "stopped" if (g.direct_pre >= panel.params.min_value).any() else "never existed"
-            text = (f"{country_name(o)}'s exports of HS {', '.join(codes)} to {country_name(h)} surged from "
-                    f"{int(best.t1)} and {country_name(h)}'s exports of the same goods to {country_name(d)} "
-                    f"surged from {int(best.t2)}, while direct {country_name(o)}–{country_name(d)} trade "
-                    f"{direct}.")
-            alerts.append(Alert(self.kind, o, h, d, tuple(codes), start, end, float(g.score.max()),
-                                round(float(g.value_usd.sum()), 2), text, tuple(panel.evidence(legs))))
+            text = (
+                f"{country_name(o)}'s exports of HS {', '.join(codes)} to {country_name(h)} surged from "
+                f"{int(best.t1)} and {country_name(h)}'s exports of the same goods to {country_name(d)} "
+                f"surged from {int(best.t2)}, while direct {country_name(o)}–{country_name(d)} trade "
+                f"{direct}."
+            )
+            alerts.append(
+                Alert(
+                    self.kind,
+                    o,
+                    h,
+                    d,
+                    tuple(codes),
+                    start,
+                    end,
+                    float(g.score.max()),
+                    round(float(g.value_usd.sum()), 2),
+                    text,
+                    tuple(panel.evidence(legs)),
+                )
+            )
         return alerts

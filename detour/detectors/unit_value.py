@@ -30,7 +30,6 @@ KEYS = ["exporter", "importer", "hs"]
 MIN_CORRIDORS = 5
 MIN_PREMIUM = math.log(1.5)
 CANDIDATE_JUMP = math.log(2.0)
-SIGMA_FLOOR = 0.2  # log units: a stable corridor's price moves about 10% a year
 
 
 def relative_prices(panel: Panel) -> ibis.Table:
@@ -60,8 +59,12 @@ class UnitValueDetector(Detector):
         w = ibis.window(group_by=[r.exporter, r.importer, r.hs], order_by=r.year, preceding=None, following=0)
         h = r.mutate(csum=r.rel.sum().over(w) - r.rel, cnt=r.rel.count().over(w) - 1)
         prev = h.csum / ibis.greatest(h.cnt, 1)
-        keep = ((h.cnt >= prm.min_pre) & (h.val >= prm.min_value) & ((h.rel - prev).abs() >= CANDIDATE_JUMP)
-                & (h.rel.abs() >= MIN_PREMIUM))
+        keep = (
+            (h.cnt >= prm.min_pre)
+            & (h.val >= prm.min_value)
+            & ((h.rel - prev).abs() >= CANDIDATE_JUMP)
+            & (h.rel.abs() >= MIN_PREMIUM)
+        )
         if prm.since is not None:
             keep &= h.year >= prm.since
         if scope.origins is not None:
@@ -72,7 +75,7 @@ class UnitValueDetector(Detector):
         return h.filter(keep).select(*KEYS).distinct()
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
-        prm, years = replace(panel.params, sigma_floor=max(panel.params.sigma_floor, SIGMA_FLOOR)), panel.years
+        prm, years = replace(panel.params, sigma_floor=panel.params.price_sigma_floor), panel.years
         cand = candidates[KEYS].drop_duplicates().reset_index(drop=True)
         rows = panel.series(cand, {k: k for k in KEYS}, panel.shared["relative_prices"])
         present = matrix(rows.assign(one=1.0), KEYS, "one", years, cand) > 0
@@ -85,7 +88,9 @@ class UnitValueDetector(Detector):
             up, _, post_up, _ = break_stats(rel, t, prm)
             down, _, post_down, _ = break_stats(-rel, t, prm)
             z = np.fmax(up, down)
-            post = np.where(np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), post_up, -post_down)
+            post = np.where(
+                np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), post_up, -post_down
+            )
             ok = np.isfinite(z) & (np.abs(np.nan_to_num(post)) >= MIN_PREMIUM) & (val[:, t] >= prm.min_value)
             zs[:, t] = np.where(ok, z, -np.inf)
         best = zs.argmax(axis=1)
@@ -100,15 +105,22 @@ class UnitValueDetector(Detector):
             before, after = np.exp(np.nanmedian(luv[i, :t])), np.exp(np.nanmedian(luv[i, t:]))
             premium = np.exp(np.nanmedian(rel[i, t:]))
             verb = "rose" if after > before else "fell"
-            text = (f"The unit value of {country_name(o)}'s exports of HS {hs} to {country_name(d)} {verb} from "
-                    f"about USD {before:,.2f}/kg to USD {after:,.2f}/kg in {years[t]}–{end}, {premium:.1f} times "
-                    f"the price of the same goods on other corridors, against a steady history.")
+            text = (
+                f"The unit value of {country_name(o)}'s exports of HS {hs} to {country_name(d)} {verb} from "
+                f"about USD {before:,.2f}/kg to USD {after:,.2f}/kg in {years[t]}–{end}, {premium:.1f} times "
+                f"the price of the same goods on other corridors, against a steady history."
+            )
             found.append((o, d, hs, years[t], end, score, round(float(val[i, t:].sum()), 2), text))
         keys = pd.DataFrame([f[:3] for f in found], columns=KEYS)
         ev = panel.series(keys, {k: k for k in KEYS})
         alerts = []
         for o, d, hs, start, end, score, value, text in found:
-            mine = ev[(ev.exporter == o) & (ev.importer == d) & (ev.hs == hs) & ev.year.between(start - 1, end)]
-            alerts.append(Alert(self.kind, o, None, d, (hs,), start, end, score, value, text,
-                                tuple(panel.evidence(mine))))
+            mine = ev[
+                (ev.exporter == o) & (ev.importer == d) & (ev.hs == hs) & ev.year.between(start - 1, end)
+            ]
+            alerts.append(
+                Alert(
+                    self.kind, o, None, d, (hs,), start, end, score, value, text, tuple(panel.evidence(mine))
+                )
+            )
         return alerts

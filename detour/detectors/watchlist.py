@@ -14,6 +14,7 @@ code of chapter 93, ``8542`` every integrated circuit, ``854231`` only processor
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -74,8 +75,10 @@ def _minimal(codes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def _check_code(code: Any, origin: str) -> str:
     text = str(code).replace(".", "").strip()
     if not text.isdigit() or len(text) not in (2, 4, 6):
-        raise ConfigError(f"{origin}: HS code {code!r} must be 2, 4 or 6 digits",
-                          hint="write codes as quoted strings, e.g. \"8542\" or \"854231\"")
+        raise ConfigError(
+            f"{origin}: HS code {code!r} must be 2, 4 or 6 digits",
+            hint='write codes as quoted strings, e.g. "8542" or "854231"',
+        )
     return text
 
 
@@ -103,8 +106,10 @@ def _parse(doc: Any, origin: str, seen: tuple[str, ...]) -> Watchlist:
 @functools.cache
 def _bundled(name: str, seen: tuple[str, ...] = ()) -> Watchlist:
     if name not in BUNDLED:
-        raise ConfigError(f"unknown watch-list {name!r}",
-                          hint=f"use one of {', '.join(BUNDLED + (ALL,))} or a path to a .yaml file")
+        raise ConfigError(
+            f"unknown watch-list {name!r}",
+            hint=f"use one of {', '.join(BUNDLED + (ALL,))} or a path to a .yaml file",
+        )
     text = resources.files("detour.data.watchlists").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     return _parse(yaml.safe_load(text), f"detour/data/watchlists/{name}.yaml", seen)
 
@@ -130,7 +135,7 @@ def load_watchlist(name_or_path: str | Path | Watchlist) -> Watchlist:
     return _bundled(text)
 
 
-def load_watchlists(names: list[str] | tuple[str, ...] | None) -> Watchlist:
+def load_watchlists(names: Sequence[str | Path | Watchlist] | None) -> Watchlist:
     """The union of several lists (``--watchlist arms --watchlist chpl``); ``default`` if none."""
     lists = [load_watchlist(n) for n in (names or ["default"])]
     out = lists[0]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -14,10 +17,10 @@ class DuckDBEngine(Engine):
     name = "duckdb"
 
     def _make_backend(self) -> Any:
-        con = ibis.duckdb.connect()
-        limit = settings.duckdb_memory_limit()
-        if limit:
-            con.raw_sql(f"SET memory_limit = '{limit}'")
+        # Spill files go to the system temp directory, not the current working directory.
+        spill = Path(tempfile.gettempdir()) / f"detour-duckdb-{os.getpid()}"
+        con = ibis.duckdb.connect(temp_directory=str(spill))
+        con.raw_sql(f"SET memory_limit = '{settings.duckdb_memory_limit()}'")
         threads = settings.duckdb_threads()
         if threads:
             con.raw_sql(f"SET threads = {int(threads)}")

@@ -124,9 +124,7 @@ def run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, label: str, prog
 
 def new_connection(tmp_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"temp_directory": str(tmp_dir)})
-    limit = settings.duckdb_memory_limit()
-    if limit:
-        con.execute(f"SET memory_limit = '{limit}'")
+    con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit()}'")
     threads = settings.duckdb_threads()
     if threads:
         con.execute(f"SET threads = {int(threads)}")

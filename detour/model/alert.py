@@ -43,15 +43,27 @@ class Evidence:
     value: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"year": self.year, "reporter": self.reporter, "partner": self.partner, "flow": self.flow,
-                "hs": self.hs, "value": self.value}
+        return {
+            "year": self.year,
+            "reporter": self.reporter,
+            "partner": self.partner,
+            "flow": self.flow,
+            "hs": self.hs,
+            "value": self.value,
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Evidence:
         if d["flow"] not in FLOWS:
             raise ValueError(f"evidence flow {d['flow']!r} is not one of {', '.join(FLOWS)}")
-        return cls(int(d["year"]), str(d["reporter"]), str(d["partner"]), str(d["flow"]), str(d["hs"]),
-                   float(d["value"]))
+        return cls(
+            int(d["year"]),
+            str(d["reporter"]),
+            str(d["partner"]),
+            str(d["flow"]),
+            str(d["hs"]),
+            float(d["value"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -90,18 +102,33 @@ class Alert:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "kind": self.kind, "origin": self.origin, "hub": self.hub,
-            "destination": self.destination, "hs": list(self.hs), "start": self.start, "end": self.end,
-            "score": self.score, "value_usd": self.value_usd, "explanation": self.explanation,
+            "id": self.id,
+            "kind": self.kind,
+            "origin": self.origin,
+            "hub": self.hub,
+            "destination": self.destination,
+            "hs": list(self.hs),
+            "start": self.start,
+            "end": self.end,
+            "score": self.score,
+            "value_usd": self.value_usd,
+            "explanation": self.explanation,
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Alert:
         alert = cls(
-            kind=str(d["kind"]), origin=str(d["origin"]), hub=d.get("hub"), destination=d.get("destination"),
-            hs=tuple(str(h) for h in d["hs"]), start=int(d["start"]), end=int(d["end"]),
-            score=float(d["score"]), value_usd=float(d["value_usd"]), explanation=str(d["explanation"]),
+            kind=str(d["kind"]),
+            origin=str(d["origin"]),
+            hub=d.get("hub"),
+            destination=d.get("destination"),
+            hs=tuple(str(h) for h in d["hs"]),
+            start=int(d["start"]),
+            end=int(d["end"]),
+            score=float(d["score"]),
+            value_usd=float(d["value_usd"]),
+            explanation=str(d["explanation"]),
             evidence=tuple(Evidence.from_dict(e) for e in d.get("evidence", ())),
         )
         if "id" in d and d["id"] != alert.id:

@@ -41,8 +41,14 @@ def fetch_legs(alerts: list[Alert], engine: Engine, store: Store) -> pd.DataFram
     decl = engine.declarations(store)
     decl = decl.filter(decl.hs.isin(codes) & decl.reporter.isin(countries) & decl.partner.isin(countries))
     p = mirror_pairs(annual(decl))
-    p = p.select("year", "exporter", "importer", "hs",
-                 x=p.export_value.fill_null(0) + p.reexport_value.fill_null(0), m=p.import_value.fill_null(0))
+    p = p.select(
+        "year",
+        "exporter",
+        "importer",
+        "hs",
+        x=p.export_value.fill_null(0) + p.reexport_value.fill_null(0),
+        m=p.import_value.fill_null(0),
+    )
     return engine.execute(p.filter((p.x > 0) | (p.m > 0)).order_by(["exporter", "importer", "hs", "year"]))
 
 
@@ -73,10 +79,17 @@ def sankey(alert: Alert, series: pd.DataFrame) -> go.Figure:
             dst.append(node(country_name(i)))
             val.append(total)
             lab.append("direct" if (e, i) == (alert.origin, alert.destination) else "via hub")
-    fig = go.Figure(go.Sankey(node=dict(label=nodes, pad=18, thickness=14),
-                              link=dict(source=src, target=dst, value=val, label=lab)))
-    fig.update_layout(title_text=f"USD {alert.start}–{alert.end}, HS {', '.join(alert.hs)}", height=300,
-                      margin=dict(t=40, b=10, l=10, r=10))
+    fig = go.Figure(
+        go.Sankey(
+            node=dict(label=nodes, pad=18, thickness=14),
+            link=dict(source=src, target=dst, value=val, label=lab),
+        )
+    )
+    fig.update_layout(
+        title_text=f"USD {alert.start}–{alert.end}, HS {', '.join(alert.hs)}",
+        height=300,
+        margin=dict(t=40, b=10, l=10, r=10),
+    )
     return fig
 
 
@@ -85,11 +98,19 @@ def timeseries(alert: Alert, series: pd.DataFrame) -> go.Figure:
     for e, i in legs(alert):
         s = series[(series.exporter == e) & (series.importer == i)].groupby("year")[["x", "m"]].sum()
         for col, who, dash in (("x", f"{e} declared export", "solid"), ("m", f"{i} declared import", "dot")):
-            fig.add_trace(go.Scatter(x=s.index, y=s[col], mode="lines+markers", name=f"{e}→{i}: {who}",
-                                     line=dict(dash=dash)))
+            fig.add_trace(
+                go.Scatter(
+                    x=s.index, y=s[col], mode="lines+markers", name=f"{e}→{i}: {who}", line=dict(dash=dash)
+                )
+            )
     fig.add_vrect(x0=alert.start - 0.5, x1=alert.end + 0.5, fillcolor="#d62728", opacity=0.08, line_width=0)
-    fig.update_layout(height=320, margin=dict(t=30, b=30), yaxis_title="USD", xaxis=dict(dtick=1),
-                      legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(
+        height=320,
+        margin=dict(t=30, b=30),
+        yaxis_title="USD",
+        xaxis=dict(dtick=1),
+        legend=dict(orientation="h", y=-0.2),
+    )
     return fig
 
 
@@ -98,7 +119,8 @@ def evidence_table(alert: Alert) -> str:
     body = "".join(
         f"<tr><td>{e.year}</td><td>{html.escape(e.reporter)}</td><td>{html.escape(e.partner)}</td>"
         f"<td>{html.escape(e.flow)}</td><td>{html.escape(e.hs)}</td><td class='num'>{e.value:,.0f}</td></tr>"
-        for e in alert.evidence)
+        for e in alert.evidence
+    )
     return f"<table class='evidence'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -108,22 +130,32 @@ def render_alert(alert: Alert, series: pd.DataFrame) -> str:
     return (
         f"<section class='alert' id='alert-{alert.id}'>"
         f"<h3>{html.escape(alert.kind.replace('_', ' '))}: {route} "
-        f"<span class='meta'>score {alert.score:.1f} · HS {', '.join(alert.hs)} · {alert.start}–{alert.end} · "
-        f"USD {alert.value_usd:,.0f} · id {alert.id}</span></h3>"
+        f"<span class='meta'>score {alert.score:.1f} · HS {', '.join(alert.hs)} · "
+        f"{alert.start}–{alert.end} · USD {alert.value_usd:,.0f} · id {alert.id}</span></h3>"
         f"<p>{html.escape(alert.explanation)}</p>"
         f"{_fragment(sankey(alert, mine))}{_fragment(timeseries(alert, mine))}"
-        f"<details><summary>Evidence: {len(alert.evidence)} declarations</summary>{evidence_table(alert)}</details>"
-        "</section>")
+        f"<details><summary>Evidence: {len(alert.evidence)} declarations</summary>"
+        f"{evidence_table(alert)}</details>"
+        "</section>"
+    )
 
 
-def render_alert_sections(alerts: list[Alert], engine: Engine, store: Store, *, limit: int = MAX_ALERTS) -> str:
+def render_alert_sections(
+    alerts: list[Alert], engine: Engine, store: Store, *, limit: int = MAX_ALERTS
+) -> str:
     """HTML fragment: one section per alert (the ``limit`` best), best first."""
     if not alerts:
         return "<p>No alerts: no watched flow moved beyond its own history and its look-alikes.</p>"
     shown = sorted(alerts, key=lambda a: (-a.score, a.id))[:limit]
     series = fetch_legs(shown, engine, store)
-    more = (f"<p class='meta'>{len(alerts) - limit} lower-scoring alerts not shown; "
-            "run <code>detour detect --format json</code> for all.</p>") if len(alerts) > limit else ""
+    more = (
+        (
+            f"<p class='meta'>{len(alerts) - limit} lower-scoring alerts not shown; "
+            "run <code>detour detect --format json</code> for all.</p>"
+        )
+        if len(alerts) > limit
+        else ""
+    )
     return "".join(render_alert(a, series) for a in shown) + more
 
 

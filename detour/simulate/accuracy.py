@@ -168,6 +168,7 @@ def evaluate_seed(
     n_scenarios: int | None = None,
     engine: str = "duckdb",
     progress: Callable[[str], None] | None = None,
+    hs_revision: bool = True,
 ) -> dict[str, Any]:
     """Simulate one seed, ingest it, run Detour and the naive baselines, and score all three."""
     run_detectors = load_detectors()  # fail before any expensive work
@@ -182,6 +183,7 @@ def evaluate_seed(
         years=years,
         scale=scale,
         n_scenarios=n_scenarios,
+        hs_revision=hs_revision,
     )
     step(f"seed {seed}: ingest")
     store = Store(work / f"seed-{seed}" / "store")

@@ -95,6 +95,7 @@ def build_panel(
     scale: float = 1.0,
     n_scenarios: int | None = None,
     progress: Callable[[str], None] | None = None,
+    hs_revision: bool = True,
 ) -> Panel:
     if years[1] - years[0] < 3:
         raise ValueError("simulate at least four years, so planted changes have a before")
@@ -102,7 +103,7 @@ def build_panel(
     rng = dict(zip(STAGES, streams, strict=True))
     step = progress or (lambda _: None)
     step("world")
-    world = make_world(countries, products, years)
+    world = make_world(countries, products, years, hs_revision)
     step("baseline")
     ship = baseline(world, rng["baseline"], scale)
     plan = quirks.plan_quirks(world, rng["quirks"])
@@ -128,6 +129,7 @@ def build_panel(
             "years": list(years),
             "scale": scale,
             "n_scenarios": len(planted),
+            "hs_revision": hs_revision,
         },
         "countries": list(world.countries.iso3),
         "re_exports": rx,
@@ -145,6 +147,7 @@ def simulate(
     scale: float = 1.0,
     n_scenarios: int | None = None,
     progress: Callable[[str], None] | None = None,
+    hs_revision: bool = True,
 ) -> SimulationResult:
     """Write a simulated Comtrade+ panel and its ``truth.json`` into ``out_dir``."""
     began = time.perf_counter()
@@ -156,6 +159,7 @@ def simulate(
         scale=scale,
         n_scenarios=n_scenarios,
         progress=progress,
+        hs_revision=hs_revision,
     )
     out_dir = Path(out_dir)
     files_dir = out_dir / "comtrade"

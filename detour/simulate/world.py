@@ -100,8 +100,12 @@ class World:
         return (first[prod] <= year) & (year <= last[prod])
 
 
-def make_world(n_countries: int, n_products: int, years: tuple[int, int]) -> World:
+def make_world(n_countries: int, n_products: int, years: tuple[int, int], hs_revision: bool = True) -> World:
+    """Countries, products and routes. ``hs_revision=False`` lets every code exist in every year
+    (no HS2022 break: 8806/8807 before 2022, 8803 after), for diagnosing a detector."""
     cs, ps = catalogue.countries(n_countries), catalogue.products(n_products)
+    if not hs_revision:
+        ps = ps.assign(first=0, last=9999)
     lat, lon = np.radians(cs.lat.to_numpy()), np.radians(cs.lon.to_numpy())
     cosd = np.sin(lat[:, None]) * np.sin(lat[None, :]) + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.cos(
         lon[:, None] - lon[None, :]

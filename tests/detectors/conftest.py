@@ -42,6 +42,8 @@ def world_alerts(world_store):
 def involves(alert, origin: str, partner: str, hs: str) -> bool:
     """Does ``alert`` implicate the flow origin → partner in hs (``*`` matches anything)?"""
     countries = {alert.origin, alert.hub, alert.destination}
-    return ((origin == "*" or alert.origin == origin)
-            and (partner == "*" or partner in countries)
-            and (hs == "*" or hs in alert.hs))
+    return (
+        (origin == "*" or alert.origin == origin)
+        and (partner == "*" or partner in countries)
+        and (hs == "*" or hs in alert.hs)
+    )

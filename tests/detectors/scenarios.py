@@ -21,9 +21,10 @@ def transshipment_world(seed: int = 11) -> World:
     w.flow("DEU", "ARM", "854231", step(2e5, 6e6))
     w.flow("ARM", "RUS", "854231", step(0, 5.5e6))
     # Planted: KOR → KAZ → RUS in capacitors, the onward leg a year later; direct never existed.
+    # Large enough to move KAZ's total trade in capacitors (a hub's signature).
     w.flow("KOR", "RUS", "853224", 0)
-    w.flow("KOR", "KAZ", "853224", step(0, 3e6))
-    w.flow("KAZ", "RUS", "853224", step(0, 2.8e6, 2023))
+    w.flow("KOR", "KAZ", "853224", step(0, 3e7))
+    w.flow("KAZ", "RUS", "853224", step(0, 2.8e7, 2023))
     # Look-alike: KAZ's own procurement surge of ammunition; nothing goes on to RUS.
     w.flow("FRA", "KAZ", "930690", step(3e5, 9e6))
     w.flow("FRA", "RUS", "930690", step(4e6, 0))
@@ -103,7 +104,7 @@ def unit_value_world(seed: int = 14) -> World:
     f = w.flow("CHN", "RUS", "880730", 5e6)
     f.uv = step(250.0, 900.0)
     # Look-alike: the chip shortage lifts the price of 854231 on every corridor from 2021.
-    for (e, i, hs), flow in w.flows.items():
+    for (_, _, hs), flow in w.flows.items():
         if hs == "854231":
             flow.uv = step(900.0, 2200.0, 2021)
     # Look-alike: a corridor that always traded dearer capacitors.

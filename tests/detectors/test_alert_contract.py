@@ -10,16 +10,40 @@ from hypothesis import strategies as st
 
 from detour.model.alert import KINDS, Alert, Evidence
 
-KEYS = ["id", "kind", "origin", "hub", "destination", "hs", "start", "end", "score", "value_usd", "explanation",
-        "evidence"]
+KEYS = [
+    "id",
+    "kind",
+    "origin",
+    "hub",
+    "destination",
+    "hs",
+    "start",
+    "end",
+    "score",
+    "value_usd",
+    "explanation",
+    "evidence",
+]
 EVIDENCE_KEYS = ["year", "reporter", "partner", "flow", "hs", "value"]
 
 
 def sample(**kw) -> Alert:
-    base = dict(kind="transshipment", origin="DEU", hub="ARM", destination="RUS", hs=("854231", "854232"),
-                start=2022, end=2024, score=81.5, value_usd=1.6e7, explanation="Germany's exports surged.",
-                evidence=(Evidence(2022, "DEU", "ARM", "export", "854231", 6e6),
-                          Evidence(2022, "ARM", "DEU", "import", "854231", 6.3e6)))
+    base = dict(
+        kind="transshipment",
+        origin="DEU",
+        hub="ARM",
+        destination="RUS",
+        hs=("854231", "854232"),
+        start=2022,
+        end=2024,
+        score=81.5,
+        value_usd=1.6e7,
+        explanation="Germany's exports surged.",
+        evidence=(
+            Evidence(2022, "DEU", "ARM", "export", "854231", 6e6),
+            Evidence(2022, "ARM", "DEU", "import", "854231", 6.3e6),
+        ),
+    )
     return Alert(**{**base, **kw})
 
 
@@ -36,8 +60,15 @@ def test_id_hashes_key_fields_only():
     a = sample()
     assert a.id == sample(score=12.0, value_usd=1.0, explanation="other words", evidence=()).id
     assert a.id == sample(hs=("854232", "854231", "854231")).id  # order and duplicates do not matter
-    for change in ({"kind": "transformation"}, {"hub": None}, {"destination": "BLR"}, {"hs": ("854231",)},
-                   {"start": 2021}, {"end": 2023}, {"origin": "FRA"}):
+    for change in (
+        {"kind": "transformation"},
+        {"hub": None},
+        {"destination": "BLR"},
+        {"hs": ("854231",)},
+        {"start": 2021},
+        {"end": 2023},
+        {"origin": "FRA"},
+    ):
         assert sample(**change).id != a.id, change
 
 
@@ -47,8 +78,15 @@ def test_phantom_shape_has_null_hub():
     assert d["hub"] is None and d["destination"] == "KAZ"
 
 
-@pytest.mark.parametrize("bad,match", [({"kind": "smuggling"}, "kind"), ({"hs": ("8542",)}, "6-digit"),
-                                       ({"hs": ()}, "6-digit"), ({"start": 2025}, "before it starts")])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        ({"kind": "smuggling"}, "kind"),
+        ({"hs": ("8542",)}, "6-digit"),
+        ({"hs": ()}, "6-digit"),
+        ({"start": 2025}, "before it starts"),
+    ],
+)
 def test_invalid_alerts_are_refused(bad, match):
     with pytest.raises(ValueError, match=match):
         sample(**bad)
@@ -72,11 +110,30 @@ codes = st.lists(st.from_regex(r"[0-9]{6}", fullmatch=True), min_size=1, max_siz
 countries = st.sampled_from(["DEU", "ARM", "RUS", "SRB", "UKR", "CZE"])
 
 
-@given(kind=st.sampled_from(KINDS), o=countries, h=st.one_of(st.none(), countries), d=st.one_of(st.none(), countries),
-       hs=codes, start=st.integers(1990, 2030), span=st.integers(0, 5),
-       score=st.floats(0, 100), value=st.floats(0, 1e12))
+@given(
+    kind=st.sampled_from(KINDS),
+    o=countries,
+    h=st.one_of(st.none(), countries),
+    d=st.one_of(st.none(), countries),
+    hs=codes,
+    start=st.integers(1990, 2030),
+    span=st.integers(0, 5),
+    score=st.floats(0, 100),
+    value=st.floats(0, 1e12),
+)
 def test_round_trip(kind, o, h, d, hs, start, span, score, value):
-    a = Alert(kind, o, h, d, tuple(hs), start, start + span, score, value, "x",
-              (Evidence(start, o, d or o, "export", hs[0], value),))
+    a = Alert(
+        kind,
+        o,
+        h,
+        d,
+        tuple(hs),
+        start,
+        start + span,
+        score,
+        value,
+        "x",
+        (Evidence(start, o, d or o, "export", hs[0], value),),
+    )
     back = Alert.from_dict(json.loads(json.dumps(a.to_dict())))
     assert back == a and back.id == a.id and back.evidence == a.evidence

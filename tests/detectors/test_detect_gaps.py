@@ -29,11 +29,14 @@ def test_planted_undeclared_exports(world_alerts):
     assert "never declared" in found["SRB", "CZE"].explanation
 
 
-@pytest.mark.parametrize("kind,name", [(k, n) for k in ("phantom_export", "undeclared_export")
-                                       for n in LOOKALIKES[k]])
+@pytest.mark.parametrize(
+    "kind,name", [(k, n) for k in ("phantom_export", "undeclared_export") for n in LOOKALIKES[k]]
+)
 def test_lookalike_stays_quiet(world_alerts, kind, name):
     o, d, hs = LOOKALIKES[kind][name]
-    hits = [a for a in _kind(world_alerts("gaps"), kind) if a.origin == o and a.destination == d and hs in a.hs]
+    hits = [
+        a for a in _kind(world_alerts("gaps"), kind) if a.origin == o and a.destination == d and hs in a.hs
+    ]
     assert hits == [], f"{name}: {[a.to_dict() for a in hits]}"
 
 

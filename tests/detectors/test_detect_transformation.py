@@ -16,9 +16,15 @@ def test_planted_components_to_products(world_alerts):
     a = alerts[0]
     assert (a.origin, a.hub, a.destination) == ("CZE", "SRB", "UKR")
     assert a.hs == ("360200", "930690")  # the propellant and the ammunition made from it
-    assert a.start == 2022 and a.end == 2024 and a.score >= 60
+    # SRB also exports ammunition to many others, so its totals barely move: the soft AND with
+    # the hub's totals keeps 60% of the legs' evidence, and the score sits mid-scale.
+    assert a.start == 2022 and a.end == 2024 and a.score >= 35
     assert "components" in a.explanation and "never existed" in a.explanation
-    assert {(e.reporter, e.hs) for e in a.evidence} >= {("CZE", "360200"), ("SRB", "930690"), ("UKR", "930690")}
+    assert {(e.reporter, e.hs) for e in a.evidence} >= {
+        ("CZE", "360200"),
+        ("SRB", "930690"),
+        ("UKR", "930690"),
+    }
 
 
 @pytest.mark.parametrize("name", list(LOOKALIKES["transformation"]))
@@ -37,7 +43,10 @@ def test_rules_follow_the_watchlist():
     from detour.detectors.watchlist import Watchlist, load_watchlist
 
     assert [r.name for r in active_rules(load_watchlist("arms"))] == [
-        "propellants_to_ammunition", "weapon_parts_to_weapons", "electronics_to_equipment",
-        "aircraft_parts_to_aircraft"]
+        "propellants_to_ammunition",
+        "weapon_parts_to_weapons",
+        "electronics_to_equipment",
+        "aircraft_parts_to_aircraft",
+    ]
     assert [r.name for r in active_rules(Watchlist("x", "x", ("9306",)))] == ["propellants_to_ammunition"]
     assert active_rules(Watchlist("x", "x", ("0101",))) == ()

@@ -14,7 +14,12 @@ from detour.engine import get_engine
 def test_mixed_world_finds_every_kind(world_alerts):
     alerts = world_alerts("mixed")
     assert [a.kind for a in alerts[:5]] and {a.kind for a in alerts} == {
-        "transshipment", "transformation", "phantom_export", "undeclared_export", "unit_value"}
+        "transshipment",
+        "transformation",
+        "phantom_export",
+        "undeclared_export",
+        "unit_value",
+    }
     assert [a.score for a in alerts] == sorted((a.score for a in alerts), reverse=True)
 
 

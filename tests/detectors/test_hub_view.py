@@ -45,7 +45,9 @@ def test_substitution_and_phantom_share(roundabout):
 
 
 def test_to_dict_is_json(roundabout):
-    d = json.loads(json.dumps(hub_view(get_engine("duckdb"), roundabout, "ARM", "RUS", origins=["DEU"]).to_dict()))
+    d = json.loads(
+        json.dumps(hub_view(get_engine("duckdb"), roundabout, "ARM", "RUS", origins=["DEU"]).to_dict())
+    )
     assert d["origins"] == ["DEU"] and d["substitution_ratio"] == pytest.approx(0.5, abs=0.03)
     assert {"rows", "did", "phantom_share", "figures", "break_year", "watchlist"} <= set(d)
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detour.detectors.scoring import Z_HALF, Params, break_stats, excess, log_level, scan, to_score
+from detour.detectors.scoring import Z_CLEAR, Z_MIN, Params, break_stats, excess, log_level, scan, to_score
 
 P = Params()
 YEARS = tuple(range(2015, 2025))
@@ -22,13 +22,13 @@ def test_small_flow_from_nothing_beats_big_noisy_flow():
     rng = np.random.default_rng(1)
     big = list(1e8 * np.exp(rng.normal(0, 0.4, 7))) + [2.5e8, 2.2e8, 2.6e8]  # +150M a year, but noisy
     assert z_at(small, 7) > 3 * z_at(big, 7)
-    assert to_score(z_at(small, 7), "transshipment") > 70 > 40 > to_score(z_at(big, 7), "transshipment")
+    assert to_score(z_at(small, 7), "transshipment") > 50 > 25 > to_score(z_at(big, 7), "transshipment")
 
 
 def test_lumpy_history_is_not_news():
     lumpy = [0, 3e6, 0, 0, 2.5e6, 0, 0, 3e6, 3e6, 3e6]
     steady = [0, 0, 0, 0, 0, 0, 0, 3e6, 3e6, 3e6]
-    assert z_at(lumpy, 7) < 2.5 < 10 < z_at(steady, 7)
+    assert z_at(lumpy, 7) < 2.5 < 6 < z_at(steady, 7)
 
 
 def test_tiny_flows_stay_below_the_floor():
@@ -50,8 +50,11 @@ def test_onset_picks_the_year_the_flow_moved():
 
 
 def test_since_limits_the_breaks():
-    z = scan(log_level(np.array([[0, 0, 0, 0, 0, 4e6, 4e6, 4e6, 4e6, 4e6]]), P.floor_usd), YEARS,
-             Params(since=2022))[0]
+    z = scan(
+        log_level(np.array([[0, 0, 0, 0, 0, 4e6, 4e6, 4e6, 4e6, 4e6]]), P.floor_usd),
+        YEARS,
+        Params(since=2022),
+    )[0]
     assert np.isnan(z[:7]).all()
 
 
@@ -60,11 +63,19 @@ def test_excess_over_the_pre_median():
     assert e.tolist() == [0, 0, 0, 4.0, 0]
 
 
-@pytest.mark.parametrize("kind", list(Z_HALF))
+@pytest.mark.parametrize("kind", list(Z_CLEAR))
 def test_score_scale(kind):
-    assert to_score(Z_HALF[kind], kind) == 50.0
+    assert to_score(Z_MIN, kind) == 25.0 and to_score(Z_CLEAR[kind], kind) == 75.0
     assert to_score(0, kind) == 0 == to_score(float("nan"), kind) == to_score(-3, kind)
-    assert 0 < to_score(1, kind) < to_score(2 * Z_HALF[kind], kind) == 75.0 < to_score(100, kind) <= 100
+    assert (
+        0
+        <= to_score(2, kind)
+        < 25
+        < to_score((Z_MIN + Z_CLEAR[kind]) / 2, kind)
+        < 75
+        < to_score(1e4, kind)
+        <= 100
+    )
 
 
 @given(st.lists(st.floats(1e5, 1e9), min_size=10, max_size=10), st.floats(0.1, 10))

@@ -11,8 +11,22 @@ from detour.detectors.watchlist import load_watchlist, load_watchlists
 from detour.errors import ConfigError
 
 TOP_NINE = ["854231", "854232", "854233", "854239", "851762", "852691", "853221", "853224", "854800"]
-FAMILIES = ["8471", "8482", "8507", "8517", "8525", "8526", "8529", "8532", "8536", "8541", "8542", "8548",
-            "9013", "9014"]
+FAMILIES = [
+    "8471",
+    "8482",
+    "8507",
+    "8517",
+    "8525",
+    "8526",
+    "8529",
+    "8532",
+    "8536",
+    "8541",
+    "8542",
+    "8548",
+    "9013",
+    "9014",
+]
 
 
 def test_chpl_has_fifty_codes_and_the_top_nine():
@@ -23,8 +37,21 @@ def test_chpl_has_fifty_codes_and_the_top_nine():
 
 def test_default_covers_arms_chpl_and_families():
     wl = load_watchlist("default")
-    for hs in ["930690", "360100", "360490", "871000", "880240", "880390", "880610", "880730", "890610",
-               *[c + "00" for c in FAMILIES], *TOP_NINE, "845811", "903082"]:
+    for hs in [
+        "930690",
+        "360100",
+        "360490",
+        "871000",
+        "880240",
+        "880390",
+        "880610",
+        "880730",
+        "890610",
+        *[c + "00" for c in FAMILIES],
+        *TOP_NINE,
+        "845811",
+        "903082",
+    ]:
         assert wl.matches(hs), hs
     for hs in ["940360", "870899", "360500", "880100", "850110"]:
         assert not wl.matches(hs), hs
@@ -33,7 +60,19 @@ def test_default_covers_arms_chpl_and_families():
 
 def test_arms_list():
     arms = load_watchlist("arms")
-    assert arms.codes == ("3601", "3602", "3603", "3604", "8710", "8802", "8803", "8806", "8807", "8906", "93")
+    assert arms.codes == (
+        "3601",
+        "3602",
+        "3603",
+        "3604",
+        "8710",
+        "8802",
+        "8803",
+        "8806",
+        "8807",
+        "8906",
+        "93",
+    )
 
 
 def test_union_and_all():
@@ -56,10 +95,15 @@ def test_yaml_file_with_include(tmp_path):
     assert wl.matches("854231") and wl.matches("930100") and wl.labels["854231"] == "CPUs"
 
 
-@pytest.mark.parametrize("text,match", [("name: x\ncodes: ['123']\n", "2, 4 or 6 digits"),
-                                        ("codes: ['93']\n", "needs a 'name'"),
-                                        ("name: x\ncodes: []\n", "no codes"),
-                                        ("name: x\ninclude: [nope]\ncodes: ['93']\n", "unknown watch-list")])
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("name: x\ncodes: ['123']\n", "2, 4 or 6 digits"),
+        ("codes: ['93']\n", "needs a 'name'"),
+        ("name: x\ncodes: []\n", "no codes"),
+        ("name: x\ninclude: [nope]\ncodes: ['93']\n", "unknown watch-list"),
+    ],
+)
 def test_bad_yaml_says_what_is_wrong(tmp_path, text, match):
     p = tmp_path / "bad.yaml"
     p.write_text(text)
@@ -73,8 +117,23 @@ def test_unknown_name():
 
 
 def test_hubs_and_coalition():
-    assert set(hub_prior()) == {"ARM", "BRA", "GEO", "IND", "ISR", "KAZ", "KGZ", "MEX", "NIC", "SRB", "ZAF", "TWN",
-                                "TJK", "ARE", "UZB"}
+    assert set(hub_prior()) == {
+        "ARM",
+        "BRA",
+        "GEO",
+        "IND",
+        "ISR",
+        "KAZ",
+        "KGZ",
+        "MEX",
+        "NIC",
+        "SRB",
+        "ZAF",
+        "TWN",
+        "TJK",
+        "ARE",
+        "UZB",
+    }
     coalition = group("coalition")
     assert len(coalition) == 33 and {"DEU", "GBR", "USA", "CAN", "JPN", "NOR", "CHE"} <= set(coalition)
     assert "RUS" not in coalition

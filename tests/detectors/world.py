@@ -22,11 +22,41 @@ from tests.comtrade_fixture import API_COLUMNS, write
 YEARS = tuple(range(2015, 2025))
 BREAK = 2022
 # Suppliers, hubs and destinations used across the detector tests.
-COUNTRIES = ("DEU", "FRA", "ITA", "POL", "CZE", "USA", "JPN", "KOR", "CHN", "TUR",
-             "SRB", "ARM", "KAZ", "ARE", "IND", "UKR", "RUS", "BRA", "EGY", "VNM")
+COUNTRIES = (
+    "DEU",
+    "FRA",
+    "ITA",
+    "POL",
+    "CZE",
+    "USA",
+    "JPN",
+    "KOR",
+    "CHN",
+    "TUR",
+    "SRB",
+    "ARM",
+    "KAZ",
+    "ARE",
+    "IND",
+    "UKR",
+    "RUS",
+    "BRA",
+    "EGY",
+    "VNM",
+)
 GOODS = ("930690", "930630", "360200", "854231", "854239", "853224", "852691", "880730", "880610", "940360")
-UNIT_VALUE = {"930690": 20.0, "930630": 40.0, "360200": 5.0, "854231": 900.0, "854239": 600.0,
-              "853224": 150.0, "852691": 300.0, "880730": 250.0, "880610": 400.0, "940360": 4.0}
+UNIT_VALUE = {
+    "930690": 20.0,
+    "930630": 40.0,
+    "360200": 5.0,
+    "854231": 900.0,
+    "854239": 600.0,
+    "853224": 150.0,
+    "852691": 300.0,
+    "880730": 250.0,
+    "880610": 400.0,
+    "940360": 4.0,
+}
 
 
 @dataclass
@@ -48,15 +78,22 @@ class World:
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
 
-    def flow(self, exporter: str, importer: str, hs: str, values: dict[int, float] | float, **kw: Any) -> Flow:
+    def flow(
+        self, exporter: str, importer: str, hs: str, values: dict[int, float] | float, **kw: Any
+    ) -> Flow:
         if not isinstance(values, dict):
             values = {y: float(values) for y in self.years}
         f = Flow({y: v for y, v in values.items() if v > 0}, **kw)
         self.flows[(exporter, importer, hs)] = f
         return f
 
-    def background(self, countries: tuple[str, ...] = COUNTRIES, goods: tuple[str, ...] = GOODS,
-                   density: float = 0.35, noise: float = 0.15) -> World:
+    def background(
+        self,
+        countries: tuple[str, ...] = COUNTRIES,
+        goods: tuple[str, ...] = GOODS,
+        density: float = 0.35,
+        noise: float = 0.15,
+    ) -> World:
         """Stable flows with log-normal year-to-year noise between random pairs."""
         for e in countries:
             for i in countries:
@@ -65,8 +102,15 @@ class World:
                         continue
                     level = float(np.exp(self.rng.uniform(np.log(2e5), np.log(5e7))))
                     drift = self.rng.normal(0, 0.02)
-                    self.flow(e, i, hs, {y: level * np.exp(drift * k + self.rng.normal(0, noise))
-                                         for k, y in enumerate(self.years)})
+                    self.flow(
+                        e,
+                        i,
+                        hs,
+                        {
+                            y: level * np.exp(drift * k + self.rng.normal(0, noise))
+                            for k, y in enumerate(self.years)
+                        },
+                    )
         return self
 
     def silence(self, reporter: str, year: int, side: str, chapter: str | None = None) -> None:
@@ -88,7 +132,9 @@ class World:
                     out.append((y, e, "X", i, hs, round(xv, 2), round(kg, 3)))
                 if (f.m_years is None or y in f.m_years) and not self._silent(i, y, "M", hs):
                     mv = v * np.exp(f.margin + self.rng.normal(0, 0.02))
-                    out.append((y, i, "M", e, hs, round(mv, 2), round(kg * np.exp(self.rng.normal(0, 0.01)), 3)))
+                    out.append(
+                        (y, i, "M", e, hs, round(mv, 2), round(kg * np.exp(self.rng.normal(0, 0.01)), 3))
+                    )
         return out
 
     def write_csv(self, path: Path) -> Path:
@@ -102,19 +148,49 @@ class World:
 
 
 def _code(iso3: str) -> int:
-    return {"USA": 842, "FRA": 251, "ITA": 381, "IND": 699}.get(iso3) or int(pycountry.countries.get(alpha_3=iso3).numeric)
+    return {"USA": 842, "FRA": 251, "ITA": 381, "IND": 699}.get(iso3) or int(
+        pycountry.countries.get(alpha_3=iso3).numeric
+    )
 
 
-def _row(year: int, reporter: str, flow: str, partner: str, hs: str, value: float, kg: float) -> dict[str, Any]:
+def _row(
+    year: int, reporter: str, flow: str, partner: str, hs: str, value: float, kg: float
+) -> dict[str, Any]:
     imp = flow == "M"
     r = dict.fromkeys(API_COLUMNS, "")
-    r.update({
-        "typeCode": "C", "freqCode": "A", "refPeriodId": f"{year}0101", "refYear": year, "refMonth": 52,
-        "period": year, "reporterCode": _code(reporter), "reporterISO": reporter, "reporterDesc": reporter,
-        "flowCode": flow, "partnerCode": _code(partner), "partnerISO": partner, "partnerDesc": partner,
-        "partner2Code": 0, "partner2ISO": "W00", "classificationCode": "H6", "cmdCode": hs, "aggrLevel": 6,
-        "isLeaf": "True", "customsCode": "C00", "mosCode": 0, "motCode": 0, "qtyUnitCode": 8,
-        "qtyUnitAbbr": "kg", "qty": kg, "netWgt": kg, "cifvalue": value if imp else "",
-        "fobvalue": "" if imp else value, "primaryValue": value, "isReported": "True", "isAggregate": "False",
-    })
+    r.update(
+        {
+            "typeCode": "C",
+            "freqCode": "A",
+            "refPeriodId": f"{year}0101",
+            "refYear": year,
+            "refMonth": 52,
+            "period": year,
+            "reporterCode": _code(reporter),
+            "reporterISO": reporter,
+            "reporterDesc": reporter,
+            "flowCode": flow,
+            "partnerCode": _code(partner),
+            "partnerISO": partner,
+            "partnerDesc": partner,
+            "partner2Code": 0,
+            "partner2ISO": "W00",
+            "classificationCode": "H6",
+            "cmdCode": hs,
+            "aggrLevel": 6,
+            "isLeaf": "True",
+            "customsCode": "C00",
+            "mosCode": 0,
+            "motCode": 0,
+            "qtyUnitCode": 8,
+            "qtyUnitAbbr": "kg",
+            "qty": kg,
+            "netWgt": kg,
+            "cifvalue": value if imp else "",
+            "fobvalue": "" if imp else value,
+            "primaryValue": value,
+            "isReported": "True",
+            "isAggregate": "False",
+        }
+    )
     return r

@@ -115,3 +115,15 @@ def test_decoys_are_in_the_declarations(small_panel, decl):
             assert not ((decl.reporter == d.countries[0]) & decl.hs.str.startswith("93")).any()
         elif d.kind == "decoy:non_reporter":
             assert not ((decl.reporter == d.countries[0]) & decl.year.between(d.start, d.end)).any()
+
+
+def test_hs2022_break_and_its_diagnostic_switch(decl):
+    from detour.simulate import build_panel
+
+    from .conftest import SEED, SMALL
+
+    new = decl.hs.str[:4].isin(["8806", "8807"])
+    assert new.any() and decl.year[new].min() == 2022  # as in raw data: no drone code before HS2022
+    assert decl.year[decl.hs.str.startswith("8803")].max() == 2021
+    flat = build_panel(SEED, **SMALL, hs_revision=False).expected()
+    assert flat.year[flat.hs.str[:4].isin(["8806", "8807"])].min() == SMALL["years"][0]
