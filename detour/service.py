@@ -135,3 +135,19 @@ def _sample_article() -> Path | None:
 
     path = Path(str(resources.files("detour.data").joinpath("samples/article_serbia.txt")))
     return path if path.exists() else None
+
+
+def roundabout(ctx: Context, hubs: list[str], destination: str, origins: str | list[str] = "coalition",
+               watchlist: str | None = None, pre: list[int] | None = None, post: list[int] | None = None,
+               break_year: int = 2022, pooled: list[str] | None = None) -> dict[str, Any]:
+    """Rank hubs for rerouting origins' trade to a destination; pooled phantom share."""
+    from detour.analysis.roundabout import TOTAL, combined_phantom_share, rank_hubs
+    from detour.detectors.reference import group
+
+    members = group(origins) if isinstance(origins, str) else origins
+    ranks = rank_hubs(ctx.engine, ctx.store, [h.upper() for h in hubs], destination.upper(), list(members),
+                      watchlist=watchlist or TOTAL, break_year=break_year, pre_years=pre, post_years=post)
+    pooled = [p.upper() for p in (pooled or hubs)]
+    return {"destination": destination.upper(), "origins": origins if isinstance(origins, str) else list(origins),
+            "pre_years": pre, "post_years": post, "ranks": [r.to_dict() for r in ranks],
+            "pooled_hubs": pooled, "pooled_phantom_share": combined_phantom_share(ranks, pooled)}

@@ -98,10 +98,23 @@ def _yearly(
             x=p.x.sum(), m=p.m.sum(), v=p.v.sum(), gap=p.gap.sum()
         )
     )
-    hub_years = engine.execute(
-        decl.filter((decl.reporter == hub) & (decl.flow == "import")).select("year").distinct()
-    )
-    return df, {int(y) for y in hub_years.year}
+    return df, _reported_years(engine, store, hub)
+
+
+def _reported_years(engine: Engine, store: Store, hub: str) -> set[int]:
+    """Years the hub reported its imports in full.
+
+    A year whose declared imports (from everyone) are under 40% of the hub's median year is a
+    partial file (a few months published), not a collapse of trade: counting it would turn
+    every origin's exports that year into "phantoms".
+    """
+    decl = engine.declarations(store)
+    imp = decl.filter((decl.reporter == hub) & (decl.flow == "import"))
+    totals = engine.execute(imp.group_by("year").aggregate(total=imp.value_usd.sum()))
+    if totals.empty:
+        return set()
+    floor = 0.4 * float(totals.total.median())
+    return {int(y) for y, t in zip(totals.year, totals.total, strict=True) if t >= floor}
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -117,17 +130,23 @@ def hub_view(
     origins: list[str] | None = None,
     watchlist: str | Watchlist | None = None,
     break_year: int = 2022,
+    pre_years: list[int] | None = None,
+    post_years: list[int] | None = None,
 ) -> HubView:
+    """``pre_years``/``post_years`` fix the comparison windows (e.g. 2019–2021 against 2022–2023
+    when a source starts in 2019 or its last year is incomplete); by default every year in the
+    store before the break is "pre" and every year from it on is "post"."""
     hub, destination = hub.upper(), destination.upper()
     origins = sorted({o.upper() for o in (origins or group("coalition"))} - {hub, destination})
     wl = load_watchlist(watchlist or "default")
     df, hub_years = _yearly(engine, store, origins, hub, destination, wl)
     years = sorted({int(y) for y in df.year}) if len(df) else []
-    pre, post = [y for y in years if y < break_year], [y for y in years if y >= break_year]
+    pre = sorted(pre_years) if pre_years else [y for y in years if y < break_year]
+    post = sorted(post_years) if post_years else [y for y in years if y >= break_year]
 
-    def avg(leg: str, watched: bool, col: str, period: list[int]) -> float:
+    def avg(leg: str, watched: bool, col: str, period: list[int], reported_only: bool = False) -> float:
         s = df[(df.leg == leg) & (df.watched == watched) & df.year.isin(period)]
-        if col == "gap":
+        if col == "gap" or reported_only:
             s = s[s.year.isin(hub_years)]
             period = [y for y in period if y in hub_years]
         return float(s[col].sum() / len(period)) if period else float("nan")
@@ -153,11 +172,15 @@ def hub_view(
     direct_fall = avg(LEGS[2], True, "x", pre) - avg(LEGS[2], True, "x", post)
     additional = avg(LEGS[0], True, "x", post) - avg(LEGS[0], True, "x", pre)
     phantom = avg(LEGS[0], True, "gap", post) - avg(LEGS[0], True, "gap", pre)
+    # The phantom share compares like with like: additional exports over the same years the
+    # hub reported its imports in full.
+    additional_reported = avg(LEGS[0], True, "x", post, True) - avg(LEGS[0], True, "x", pre, True)
     figures = {
         "extra_hub_exports": extra_hd,
         "direct_fall": direct_fall,
         "additional_exports": additional,
         "phantom_increase": phantom,
+        "additional_exports_reported_years": additional_reported,
     }
     return HubView(
         hub,
@@ -170,6 +193,6 @@ def hub_view(
         tuple(rows),
         did,
         _ratio(extra_hd, direct_fall),
-        _ratio(phantom, additional),
+        _ratio(phantom, additional_reported),
         {k: round(v, 2) for k, v in figures.items() if math.isfinite(v)},
     )

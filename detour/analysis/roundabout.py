@@ -33,17 +33,21 @@ class HubRank:
     substitution_ratio: float | None
     phantom_share: float | None
     origin_growth: float | None  # post/pre of the origins' declared exports to the hub
+    phantom_increase: float | None = None
+    additional_reported_years: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def rank_hubs(engine: Engine, store: Store, hubs: list[str], destination: str, origins: list[str], *,
-              watchlist: str | Watchlist = TOTAL, break_year: int = 2022) -> list[HubRank]:
+              watchlist: str | Watchlist = TOTAL, break_year: int = 2022, pre_years: list[int] | None = None,
+              post_years: list[int] | None = None) -> list[HubRank]:
     wl = watchlist if isinstance(watchlist, Watchlist) else load_watchlist(watchlist)
     out = []
     for hub in hubs:
-        view = hub_view(engine, store, hub, destination, origins=origins, watchlist=wl, break_year=break_year)
+        view = hub_view(engine, store, hub, destination, origins=origins, watchlist=wl, break_year=break_year,
+                        pre_years=pre_years, post_years=post_years)
         f = view.figures
         o_h = next((r for r in view.rows if r["leg"] == "origins→hub" and r["goods"] == "watched"), None)
         add_o, add_h = f.get("additional_exports"), f.get("extra_hub_exports")
@@ -51,5 +55,14 @@ def rank_hubs(engine: Engine, store: Store, hubs: list[str], destination: str, o
         growth = (o_h["exporter_declared_post"] / o_h["exporter_declared_pre"]
                   if o_h and o_h["exporter_declared_pre"] else None)
         out.append(HubRank(hub, add_o, add_h, f.get("direct_fall"), capacity, view.substitution_ratio,
-                           view.phantom_share, growth))
+                           view.phantom_share, growth, f.get("phantom_increase"),
+                           f.get("additional_exports_reported_years")))
     return sorted(out, key=lambda r: -(r.rerouting_capacity if r.rerouting_capacity is not None else float("-inf")))
+
+
+def combined_phantom_share(ranks: list[HubRank], hubs: list[str]) -> float | None:
+    """Phantom share of several hubs together: their phantom increases over their additional
+    exports (as in the EBRD study, which pools Armenia, Kazakhstan and Kyrgyzstan)."""
+    sel = [r for r in ranks if r.hub in hubs and r.phantom_increase is not None and r.additional_reported_years]
+    total = sum(r.additional_reported_years or 0.0 for r in sel)
+    return round(sum(r.phantom_increase or 0.0 for r in sel) / total, 4) if total > 0 else None

@@ -34,23 +34,15 @@ def root(
 
 
 def _register() -> None:
-    from detour.cli import analysis, data
+    """Attach every command group; each lives in its own module."""
+    from detour.cli import analysis, claims, data, detect, fetch, simulate
 
     data.register(app)
     analysis.register(app)
-    for module, name in (("detour.cli.fetch", "fetch"),):
-        try:
-            mod = __import__(module, fromlist=["app"])
-        except ImportError:
-            continue
-        app.add_typer(mod.app, name=name, help=(mod.app.info.help or None))
-    for module in ("detour.cli.simulate", "detour.cli.detect", "detour.cli.claims"):
-        try:
-            mod = __import__(module, fromlist=["register"])
-        except ImportError:
-            continue
-        if hasattr(mod, "register"):
-            mod.register(app)
+    detect.register(app)
+    claims.register(app)
+    app.command("simulate")(simulate.simulate)
+    app.add_typer(fetch.app, name="fetch", help=fetch.app.info.help or None)
 
 
 def main() -> None:

@@ -21,6 +21,54 @@ def register(app: typer.Typer) -> None:
     app.command("reliability")(reliability)
     app.command("report")(report)
     app.command("demo")(demo)
+    app.command("roundabout")(roundabout)
+
+
+def _years(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    if "-" in text:
+        a, b = text.split("-", 1)
+        return list(range(int(a), int(b) + 1))
+    return [int(y) for y in text.split(",")]
+
+
+def roundabout(
+    ctx: typer.Context,
+    hub: Annotated[list[str], typer.Option(help="Candidate hubs, ISO3 (repeat or comma-separate)")],
+    destination: Annotated[str, typer.Option("--destination", "-d", help="Destination ISO3, e.g. RUS")],
+    origins: Annotated[str, typer.Option(help="Origin group: coalition | eu27")] = "coalition",
+    watchlist: Annotated[str | None, typer.Option(help="Watched goods (default: TOTAL, for total-goods data)")] = None,
+    pre: Annotated[str | None, typer.Option(help="Years before, e.g. 2019-2021")] = None,
+    post: Annotated[str | None, typer.Option(help="Years after, e.g. 2022-2023")] = None,
+    pooled: Annotated[str | None, typer.Option(help="Hubs whose phantom share is pooled, e.g. ARM,KAZ,KGZ")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | csv | json")] = Format.table,
+) -> None:
+    """Rank hubs for rerouting the origins' trade to a destination, with phantom shares.
+
+    Example: detour roundabout --hub ARM,GEO,KAZ,KGZ,UZB -d RUS --origins eu27 --pre 2019-2021 --post 2022-2023
+    """
+    hubs = [h for item in hub for h in item.split(",") if h]
+    result = service.roundabout(ctx_of(ctx), hubs, destination, origins, watchlist, _years(pre), _years(post),
+                                pooled=pooled.split(",") if pooled else None)
+    if fmt is Format.json:
+        emit(result, fmt)
+        return
+    if fmt is Format.csv:
+        emit(result["ranks"], fmt)
+        return
+
+    def musd(v: float | None) -> float | None:
+        return None if v is None else round(v / 1e6, 1)
+
+    rows = [{"hub": r["hub"], "+origins→hub USDm/yr": musd(r["additional_origin_exports"]),
+             "+hub→dest USDm/yr": musd(r["additional_hub_exports"]), "capacity USDm/yr": musd(r["rerouting_capacity"]),
+             "origins→hub growth": r["origin_growth"], "phantom share": r["phantom_share"]} for r in result["ranks"]]
+    emit(rows, fmt, title=f"hubs for rerouting to {result['destination']} "
+                          f"(direct fall {musd(result['ranks'][0]['direct_fall']) if result['ranks'] else '—'} USDm/yr)")
+    if fmt is Format.table:
+        Console().print(f"pooled phantom share of {', '.join(result['pooled_hubs'])}: "
+                        f"{result['pooled_phantom_share']}")
 
 
 def mirror(
