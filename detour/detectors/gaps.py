@@ -32,10 +32,28 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
-from detour.detectors.scoring import admissible, break_stats, log_level, mask, matrix
+from detour.detectors.scoring import break_stats, episodes, log_level, mask, matrix
 
 KEYS = ["exporter", "importer", "hs"]
 HELD = 0.75  # a year holds a gap when the silent side records less than this share of the other
+ADDED_FLOOR = 0.35  # evidence kept by a gap that is no additional trade (an old flow's record lost)
+
+
+GAP_MIN_PRE = 2  # observed years of a pair's mirror needed before a gap opens
+RECENT = 3  # the declaring side's level before a break: the median of its last observed years
+
+
+def _recent(values: np.ndarray, observed: np.ndarray) -> np.ndarray:
+    """Row medians over the last ``RECENT`` observed columns (NaN when none): the level a flow
+    had reached just before a break, not the years before it existed."""
+    v = np.where(observed, values, np.nan)
+    rank = np.cumsum(observed[:, ::-1], axis=1)[:, ::-1]  # 1 = the last observed column
+    v[rank > RECENT] = np.nan
+    out = np.full(len(v), np.nan)
+    has = observed.any(axis=1)
+    if v.shape[1] and has.any():
+        out[has] = np.nanmedian(v[has], axis=1)
+    return out
 
 
 def _sides(t: ibis.Table, declaring: str) -> tuple[ibis.Value, ibis.Value]:
@@ -73,7 +91,12 @@ def score_gaps(
     panel: Panel, cand: pd.DataFrame, declaring: str, min_years: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per candidate flow: z, start, end, value_usd (the undeclared part, FOB) and the fetched rows."""
-    prm, years = replace(panel.params, sigma_floor=panel.params.gap_sigma_floor), panel.years
+    # Mirror ratios are steady (a matched pair's ratio moves a few percent a year), so two
+    # observed years of history are enough to know a pair matched.
+    prm = replace(
+        panel.params, sigma_floor=panel.params.gap_sigma_floor, min_pre=min(panel.params.min_pre, GAP_MIN_PRE)
+    )
+    years = panel.years
     cand = cand[KEYS].drop_duplicates().reset_index(drop=True)
     rows = panel.series(cand, {k: k for k in KEYS})
     rows = rows.assign(fob_m=rows.m_value / np.exp(rows.margin_log), own_x=rows.x_value - rows.rx_value)
@@ -92,23 +115,50 @@ def score_gaps(
         & panel.alive(cand.hs)
     )
     # The shortfall of the silent side in log units: ~0 when the mirror matches, large when not.
-    short = mask(log_level(big, prm.floor_usd) - log_level(small, prm.floor_usd), obs)
+    # The floor of the ratio is ``min_gap``, not ``floor_usd``: one-sided flows below it are
+    # routine in mirror data (timing, thresholds, one side's small-flow omissions), so a gap
+    # counts by how far it rises above that size, as a flow counts by how far it rises above
+    # ``floor_usd``.
+    short = mask(log_level(big, prm.min_gap) - log_level(small, prm.min_gap), obs)
     gap = np.where(obs, big - small, 0.0)
     held = obs & (big - small >= prm.min_gap) & (small < HELD * big)
     n, T = big.shape
-    zs = np.full((n, T), -np.inf)
-    for t in admissible(years, prm):
-        z = break_stats(short, t, prm)[0]
-        persistent = held[:, t:].sum(axis=1) >= min_years
-        zs[:, t] = np.where(persistent & np.isfinite(z) & held[:, t], z, -np.inf)
-    best = zs.argmax(axis=1)
+    # Additionality: a new gap made of *additional* declared trade (the declaring side rose
+    # above its own history and the other side never followed) is the pattern; one side's
+    # records of an old, steady flow falling silent is the commoner reporting accident (a lost
+    # or reattributed declaration). The evidence of the latter is scaled by ADDED_FLOOR.
+    # Episodes are consecutive: from each year, how many following years the gap keeps holding
+    # (years nobody could observe neither break nor extend the run).
+    run_len = np.zeros((n, T + 1), dtype=int)
+    count = np.zeros((n, T + 1), dtype=int)
+    for c in range(T - 1, -1, -1):
+        keep = held[:, c] | ~obs[:, c]
+        run_len[:, c] = np.where(keep, run_len[:, c + 1] + 1, 0)
+        count[:, c] = np.where(keep, count[:, c + 1] + held[:, c], 0)
+    zbest = np.full(n, -np.inf)
+    tb, eb = np.zeros(n, dtype=int), np.full(n, T)
+    for t, e in episodes(years, prm):
+        z, _, _, _ = break_stats(short, t, prm, e)
+        inside = run_len[:, t] >= e - t  # the episode [t, e) is one unbroken run of the gap
+        persistent = held[:, t:e].sum(axis=1) >= min_years
+        ok = inside & persistent & np.isfinite(z) & held[:, t] & held[:, e - 1]
+        pre_b = np.nan_to_num(_recent(big[:, :t], obs[:, :t]))
+        added = np.where(held[:, t:e], np.maximum(big[:, t:e] - pre_b[:, None], 0.0), 0.0).sum(axis=1)
+        lost = np.where(held[:, t:e], gap[:, t:e], 0.0).sum(axis=1)
+        share = np.clip(added / np.maximum(lost, 1.0), 0.0, 1.0)
+        z = np.where(ok, z * (ADDED_FLOOR + (1 - ADDED_FLOOR) * share), -np.inf)
+        better = z > zbest
+        zbest, tb, eb = np.where(better, z, zbest), np.where(better, t, tb), np.where(better, e, eb)
     out = cand.copy()
-    out["z"] = zs[np.arange(n), best]
-    out["start"] = [years[i] for i in best]
+    out["z"] = zbest
+    out["start"] = [years[i] for i in tb]
     ends, values = [], []
-    for i, t in enumerate(best):
-        live = np.nonzero(held[i, t:])[0]
+    for i, t in enumerate(tb):
+        # The episode runs on while the gap holds (silent years neither end nor extend it).
+        run = held[i, t:] | ~obs[i, t:]
+        stop = int(np.argmin(run)) if not run.all() else T - t
+        live = np.nonzero(held[i, t : t + stop])[0]
         ends.append(years[t + live.max()] if len(live) else years[t])
-        values.append(float(gap[i, t:][held[i, t:]].sum()))
+        values.append(float(gap[i, t : t + stop][held[i, t : t + stop]].sum()))
     out["end"], out["value_usd"] = ends, values
     return out[np.isfinite(out.z)].reset_index(drop=True), rows

@@ -19,7 +19,7 @@ import pandas as pd
 from detour.detectors.base import Detector, Scope
 from detour.detectors.gaps import gap_candidates, score_gaps
 from detour.detectors.panel import Panel
-from detour.detectors.scoring import to_score
+from detour.detectors.scoring import MIN_PART, combined, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
 
@@ -48,6 +48,9 @@ class PhantomExportDetector(Detector):
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
         flows, rows = score_gaps(panel, candidates, self.declaring, self.min_years)
+        # One alert per declared pair: its codes' evidence combined.
+        flows = flows[flows.z >= MIN_PART]
+        flows["z"] = combined(flows, ["exporter", "importer"], "hs", "z")
         flows["score"] = [to_score(z, self.kind) for z in flows.z]
         flows = flows[flows.z >= panel.params.min_z]
         alerts = []

@@ -205,11 +205,52 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
         e_tot[t1 == t] = excess(h_total[t1 == t], t)
         e_out[t2 == t] = excess(v_out[t2 == t], t)
     out["e_in"], out["e_out"], out["e_in_total"] = e_in.sum(axis=1), e_out.sum(axis=1), e_tot.sum(axis=1)
+    # Year-by-year profiles, the onward leg aligned on the inbound one (shifted back by its lag):
+    # a route carries goods every year it runs, so each year's onward excess should answer that
+    # year's inbound excess (``profile_fit``).
+    lag1 = (t2 - t1 == 1)[:, None]
+    shifted = np.concatenate([e_out[:, 1:], np.zeros((n, 1))], axis=1)
+    out_aligned = np.where(lag1, shifted, e_out)
+    cols = np.arange(T)[None, :]
+    window = (cols >= t1[:, None]) & (cols <= T - 1 - lag1.astype(int))
+    out.attrs["profiles"] = (e_in, e_tot, out_aligned, window)
     out["value_usd"] = np.minimum(out.e_in, out.e_out)
     live = e_out > 0
     last = np.where(live.any(axis=1), T - 1 - np.argmax(live[:, ::-1], axis=1), t2)
     out["end"] = np.asarray(years)[np.maximum(last, t2)]
-    return out[np.isfinite(out.z_raw)].reset_index(drop=True), rows
+    finite = np.isfinite(out.z_raw.to_numpy())
+    res = out[finite].reset_index(drop=True)
+    res.attrs["profiles"] = out.attrs["profiles"]
+    res.attrs["rows"] = finite
+    return res, rows
+
+
+def support(routes: pd.DataFrame, panel: Panel) -> np.ndarray:
+    """Evidence kept for the onward leg's support: a leg seen for one year only (a surge in the
+    data's last year) is judged on a single value, so it keeps ``sqrt(1/2)`` of its evidence;
+    two years or more keep all of it."""
+    years = routes.end.to_numpy() - routes.t2.to_numpy() + 1
+    last = max(panel.years) if panel.years else 0
+    years = np.minimum(years, last - routes.t2.to_numpy() + 1)
+    return np.sqrt(np.clip(years, 1, 2) / 2.0)
+
+
+def profile_fit(routes: pd.DataFrame, low: float, high: float, with_total: bool) -> np.ndarray:
+    """How well the two legs fit year by year, 0-1: the mean over the route's years (from the
+    inbound break, either leg carrying excess) of ``coherence`` of the onward excess (aligned on
+    its lag) against the inbound excess (or, ``with_total``, the hub's excess imports of the goods
+    from everyone, whichever is larger). Two unrelated flows that happen to start together rarely
+    keep pace: one stops while the other runs on, or their sizes drift apart."""
+    e_in, e_tot, e_out, window = routes.attrs["profiles"]
+    keep = routes.attrs.get("rows")
+    if keep is not None:
+        e_in, e_tot, e_out, window = e_in[keep], e_tot[keep], e_out[keep], window[keep]
+    inflow = np.maximum(e_in, e_tot) if with_total else e_in
+    active = window & ((inflow > 0) | (e_out > 0))
+    c = coherence(e_out / np.maximum(inflow, 1.0), low, high)
+    c = np.where(inflow > 0, c, 0.0)
+    n = active.sum(axis=1)
+    return np.where(n > 0, (c * active).sum(axis=1) / np.maximum(n, 1), 0.0)
 
 
 def coherence(ratio: np.ndarray | pd.Series, low: float, high: float) -> np.ndarray:

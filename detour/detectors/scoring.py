@@ -53,8 +53,8 @@ Z_MIN = 3.5
 Z_CLEAR = {
     "transshipment": 9.0,
     "transformation": 9.0,
-    "phantom_export": 30.0,
-    "undeclared_export": 30.0,
+    "phantom_export": 16.0,
+    "undeclared_export": 16.0,
     "unit_value": 5.5,
 }
 
@@ -111,10 +111,15 @@ def _nanmedian(a: np.ndarray) -> np.ndarray:
 
 
 def break_stats(
-    m: np.ndarray, t: int, params: Params
+    m: np.ndarray, t: int, params: Params, end: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(z, pre median, post median, sigma) of a break at column ``t`` for every row of ``m``."""
-    pre, post = m[:, :t], m[:, t:]
+    """(z, pre median, post median, sigma) of a break at column ``t`` for every row of ``m``.
+
+    The post-period is the *episode* ``[t, end)`` (default: to the last column). A scheme that
+    ran for two years and stopped is an episode: the years after it ended are not part of it,
+    and would otherwise pull its post median back to the old level.
+    """
+    pre, post = m[:, :t], m[:, t:end]
     n_pre, n_post = (~np.isnan(pre)).sum(axis=1), (~np.isnan(post)).sum(axis=1)
     pre_med = _nanmedian(pre)
     # Onset rule: the post level is the lower of the post median and the break year itself, so
@@ -140,11 +145,19 @@ def admissible(years: tuple[int, ...], params: Params) -> list[int]:
     return [t for t in range(1, len(years)) if params.since is None or years[t] >= params.since]
 
 
+def episodes(years: tuple[int, ...], params: Params) -> list[tuple[int, int]]:
+    """(break column, end column exclusive) pairs a detector may scan: every admissible break,
+    each with every episode end from ``min_post`` years on to the end of the data."""
+    T = len(years)
+    return [(t, e) for t in admissible(years, params) for e in range(t + max(params.min_post, 1), T + 1)]
+
+
 def scan(m: np.ndarray, years: tuple[int, ...], params: Params) -> np.ndarray:
-    """z of a break at every column (NaN where not admissible or unsupported)."""
+    """z of a break at every column, the best over its episode ends (NaN where not admissible
+    or unsupported)."""
     z = np.full(m.shape, np.nan)
-    for t in admissible(years, params):
-        z[:, t] = break_z(m, t, params)
+    for t, e in episodes(years, params):
+        z[:, t] = np.fmax(z[:, t], break_stats(m, t, params, e)[0])
     return z
 
 
@@ -154,3 +167,28 @@ def excess(values: np.ndarray, t: int) -> np.ndarray:
     out = np.maximum(np.nan_to_num(values) - base[:, None], 0.0)
     out[:, :t] = 0.0
     return out
+
+
+MIN_PART = 2.0  # a code's own z needed to count towards its alert's combined evidence
+
+
+def combined(df: pd.DataFrame, groups: list[str], code: str, z: str) -> pd.Series:
+    """Evidence of each row's alert (one alert per ``groups``), combining its codes.
+
+    A scheme often spreads over several HS6 codes (a kit of parts, neighbouring codes), each
+    one a separate declaration with its own noise. The codes that are individually suggestive
+    (z at least ``MIN_PART``) are combined with Stouffer's rule, ``sum(z) / sqrt(k)``, and the
+    alert keeps the better of that and its best single code. One code alone is unchanged.
+
+    >>> d = pd.DataFrame({"g": ["a", "a", "b"], "hs": ["1", "2", "1"], "z": [4.0, 4.0, 5.0]})
+    >>> combined(d, ["g"], "hs", "z").round(2).tolist()
+    [5.66, 5.66, 5.0]
+    """
+    if df.empty:
+        return pd.Series(dtype=float, index=df.index)
+    best = df.groupby([*groups, code])[z].max().rename("_z").reset_index()
+    part = best[best["_z"] >= MIN_PART]
+    agg = part.groupby(groups)["_z"].agg(["sum", "count", "max"])
+    agg["_comb"] = np.fmax(agg["sum"] / np.sqrt(agg["count"]), agg["max"])
+    out = df[groups].merge(agg["_comb"].reset_index(), on=groups, how="left")["_comb"].to_numpy()
+    return pd.Series(np.where(np.isnan(out), df[z].to_numpy(), out), index=df.index)

@@ -26,7 +26,7 @@ import pandas as pd
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.reference import Rule, transformation_rules
-from detour.detectors.routes import coherence, route_candidates, score_routes
+from detour.detectors.routes import coherence, profile_fit, route_candidates, score_routes, support
 from detour.detectors.scoring import to_score
 from detour.detectors.watchlist import Watchlist
 from detour.model.alert import Alert
@@ -79,8 +79,10 @@ class TransformationDetector(Detector):
         routes, rows = score_routes(panel, candidates, hub_in=False)
         # Products out should be worth more than this origin's components in, but not out of all
         # proportion (the assembler may buy the same parts from others for its own production).
-        fit = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH)
-        routes["z_fit"] = routes.z_raw * fit
+        fit = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH) * profile_fit(
+            routes, FIT_LOW, FIT_HIGH, False
+        )
+        routes["z_fit"] = routes.z_raw * fit * support(routes, panel)
         routes = routes[routes.z_fit >= panel.params.min_z]
         prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]
         routes["score"] = [to_score(z * p, self.kind) for z, p in zip(routes.z_fit, prior, strict=True)]

@@ -27,8 +27,8 @@ import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
-from detour.detectors.routes import coherence, route_candidates, score_routes
-from detour.detectors.scoring import to_score
+from detour.detectors.routes import coherence, profile_fit, route_candidates, score_routes, support
+from detour.detectors.scoring import MIN_PART, combined, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
 
@@ -51,8 +51,11 @@ class TransshipmentDetector(Detector):
         inflow = np.maximum(routes.e_in, routes.e_in_total).clip(
             lower=1.0
         )  # totals may fall for other reasons
-        fit = coherence(routes.e_out / inflow, FIT_LOW, FIT_HIGH)
-        routes["z_fit"] = routes.z_raw * fit
+        fit = coherence(routes.e_out / inflow, FIT_LOW, FIT_HIGH) * profile_fit(routes, FIT_LOW, FIT_HIGH, True)
+        routes["z_fit"] = routes.z_raw * fit * support(routes, panel)
+        # One alert per (origin, hub, destination): its codes' evidence combined.
+        routes = routes[routes.z_fit >= MIN_PART]
+        routes["z_fit"] = combined(routes, ["o", "h", "d"], "hs_in", "z_fit")
         routes = routes[routes.z_fit >= panel.params.min_z]
         prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]
         routes["score"] = [to_score(z * p, self.kind) for z, p in zip(routes.z_fit, prior, strict=True)]

@@ -1,9 +1,9 @@
-"""A small world is quick, and the CLI shell prints a machine-readable summary."""
+"""A small world builds (its speed is measured by benchmarks, not asserted here), and the CLI
+shell prints a machine-readable summary."""
 
 from __future__ import annotations
 
 import json
-import time
 
 from typer.testing import CliRunner
 
@@ -11,10 +11,8 @@ from detour.cli.simulate import app
 from detour.simulate import simulate
 
 
-def test_small_world_is_fast(tmp_path):
-    began = time.perf_counter()
+def test_small_world_builds(tmp_path):
     result = simulate(tmp_path, 11, countries=16, products=30, years=(2019, 2023))
-    assert time.perf_counter() - began < 10
     assert result.scenarios > 0 and result.rows_written > result.declarations > 0
 
 
