@@ -120,9 +120,13 @@ def main() -> None:
     store = Store(work / "store")
     shutil.rmtree(store.root, ignore_errors=True)
     ing = timed(lambda: ingest_paths(store.root, [csv], "comtrade", progress=False))
+    def show(key: str) -> None:  # partial figures survive a later failure (e.g. Spark running out of heap)
+        print(json.dumps({key: res[key]}), file=sys.stderr, flush=True)
+
     res["ingest"] = {"bare_copy_s": round(bare.seconds, 1), "detour_s": round(ing.seconds, 1),
                      "ratio": round(ing.seconds / bare.seconds, 2), "target": "<= 2",
                      "rows_written": ing.result[0].rows_written, "peak_rss_mb": round(ing.peak_rss_mb)}
+    show("ingest")
 
     scan = timed(lambda: bare_scan(store))
     mir = timed(lambda: detour_mirror("duckdb", store, work / "mirror.parquet"))
@@ -133,12 +137,16 @@ def main() -> None:
         pdm = timed(lambda: pandas_mirror(store))
         res["mirror"].update({"pandas_s": round(pdm.seconds, 1), "speedup_vs_pandas": round(pdm.seconds / mir.seconds, 1),
                               "target_vs_pandas": ">= 10", "pandas_peak_rss_mb": round(pdm.peak_rss_mb)})
+    show("mirror")
     if args.spark:
         get_engine("spark").connect()  # JVM start-up is not mirror time
         sp = timed(lambda: detour_mirror("spark", store, work / "mirror_spark.parquet"))
-        res["spark"] = {"spark_local_s": round(sp.seconds, 1), "ratio_spark_vs_duckdb": round(sp.seconds / mir.seconds, 1)}
+        res["spark"] = {"spark_local_s": round(sp.seconds, 1), "ratio_spark_vs_duckdb": round(sp.seconds / mir.seconds, 1),
+                        "driver_memory": os.environ.get("DETOUR_SPARK_DRIVER_MEMORY", "2g")}
+        show("spark")
     if args.ten_years:
         res["ten_years"] = ten_years(store, work)
+        show("ten_years")
     print(json.dumps(res, indent=2))
 
 

@@ -13,7 +13,12 @@ about this flow (DOMAIN.md). The evidence z is the robust rise of the log ratio 
 break against the flow's own history (``detour.detectors.scoring``), so a pair whose mirror
 has always disagreed by the same amount is not news. The gap must also hold (a quarter of
 the declared value or more, and at least ``min_gap`` USD) in ``min_years`` observed years from
-the break: smaller one-sided flows and timing differences are routine in mirror data.
+the break, in one unbroken run (the episode): smaller one-sided flows and timing differences
+are routine in mirror data, which is also why the log ratio's floor is ``min_gap``.
+
+Additionality: the pattern is *additional* declared trade the other side never recorded. When
+the declaring side did not rise above its own recent level (an old flow whose other side's
+records fell silent, the commoner reporting accident), the evidence keeps ``ADDED_FLOOR``.
 
 Partner attribution differs by direction (DOMAIN.md): an importer names the country of origin,
 an exporter the last known destination. So re-exports are set aside: an exporter's own

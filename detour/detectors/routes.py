@@ -5,7 +5,9 @@ flow's mean of all earlier years, and at least ``min_value``) are found with one
 inbound surges O→H are joined to outbound surges H→D in the same year or a year later, with
 linked goods (the same HS6 for transshipment, component → product for transformation).
 
-Pandas side (``score_routes``), per candidate route, for every admissible break year ``t``:
+Pandas side (``score_routes``), per candidate route, for every admissible break year ``t`` and
+episode end ``e`` (``scoring.episodes``: a route may run a few years and stop), the onward leg
+in the same episode or a year later:
 
 - ``z_in``: robust z of O→H at ``t`` on its own history, less ``sqrt(2 ln m)`` when ``m``
   inbound flows (origins × goods) are candidates for the same onward surge (look-elsewhere: the
@@ -29,7 +31,9 @@ AND with the hub's totals, so an established producer or entrepôt can still be 
 the evidence. The detectors then weigh it by how well the two legs'
 *excess values* fit together (``coherence``): for transshipment, what the hub sent on against
 what it took in; for transformation, the products' value against the components'. Chance
-coincidences of two unrelated new flows rarely fit; planted or real routes do.
+coincidences of two unrelated new flows rarely fit; planted or real routes do. They also
+weigh it by the fit *year by year* (``profile_fit``: two coincident flows rarely keep pace, one
+stops while the other runs on) and by the onward leg's support (``support``: one year seen).
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
-from detour.detectors.scoring import admissible, break_stats, excess, log_level, mask, matrix
+from detour.detectors.scoring import break_stats, episodes, excess, log_level, mask, matrix
 
 HUB_FLOOR = 0.6  # share of the legs' evidence kept when the hub's own totals did not move
 Pred = Callable[[ir.StringValue], ir.BooleanValue]
@@ -123,10 +127,6 @@ def _legs(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     return rows, panel.engine.execute(imports.union(exports))
 
 
-def _pick(m: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    return m[np.arange(len(m)), cols]
-
-
 def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per candidate route: evidence ``z_raw`` (and the legs' z), break years ``t1``/``t2``,
     ``end``, the excess values ``e_in``, ``e_out``, ``e_in_total`` (the hub's excess imports of the
@@ -161,44 +161,68 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
     n, T = v_in.shape
     # Totals over many partners are far less noisy than one flow: they get the aggregate floor.
     agg = replace(prm, sigma_floor=prm.gap_sigma_floor)
-    z_in, z_out, z_hub_in, z_hub_out, ok, dir_pre = (np.full((n, T), np.nan) for _ in range(6))
-    for t in admissible(years, prm):
-        z_in[:, t] = break_stats(l_in, t, prm)[0]
-        z_hub_in[:, t], z_hub_out[:, t] = break_stats(l_hub_in, t, agg)[0], break_stats(l_hub_out, t, agg)[0]
-        zo, pre_o, post_o, sig_o = break_stats(l_out, t, prm)
-        _, pre_x, post_x, sig_x = break_stats(l_oth, t, agg)
-        # A difference of two noisy changes: its noise is the root sum of squares of both.
-        z_out[:, t] = (post_o - pre_o - np.fmax(np.nan_to_num(post_x - pre_x), 0.0)) / np.hypot(sig_o, sig_x)
-        z_out[np.isnan(zo), t] = np.nan
-        dir_pre[:, t] = np.median(d_dir[:, :t], axis=1)
-        post_d = np.median(d_dir[:, t:], axis=1)
-        ok[:, t] = (post_d <= prm.stop_ratio * dir_pre[:, t]) | (post_d < prm.min_value)
     # Look-elsewhere: when m inbound flows (origins x goods) could explain one onward surge, the
     # best of m noise z's is about sqrt(2 ln m); an inbound z must clear that to count.
     m = cand.groupby(["h", "d", "hs_out"])["o"].transform("size").to_numpy(dtype=float)
-    z_in = z_in - np.sqrt(2 * np.log(np.maximum(m, 1.0)))[:, None]
-    nxt = np.concatenate([z_out[:, 1:], np.full((n, 1), np.nan)], axis=1)
-    lag = np.nan_to_num(nxt, nan=-np.inf) > np.nan_to_num(z_out, nan=-np.inf)
-    best_out = np.where(lag, nxt, z_out)
-    # The hub's own scale: its total imports of the inbound goods (at t) or total exports of the
-    # outbound goods (at t or t+1) should move too. A big economy's new flows are ordinary churn.
-    hub_next = np.concatenate([z_hub_out[:, 1:], np.full((n, 1), np.nan)], axis=1)
-    hub_out = np.where(lag, hub_next, z_hub_out)
-    hub = np.fmax(z_hub_in, hub_out) if hub_in else hub_out
-    legs = np.fmin(z_in, best_out)
-    # Soft AND: a hub whose own totals moved as much as the legs keeps the legs' z; one whose
-    # totals did not move (churn in a big economy, or an established producer) keeps HUB_FLOOR.
-    zc = legs * (
-        HUB_FLOOR + (1 - HUB_FLOOR) * np.clip(np.nan_to_num(hub) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
-    )
-    zc[(ok != 1) | np.isnan(z_in) | np.isnan(best_out)] = -np.inf
-    t1 = zc.argmax(axis=1)
-    t2 = np.minimum(t1 + _pick(lag, t1), T - 1)
+    elsewhere = np.sqrt(2 * np.log(np.maximum(m, 1.0)))
+
+    def onward(t: int, e: int) -> tuple[np.ndarray, np.ndarray]:
+        """z of H -> D over the episode [t, e) net of D's imports from everyone else, and the
+        hub's total exports of the goods."""
+        zo, pre_o, post_o, sig_o = break_stats(l_out, t, prm, e)
+        _, pre_x, post_x, sig_x = break_stats(l_oth, t, agg, e)
+        # A difference of two noisy changes: its noise is the root sum of squares of both, the
+        # other suppliers' noise counting as far as their growth was used (a fall of D's other
+        # imports, or a one-off lump among them, corrects nothing and adds no noise).
+        grew = np.fmax(np.nan_to_num(post_x - pre_x), 0.0)
+        used = np.clip(grew / np.where(sig_x > 0, sig_x, 1.0), 0.0, 1.0)
+        z = (post_o - pre_o - grew) / np.hypot(sig_o, np.nan_to_num(sig_x) * used)
+        z[np.isnan(zo)] = np.nan
+        return z, break_stats(l_hub_out, t, agg, e)[0]
+
+    names_best = ("zc", "z_in", "z_out", "hub", "z_hub_in", "z_hub_out", "dir_pre")
+    best = {k: np.full(n, -np.inf if k == "zc" else np.nan) for k in names_best}
+    t1, lag = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    out_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    # Every break year t and episode end e (a scheme may run for a few years and stop); the
+    # onward leg in the same episode, or a year later.
+    for t, e in episodes(years, prm):
+        z_in = break_stats(l_in, t, prm, e)[0] - elsewhere
+        z_hub_in = break_stats(l_hub_in, t, agg, e)[0]
+        dir_pre = np.median(d_dir[:, :t], axis=1)
+        post_d = np.median(d_dir[:, t:e], axis=1)
+        ok = (post_d <= prm.stop_ratio * dir_pre) | (post_d < prm.min_value)
+        for k in (0, 1):
+            if t + k >= T:
+                continue
+            key = (t + k, min(e + k, T))
+            if key not in out_cache:
+                out_cache[key] = onward(*key)
+            z_out, z_hub_out = out_cache[key]
+            # The hub's own scale: its total imports of the inbound goods or total exports of
+            # the outbound goods should move too. A big economy's new flows are ordinary churn.
+            hub = np.fmax(z_hub_in, z_hub_out) if hub_in else z_hub_out
+            legs = np.fmin(z_in, z_out)
+            # Soft AND: a hub whose own totals moved as much as the legs keeps the legs' z; one
+            # whose totals did not move (churn in a big economy, or an established producer)
+            # keeps HUB_FLOOR.
+            zc = legs * (
+                HUB_FLOOR
+                + (1 - HUB_FLOOR) * np.clip(np.nan_to_num(hub) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
+            )
+            zc[~ok | np.isnan(z_in) | np.isnan(z_out)] = -np.inf
+            better = zc > best["zc"]
+            for name, value in zip(
+                names_best, (zc, z_in, z_out, hub, z_hub_in, z_hub_out, dir_pre), strict=True
+            ):
+                best[name] = np.where(better, value, best[name])
+            t1, lag = np.where(better, t, t1), np.where(better, k, lag)
+    t2 = np.minimum(t1 + lag, T - 1)
     out = cand.copy()
-    out["z_raw"], out["z_in"], out["z_out"] = _pick(zc, t1), _pick(z_in, t1), _pick(best_out, t1)
-    out["z_hub"], out["z_hub_in"], out["z_hub_out"] = _pick(hub, t1), _pick(z_hub_in, t1), _pick(hub_out, t1)
+    out["z_raw"], out["z_in"], out["z_out"] = best["zc"], best["z_in"], best["z_out"]
+    out["z_hub"], out["z_hub_in"], out["z_hub_out"] = best["hub"], best["z_hub_in"], best["z_hub_out"]
     out["t1"], out["t2"] = np.asarray(years)[t1], np.asarray(years)[t2]
-    out["direct_pre"] = _pick(dir_pre, t1)
+    out["direct_pre"] = best["dir_pre"]
     e_in, e_out, e_tot = np.zeros((n, T)), np.zeros((n, T)), np.zeros((n, T))
     for t in sorted(set(t1) | set(t2)):  # excess over each row's own pre-period, per break year
         e_in[t1 == t] = excess(v_in[t1 == t], t)

@@ -51,7 +51,9 @@ class TransshipmentDetector(Detector):
         inflow = np.maximum(routes.e_in, routes.e_in_total).clip(
             lower=1.0
         )  # totals may fall for other reasons
-        fit = coherence(routes.e_out / inflow, FIT_LOW, FIT_HIGH) * profile_fit(routes, FIT_LOW, FIT_HIGH, True)
+        fit = coherence(routes.e_out / inflow, FIT_LOW, FIT_HIGH) * profile_fit(
+            routes, FIT_LOW, FIT_HIGH, True
+        )
         routes["z_fit"] = routes.z_raw * fit * support(routes, panel)
         # One alert per (origin, hub, destination): its codes' evidence combined.
         routes = routes[routes.z_fit >= MIN_PART]

@@ -84,3 +84,24 @@ def test_z_depends_on_shape_not_units_when_far_above_the_floor(values, factor):
     p = Params(floor_usd=1.0)
     a, b = z_at(values, 6, p), z_at([v * factor for v in values], 6, p)
     assert a == pytest.approx(b, abs=1e-3)
+
+
+def test_an_episode_that_ended_is_still_a_break():
+    # Two years of a scheme inside a nine-year series: the years after it stopped are not part
+    # of its post-period, so it scores as a new flow would.
+    m = log_level(np.array([[0, 0, 0, 0, 4e6, 4e6, 0, 0, 0, 0]]), P.floor_usd)
+    z = scan(m, YEARS, P)[0]
+    assert int(np.nanargmax(z)) == 4 and z[4] > 5
+    assert break_stats(m, 4, P)[0][0] <= 0  # over the rest of the data the median is back at 0
+
+
+def test_codes_of_one_alert_combine():
+    import pandas as pd
+
+    from detour.detectors.scoring import combined
+
+    d = pd.DataFrame({"g": ["a", "a", "a", "b"], "hs": ["1", "2", "3", "1"], "z": [4.0, 4.0, 1.0, 5.0]})
+    z = combined(d, ["g"], "hs", "z").tolist()
+    assert (
+        z[0] == z[1] == z[2] == pytest.approx(8 / np.sqrt(2)) and z[3] == 5.0
+    )  # code 3 is too weak to count
