@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import unquote
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +43,26 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
         try:
             reader.prepare(con, sniffed)
             reader.rejected_lines = rejected_lines(con, sniffed) if skip_invalid else []
-            staged_dir = work / "staged"
-            # One pass over the file. Rows are partitioned by status: the 'ok' partition files are
-            # already the canonical parts; dropped and bad rows land beside them for counting.
+            staged = work / "staged.parquet"
+            # One pass over the file into a single staging file with each row's status. (A
+            # partitioned write would split it in the same pass, but DuckDB keeps partition
+            # buffers in memory and, under the memory cap, crawls.)
             try:
-                run_with_progress(con, f"COPY (SELECT {CANONICAL}, CASE WHEN _status IS NULL THEN 'ok' "
-                                  f"ELSE _status END AS _part, coalesce(year, -1) AS _y FROM ({reader.select_sql(sniffed)})) "
-                                  f"TO {sql_str(str(staged_dir))} (FORMAT parquet, PARTITION_BY (_part, _y), "
-                                  "COMPRESSION zstd, ROW_GROUP_SIZE 500000)", f"reading {path.name}", progress)
+                run_with_progress(con, f"COPY (SELECT {CANONICAL}, coalesce(_status, 'ok') AS _part "
+                                  f"FROM ({reader.select_sql(sniffed)})) TO {sql_str(str(staged))} "
+                                  "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)",
+                                  f"reading {path.name}", progress)
             except duckdb.Error as exc:
                 raise duckdb_error(path, exc) from None
-            parts = _partitions(con, staged_dir)
+            parts = con.execute(f"SELECT _part, coalesce(year, -1), count(*) FROM {_files_sql([staged])} "
+                                "GROUP BY ALL ORDER BY ALL").fetchall()
             report = IngestReport(str(path), sniffed.sha256, reader.name, reader.source, "ingested")
-            _check_rows(con, parts, path, report, skip_invalid)
+            _check_rows(con, staged, parts, path, report, skip_invalid)
             if reader.rejected_lines:
                 report.skipped["malformed row"] = len(reader.rejected_lines)
                 report.rows_read += len(reader.rejected_lines)
-            ok = [(f, y, n) for status, f, y, n in parts if status == "ok"]
+            ok = _split_years(con, staged, [y for status, y, _ in parts if status == "ok"], work / "parts", progress,
+                              path)
             ok = _check_duplicates(con, ok, work, path, report, skip_invalid)
             files = _files_sql([f for f, _, _ in ok])
             slices = con.execute(f"SELECT DISTINCT reporter, year, flow, coalesce(month, 0) FROM {files} "
@@ -85,21 +87,25 @@ def _files_sql(files: list[Path]) -> str:
     return f"read_parquet([{', '.join(sql_str(str(f)) for f in files)}], hive_partitioning = false)"
 
 
-def _partitions(con: duckdb.DuckDBPyConnection, staged: Path) -> list[tuple[str, Path, int, int]]:
-    """(status, file, year, rows) for every staged file; rows from the Parquet footer."""
-    out = []
-    for f in sorted(staged.rglob("*.parquet")):
-        status = unquote(f.parent.parent.name.split("=", 1)[1])
-        year = int(f.parent.name.split("=", 1)[1])
-        rows = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({sql_str(str(f))})").fetchone()[0]
-        out.append((status, f, year, int(rows or 0)))
-    return out
+def _split_years(con: duckdb.DuckDBPyConnection, staged: Path, years: list[int], out: Path, progress: Any,
+                 path: Path) -> list[tuple[Path, int, int]]:
+    """The kept rows, one Parquet part per year (the store partitions by year)."""
+    out.mkdir()
+    parts = []
+    for year in sorted(set(years)):
+        part = out / f"{year}.parquet"
+        run_with_progress(con, f"COPY (SELECT {CANONICAL} FROM {_files_sql([staged])} WHERE _part = 'ok' AND "
+                          f"year = {int(year)}) TO {sql_str(str(part))} (FORMAT parquet, COMPRESSION zstd, "
+                          "ROW_GROUP_SIZE 500000)", f"writing {path.name} {year}", progress)
+        rows = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({sql_str(str(part))})").fetchone()[0]
+        parts.append((part, year, int(rows or 0)))
+    return parts
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, parts: list, path: Path, report: IngestReport,
+def _check_rows(con: duckdb.DuckDBPyConnection, staged: Path, parts: list, path: Path, report: IngestReport,
                 skip_invalid: bool) -> None:
     counts: dict[str, int] = {}
-    for status, _, _, rows in parts:
+    for status, _, rows in parts:
         counts[status] = counts.get(status, 0) + rows
     report.rows_read = sum(counts.values())
     report.dropped = {k[5:]: v for k, v in counts.items() if k.startswith("drop:")}
@@ -107,10 +113,9 @@ def _check_rows(con: duckdb.DuckDBPyConnection, parts: list, path: Path, report:
     if report.rows_read == 0:
         raise InputError(str(path), "no data rows after the header")
     if bad and not skip_invalid:
-        files = [f for status, f, _, _ in parts if status.startswith("bad:")]
-        first = con.execute(f"SELECT row, filename FROM read_parquet([{', '.join(sql_str(str(f)) for f in files)}], "
-                            f"filename = true, hive_partitioning = false) ORDER BY row LIMIT {MAX_SHOWN}").fetchall()
-        rows = [RowProblem(int(r), unquote(Path(fn).parent.parent.name.split("=", 1)[1])[4:]) for r, fn in first]
+        first = con.execute(f"SELECT row, _part FROM {_files_sql([staged])} WHERE _part LIKE 'bad:%' "
+                            f"ORDER BY row LIMIT {MAX_SHOWN}").fetchall()
+        rows = [RowProblem(int(r), status[4:]) for r, status in first]
         raise InputError(str(path), f"{sum(bad.values())} invalid rows; nothing was ingested", rows=rows,
                          counts=bad, hint="fix the rows, or pass --skip-invalid to skip them")
     report.skipped = bad
