@@ -48,11 +48,7 @@ def bare_scan(store: Store) -> tuple:
 
 def detour_mirror(engine_name: str, store: Store, out: Path) -> int:
     eng = get_engine(engine_name)
-    expr = mirror_table(eng, store, MirrorQuery())
-    if engine_name == "duckdb":
-        eng.connect().to_parquet(expr, str(out))
-    else:
-        eng.connect().to_parquet(expr, str(out))
+    eng.connect().to_parquet(mirror_table(eng, store, MirrorQuery()), str(out))
     return 0
 
 

@@ -65,11 +65,9 @@ def store_info(ctx: Context) -> dict[str, Any]:
 def detect(ctx: Context, watchlists: list[str] | None = None, **filters: Any) -> list[Any]:
     from detour.detectors import run_detectors
 
-    watchlist = None
-    if watchlists:
-        from detour.detectors.watchlist import load_watchlist
+    from detour.detectors.watchlist import load_watchlists
 
-        watchlist = load_watchlist(watchlists[0]) if len(watchlists) == 1 else [load_watchlist(w) for w in watchlists]
+    watchlist = load_watchlists(watchlists) if watchlists else None
     return run_detectors(ctx.engine, ctx.store, watchlist=watchlist, **filters)
 
 

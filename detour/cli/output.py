@@ -44,11 +44,11 @@ def emit(data: pd.DataFrame | list[dict[str, Any]] | dict[str, Any], fmt: Format
          title: str | None = None, columns: list[str] | None = None, limit: int | None = 200) -> None:
     fmt = Format(fmt)
     if isinstance(data, dict):
-        if fmt is Format.json:
-            print(json.dumps(jsonable(data), indent=2, default=str))
+        text = json.dumps(jsonable(data), indent=2, default=str)
+        if fmt is Format.table:
+            Console().print_json(text)
         else:
-            Console().print_json(json.dumps(jsonable(data), default=str)) if fmt is Format.table else print(
-                json.dumps(jsonable(data), default=str))
+            print(text)
         return
     df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     if columns:

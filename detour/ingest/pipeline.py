@@ -141,9 +141,8 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, ok: list[tuple[Path, int, 
     con.execute(f"COPY (SELECT * EXCLUDE (_n), year AS _y FROM (SELECT *, row_number() OVER "
                 f"(PARTITION BY {KEY} ORDER BY row) AS _n FROM {src}) WHERE _n = 1) TO {sql_str(str(dedup))} "
                 "(FORMAT parquet, PARTITION_BY (_y), COMPRESSION zstd, ROW_GROUP_SIZE 500000)")
-    kept = [(f, y, n) for _, f, y, n in (("ok", f, int(f.parent.name.split("=")[1]),
-             int(con.execute(f"SELECT count(*) FROM {_files_sql([f])}").fetchone()[0]))
-             for f in sorted(dedup.rglob("*.parquet")))]
+    kept = [(f, int(f.parent.name.split("=")[1]), int(con.execute(f"SELECT count(*) FROM {_files_sql([f])}")
+                                                        .fetchone()[0])) for f in sorted(dedup.rglob("*.parquet"))]
     report.skipped["duplicate declaration"] = sum(n for _, _, n in ok) - sum(n for _, _, n in kept)
     return kept
 
