@@ -6,19 +6,45 @@ declared nothing. ``gap`` is the importer's value brought back to FOB with the e
 minus the exporter's value; ``log_ratio`` is the log of the same ratio. The four flags tell
 whether a missing side is a silence about this flow or a reporter that declared nothing that
 year, or nothing in that chapter, at all (DOMAIN.md: not a gap in one flow).
+
+How it runs at scale:
+
+- **One model per store version.** The CIF/FOB margin model (``analysis.cif_fob``) is fitted
+  over every year in the store and the coverage (who declared what at all) is one small table;
+  both are cached under ``STORE/derived/`` keyed by the catalogue's sequence number, so every
+  mirror query on the same store uses the same margins (a ``--year`` query gives the same
+  numbers as the full view) and only the first query pays for them.
+- **Filters go down.** ``--exporter``, ``--importer``, ``--hs`` and ``--year`` filter the
+  declarations before they are paired, so a corridor query reads and pairs only its corridor.
+- **A year at a time.** The mirror key holds the year, so ``write_mirror`` pairs and writes one
+  year after another: memory is bounded by one year's declarations, however many years the
+  store holds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from itertools import count
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import ibis
 import pandas as pd
 
-from detour.analysis.cif_fob import margins, with_margin
+from detour.analysis.cif_fob import LEVELS, attach_margin, margin_bins, model_from_bins
 from detour.analysis.declarations import StoreProfile, annual, coverage
 from detour.engine.base import Engine
+from detour.errors import DetourError
 from detour.store.catalog import Store
+
+log = logging.getLogger(__name__)
 
 FLAG_COLUMNS = {
     "importer_not_reporting_year": "importer did not report that year",
@@ -26,6 +52,13 @@ FLAG_COLUMNS = {
     "exporter_not_reporting_year": "exporter did not report that year",
     "exporter_not_reporting_chapter": "exporter did not report that chapter",
 }
+DERIVED = "derived"
+_names = count(1)
+
+
+def _name(base: str) -> str:
+    """A fresh name for a small registered table (a reused name could hand back stale rows)."""
+    return f"{base}_{next(_names)}"
 
 
 @dataclass(frozen=True)
@@ -35,6 +68,9 @@ class MirrorQuery:
     importer: str | None = None
     hs: str | None = None
     sources: tuple[str, ...] = ()
+
+    def narrows(self) -> bool:
+        return bool(self.exporter or self.importer or self.hs)
 
 
 def mirror_pairs(ann: ibis.Table) -> ibis.Table:
@@ -56,58 +92,220 @@ def mirror_pairs(ann: ibis.Table) -> ibis.Table:
         reexport_value=t.value_usd.max(where=rx))
 
 
-def _flags(pairs: ibis.Table, ann: ibis.Table) -> ibis.Table:
-    cov = coverage(ann)
-    years = cov.select("reporter", "year", "flow").distinct()
-    p = pairs.mutate(chapter=pairs.hs.substr(0, 2)).view()
-    for side, flow in (("importer", "import"), ("exporter", "export")):
-        y = years.filter(years.flow == flow).select(
-            _r=years.reporter, _y=years.year, **{f"_{side}_y": ibis.literal(True)})
-        p = p.left_join(y, [p[side] == y._r, p.year == y._y]).drop("_r", "_y").view()
-        c = cov.filter(cov.flow == flow).select(
-            _r=cov.reporter, _y=cov.year, _c=cov.chapter, **{f"_{side}_c": ibis.literal(True)})
-        p = p.left_join(c, [p[side] == c._r, p.year == c._y, p.chapter == c._c]).drop("_r", "_y", "_c").view()
-        p = p.mutate(**{
-            f"{side}_not_reporting_year": p[f"_{side}_y"].isnull(),
-            f"{side}_not_reporting_chapter": p[f"_{side}_y"].notnull() & p[f"_{side}_c"].isnull(),
-        }).drop(f"_{side}_y", f"_{side}_c")
-    return p
+def narrow(ann: ibis.Table, q: MirrorQuery) -> ibis.Table:
+    """Only the declarations a query's mirror rows are made of (an import's partner is its
+    exporter), so a corridor query never pairs the whole world."""
+    imp = ann.flow == "import"
+    if q.exporter:
+        x = q.exporter.upper()
+        ann = ann.filter((imp & (ann.partner == x)) | (~imp & (ann.reporter == x)))
+    if q.importer:
+        m = q.importer.upper()
+        ann = ann.filter((imp & (ann.reporter == m)) | (~imp & (ann.partner == m)))
+    if q.hs:
+        ann = ann.filter(ann.hs.startswith(q.hs.replace(".", "")))
+    return ann
+
+
+# -- the margin model and the coverage, cached per store version ---------------------------------
+
+@dataclass
+class MarginModel:
+    """The fitted CIF/FOB margins: one small table per level, and the world median."""
+
+    levels: pd.DataFrame  # level, exporter, importer, chapter, m, n
+    world: float | None
+
+    def tables(self, engine: Engine) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
+        out = []
+        for level, keys in list(LEVELS.items())[:3]:
+            suffix = {"cell": "cell", "pair": "pair", "importer": "imp"}[level]
+            df = self.levels[self.levels.level == level][list(keys) + ["m"]].rename(columns={"m": f"m_{suffix}"})
+            df = df.astype({k: "string" for k in keys}).astype({f"m_{suffix}": "float64"})
+            out.append(engine.from_pandas(df.reset_index(drop=True), _name(f"margin_{suffix}")))
+        return out[0], out[1], out[2]
+
+    @classmethod
+    def from_bins(cls, engine: Engine, bins: ibis.Table) -> MarginModel:
+        frames = []
+        for (level, keys), table in zip(LEVELS.items(), model_from_bins(bins), strict=True):
+            df = engine.execute(table)
+            df.columns = [*keys, "m", "n"]
+            df.insert(0, "level", level)
+            frames.append(df)
+        levels = pd.concat(frames, ignore_index=True)
+        for col in ("exporter", "importer", "chapter"):
+            if col not in levels:
+                levels[col] = None
+        levels = levels[["level", "exporter", "importer", "chapter", "m", "n"]]
+        world = levels[levels.level == "world"]
+        return cls(levels, None if world.empty else float(world.m.iloc[0]))
 
 
 @dataclass
-class Prepared:
-    """Annual declarations and mirror pairs, cached in the engine, and the world margin.
+class _Cache:
+    """Derived tables of one store version under ``STORE/derived/`` (best effort: a read-only
+    store is simply not cached)."""
 
-    Every later step reads these several times (margins, flags, coverage); caching them once
-    (a temp table on DuckDB, a cached DataFrame on Spark) keeps the scans to one.
-    """
+    store: Store
+    sources: tuple[str, ...]
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        seq = int(self.store.catalog().get("seq", 0))
+        self.key = f"{seq}-{'+'.join(sorted(self.sources)) or 'declared'}"
+
+    def path(self, name: str) -> Path:
+        return self.store.root / DERIVED / f"{name}-{self.key}.parquet"
+
+    def load(self, name: str) -> pd.DataFrame | None:
+        p = self.path(name)
+        if not p.exists():
+            return None
+        try:
+            return pd.read_parquet(p)
+        except Exception:  # noqa: BLE001 - a damaged cache is recomputed, never trusted
+            log.warning("ignoring unreadable cache %s", p)
+            return None
+
+    def save(self, name: str, df: pd.DataFrame) -> None:
+        p = self.path(name)
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            tmp = p.with_suffix(f".tmp{os.getpid()}")
+            df.to_parquet(tmp, index=False)
+            os.replace(tmp, p)
+            for old in p.parent.glob(f"{name}-*.parquet"):  # earlier store versions
+                if old != p and old.name.split("-", 2)[-1] == p.name.split("-", 2)[-1]:
+                    old.unlink(missing_ok=True)
+        except OSError as exc:
+            log.debug("not caching %s: %s", p, exc)
+
+
+def _annual(engine: Engine, store: Store, sources: tuple[str, ...]) -> tuple[ibis.Table, StoreProfile]:
+    profile = StoreProfile.of(store)
+    return annual(engine.declarations(store), sources=list(sources) or None, profile=profile), profile
+
+
+def store_years(store: Store, sources: tuple[str, ...] = ()) -> list[int]:
+    """The years the catalogue holds declarations for."""
+    return sorted({int(p["year"]) for f in store.files() if not sources or f.source in sources
+                   for p in f.parts if p["rows"] > 0})
+
+
+@contextlib.contextmanager
+def _scratch_dir() -> Iterator[Path]:
+    d = Path(tempfile.mkdtemp(prefix="detour-mirror-"))
+    try:
+        yield d
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def margin_model(engine: Engine, store: Store, sources: tuple[str, ...] = (),
+                 pairs: ibis.Table | None = None, progress: Any = None) -> MarginModel:
+    """The store's margin model: cached, or fitted (from ``pairs`` when they are the whole
+    store's, else one year at a time) and cached."""
+    cache = _Cache(store, sources)
+    df = cache.load("margins")
+    if df is not None:
+        world = df[df.level == "world"]
+        return MarginModel(df, None if world.empty else float(world.m.iloc[0]))
+    if pairs is not None:
+        model = MarginModel.from_bins(engine, margin_bins(pairs))
+    else:
+        ann, _ = _annual(engine, store, sources)
+        years = store_years(store, sources)
+        with _scratch_dir() as tmp:
+            parts = []
+            task = progress.add_task("fitting CIF/FOB margins", total=len(years)) if progress else None
+            for year in years:
+                part = tmp / f"bins-{year}.parquet"
+                engine.write_parquet(margin_bins(mirror_pairs(ann.filter(ann.year == year))), part)
+                parts.append(part)
+                if task is not None:
+                    progress.advance(task)
+            if not parts:
+                return MarginModel(pd.DataFrame(columns=["level", "exporter", "importer", "chapter", "m", "n"]), None)
+            model = MarginModel.from_bins(engine, engine.read_parquet(parts, _name("margin_bins")))
+    cache.save("margins", model.levels)
+    return model
+
+
+def reporting(engine: Engine, store: Store, sources: tuple[str, ...] = (), ann: ibis.Table | None = None) -> pd.DataFrame:
+    """Who declared anything, per (reporter, year, flow, chapter): small, cached per version."""
+    cache = _Cache(store, sources)
+    df = cache.load("coverage")
+    if df is None:
+        ann = ann if ann is not None else _annual(engine, store, sources)[0]
+        df = engine.execute(coverage(ann))
+        df = df.astype({"reporter": "string", "flow": "string", "chapter": "string", "year": "int64"})
+        cache.save("coverage", df)
+    return df
+
+
+# -- the view ------------------------------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    """Annual declarations and mirror pairs (cached in the engine), the margin model and the
+    coverage. Every later step reads these several times; caching keeps the scans to one."""
 
     ann: ibis.Table
     pairs: ibis.Table
-    world_margin: float | None
+    model: MarginModel
+    cov: pd.DataFrame
+
+    @property
+    def world_margin(self) -> float | None:
+        return self.model.world
 
 
-def prepare(engine: Engine, store: Store, year: int | None = None, sources: tuple[str, ...] = ()) -> Prepared:
-    profile = StoreProfile.of(store)
-    ann = annual(engine.declarations(store), sources=list(sources) or None, profile=profile)
+def prepare(engine: Engine, store: Store, year: int | None = None, sources: tuple[str, ...] = (),
+            query: MirrorQuery | None = None) -> Prepared:
+    ann, profile = _annual(engine, store, sources)
+    whole = year is None and not (query and query.narrows())
     if year is not None:
         ann = ann.filter(ann.year == year)
     if not profile.simple(list(sources) or None, False):  # a plain projection is cheaper to re-read
         ann = engine.materialize(ann)
-    pairs = engine.materialize(mirror_pairs(ann))
-    value = engine.execute(margins(pairs)[3])
-    return Prepared(ann, pairs, None if value is None or pd.isna(value) else float(value))
+    pairs = engine.materialize(mirror_pairs(narrow(ann, query) if query else ann))
+    model = margin_model(engine, store, sources, pairs if whole else None)
+    return Prepared(ann, pairs, model, reporting(engine, store, sources, ann if whole else None))
 
 
-def mirror_expr(prep: Prepared, q: MirrorQuery) -> ibis.Table:
-    pairs = with_margin(prep.pairs, prep.world_margin)
-    if q.exporter:
-        pairs = pairs.filter(pairs.exporter == q.exporter.upper())
-    if q.importer:
-        pairs = pairs.filter(pairs.importer == q.importer.upper())
-    if q.hs:
-        pairs = pairs.filter(pairs.hs.startswith(q.hs.replace(".", "")))
-    pairs = _flags(pairs.drop("chapter"), prep.ann)
+def _reporting_grid(cov: pd.DataFrame, flow: str, side: str) -> pd.DataFrame:
+    """Every (reporter, year) that declared ``flow`` at all × every chapter seen, with whether
+    that reporter declared the chapter: one lookup answers both flags of a side."""
+    mine = cov[cov.flow == flow]
+    years = mine[["reporter", "year"]].drop_duplicates()
+    chapters = pd.DataFrame({"chapter": sorted(cov.chapter.dropna().unique())})
+    grid = years.merge(chapters, how="cross")
+    seen = mine[["reporter", "year", "chapter"]].drop_duplicates().assign(_seen=True)
+    grid = grid.merge(seen, how="left", on=["reporter", "year", "chapter"])
+    grid["_seen"] = grid["_seen"].fillna(False).astype(bool)
+    grid.columns = [f"_{side}_r", f"_{side}_y", f"_{side}_c", f"_{side}_ch"]
+    return grid.astype({f"_{side}_r": "string", f"_{side}_y": "int64", f"_{side}_c": "string"})
+
+
+def _flags(engine: Engine, pairs: ibis.Table, cov: pd.DataFrame) -> ibis.Table:
+    p = pairs
+    for side, flow in (("importer", "import"), ("exporter", "export")):
+        g = engine.from_pandas(_reporting_grid(cov, flow, side), _name(f"reporting_{side}"))
+        p = p.left_join(g, [p[side] == g[f"_{side}_r"], p.year.cast("int64") == g[f"_{side}_y"],
+                            p.chapter == g[f"_{side}_c"]]).view()
+        p = p.mutate(**{
+            f"{side}_not_reporting_year": p[f"_{side}_ch"].isnull(),
+            f"{side}_not_reporting_chapter": p[f"_{side}_ch"].notnull() & ~p[f"_{side}_ch"].fill_null(True),
+        }).drop(f"_{side}_r", f"_{side}_y", f"_{side}_c", f"_{side}_ch")
+    return p
+
+
+def mirror_expr(engine: Engine, prep: Prepared, q: MirrorQuery) -> ibis.Table:
+    cell, pair, imp = prep.model.tables(engine)
+    pairs = narrow_pairs(prep.pairs, q)
+    pairs = attach_margin(pairs, cell, pair, imp, prep.model.world)
+    pairs = _flags(engine, pairs, prep.cov)
     fob_import = pairs.import_value / pairs.margin_log.exp()
     both = (pairs.export_value > 0) & (pairs.import_value > 0)
     return pairs.mutate(
@@ -117,10 +315,20 @@ def mirror_expr(prep: Prepared, q: MirrorQuery) -> ibis.Table:
     ).drop("margin_log", "chapter")
 
 
+def narrow_pairs(pairs: ibis.Table, q: MirrorQuery) -> ibis.Table:
+    if q.exporter:
+        pairs = pairs.filter(pairs.exporter == q.exporter.upper())
+    if q.importer:
+        pairs = pairs.filter(pairs.importer == q.importer.upper())
+    if q.hs:
+        pairs = pairs.filter(pairs.hs.startswith(q.hs.replace(".", "")))
+    return pairs
+
+
 def mirror_table(engine: Engine, store: Store, q: MirrorQuery | None = None) -> ibis.Table:
     """The mirror view as an engine expression (flags as four boolean columns, unordered)."""
     q = q or MirrorQuery()
-    return mirror_expr(prepare(engine, store, q.year, q.sources), q)
+    return mirror_expr(engine, prepare(engine, store, q.year, q.sources, q), q)
 
 
 def mirror(engine: Engine, store: Store, q: MirrorQuery | None = None) -> pd.DataFrame:
@@ -130,3 +338,47 @@ def mirror(engine: Engine, store: Store, q: MirrorQuery | None = None) -> pd.Dat
     flags = df[flag_cols].fillna(False).astype(bool)
     df["flags"] = [[c for c, v in zip(flag_cols, row, strict=True) if v] for row in flags.itertuples(index=False)]
     return df.drop(columns=flag_cols).reset_index(drop=True)
+
+
+def write_mirror(engine: Engine, store: Store, out: Path, q: MirrorQuery | None = None,
+                 progress: Any = None) -> dict[str, Any]:
+    """Write the mirror view as Parquet, one file per year, a year at a time (bounded memory).
+
+    ``out`` is a new directory; it appears whole or not at all (written beside it, then renamed).
+    Returns ``{"path", "years", "rows"}``.
+    """
+    q = q or MirrorQuery()
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise DetourError(f"{out} already exists and is not empty; choose a new directory")
+    years = [y for y in store_years(store, q.sources) if q.year is None or y == q.year]
+    model = margin_model(engine, store, q.sources, progress=progress)
+    ann, profile = _annual(engine, store, q.sources)
+    cov = reporting(engine, store, q.sources, ann)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    task = progress.add_task(f"writing {out.name}", total=len(years)) if progress else None
+    rows = 0
+    try:
+        for year in years:
+            ann_y = narrow(ann.filter(ann.year == year), q)
+            if not profile.simple(list(q.sources) or None, False):
+                ann_y = engine.materialize(ann_y)
+            pairs = engine.materialize(mirror_pairs(ann_y))
+            part = tmp / f"mirror-{year}.parquet"
+            engine.write_parquet(mirror_expr(engine, Prepared(ann_y, pairs, model, cov), q), part)
+            rows += int(engine.execute(engine.read_parquet([part], _name("mirror_part")).count()))
+            engine.drop(pairs)
+            if not profile.simple(list(q.sources) or None, False):
+                engine.drop(ann_y)
+            if task is not None:
+                progress.advance(task)
+        (tmp / "_detour.json").write_text(json.dumps({"years": years, "rows": rows, "query": q.__dict__}) + "\n")
+        if out.exists():
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {"path": str(out), "years": years, "rows": rows}

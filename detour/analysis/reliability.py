@@ -18,7 +18,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from detour.analysis.cif_fob import with_margin
+from detour.analysis.cif_fob import attach_margin
 from detour.analysis.mirror import prepare
 from detour.engine.base import Engine
 from detour.store.catalog import Store
@@ -64,7 +64,7 @@ def fit_two_way(cells: pd.DataFrame) -> pd.DataFrame:
 
 def reliability(engine: Engine, store: Store, year: int | None = None) -> pd.DataFrame:
     prep = prepare(engine, store, year)
-    pairs = with_margin(prep.pairs, prep.world_margin)
+    pairs = attach_margin(prep.pairs, *prep.model.tables(engine), prep.model.world)
     cells = engine.execute(pair_cells(pairs))
     frames = []
     for y, group in cells.groupby("year"):

@@ -14,6 +14,9 @@ same code runs embedded or on a cluster.
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -52,13 +55,29 @@ class Engine(ABC):
     def _read_parquet(self, files: list[str]) -> ibis.Table:
         """Read a list of Parquet files with the canonical schema."""
 
+    def write_parquet(self, expr: ibis.Table, path: Path) -> None:
+        """Run ``expr`` and write its rows to ``path`` (a file on DuckDB, a directory on Spark)."""
+        self.connect().to_parquet(expr, str(path))
+
+    def read_parquet(self, paths: list[Path], name: str) -> ibis.Table:
+        """Read back what ``write_parquet`` wrote, as one table."""
+        return self.connect().read_parquet([str(p) for p in paths], table_name=name)
+
     def from_pandas(self, df: pd.DataFrame, name: str) -> ibis.Table:
-        """Register a small in-memory table (reference data, parameters) with the backend."""
-        return ibis.memtable(df, name=name)
+        """A small in-memory table (reference data, parameters) the backend registers on use.
+
+        ``name`` labels it in logs only: Ibis gives every memtable its own unique name."""
+        del name
+        return ibis.memtable(df)
 
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         """Compute ``expr`` once and keep it for this engine's lifetime (reused several times)."""
         return expr.cache()
+
+    def drop(self, table: ibis.Table) -> None:
+        """Free a table made by ``materialize``."""
+        with contextlib.suppress(Exception):  # an uncached expression has nothing to free
+            table.release()
 
     def execute(self, expr: ibis.Expr) -> Any:
         """A pandas DataFrame for a table expression, a Python scalar for a scalar one."""

@@ -34,5 +34,10 @@ class DuckDBEngine(Engine):
         self._n = getattr(self, "_n", 0) + 1
         return self.connect().create_table(f"_detour_tmp_{self._n}", expr, temp=True)
 
+    def drop(self, table: ibis.Table) -> None:
+        """Free a table made by ``materialize`` (long loops would otherwise hold them all)."""
+        name = table.op().name.replace('"', '""')  # Ibis' drop_table emits SQL DuckDB 2 rejects
+        self.connect().raw_sql(f'DROP TABLE IF EXISTS temp.main."{name}"')
+
     def _read_parquet(self, files: list[str]) -> ibis.Table:
         return self.connect().read_parquet(files, table_name="declarations")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -51,3 +52,8 @@ class SparkEngine(Engine):
         df = con._session.read.option("recursiveFileLookup", "true").parquet(*files)
         df.createOrReplaceTempView("declarations")
         return con.table("declarations")
+
+    def read_parquet(self, paths: list[Path], name: str) -> ibis.Table:
+        con = self.connect()
+        con._session.read.parquet(*[str(p) for p in paths]).createOrReplaceTempView(name)
+        return con.table(name)

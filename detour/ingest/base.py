@@ -128,6 +128,11 @@ def new_connection(tmp_dir: Path) -> duckdb.DuckDBPyConnection:
     threads = settings.duckdb_threads()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    # read_csv without auto-detection has no row estimate, so the join optimiser takes the file
+    # for a few dozen rows and builds its hash tables on it (RIGHT joins against the code
+    # tables): every row of the file is then held in memory and, under the cap, spilled. Joins
+    # stay as written instead: the file is the probe side, the code tables are built.
+    con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
     con.execute("SET enable_progress_bar = true")  # needed for query_progress(); prints nothing
     con.execute("SET enable_progress_bar_print = false")
     return con

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
-from detour.analysis.mirror import MirrorQuery, mirror
+from detour.analysis.cif_fob import BIN, bin_of, median_of_bins
+from detour.analysis.mirror import DERIVED, MirrorQuery, mirror, write_mirror
+from detour.engine import get_engine
+from detour.errors import DetourError
 from detour.ingest import ingest_paths
 from detour.store import Store
 from tests.comtrade_fixture import row, write
@@ -54,7 +58,10 @@ def test_mirror_values_flags_and_margin(engine, panel):
     assert usa.export_value == 100.0 and usa.import_value == 105.0
     assert usa.flags == []
     # Only two matched flows: the world median of ln(M/X) is the margin.
-    world = (math.log(1.05) + math.log(200 / 190)) / 2
+    exact = (math.log(1.05) + math.log(200 / 190)) / 2
+    # Medians are read off histograms of ln(CIF/FOB) in bins of BIN (cif_fob docstring).
+    world = median_of_bins([(bin_of(math.log(1.05)), 1), (bin_of(math.log(200 / 190)), 1)])
+    assert abs(world - exact) <= BIN / 2
     assert usa.cif_fob_margin == pytest.approx(math.exp(world) - 1)
     assert usa.gap == pytest.approx(105 / math.exp(world) - 100)
     assert usa.log_ratio == pytest.approx(math.log(105 / math.exp(world) / 100))
@@ -74,3 +81,55 @@ def test_mirror_filters(engine, panel):
     df = mirror(engine, panel, MirrorQuery(exporter="srb", hs="9306"))
     assert sorted(df.importer) == ["BGR", "CZE"]
     assert mirror(engine, panel, MirrorQuery(year=2019)).empty
+
+
+def _rows(df):
+    cols = ["year", "exporter", "importer", "hs", "export_value", "import_value", "gap", "cif_fob_margin"]
+    return df[cols].sort_values(cols[:4]).reset_index(drop=True)
+
+
+def test_narrow_queries_agree_with_the_whole_view(engine, panel):
+    """Year, corridor and HS queries push their filters down, yet use the store's one margin
+    model: their rows are exactly the whole view's rows."""
+    whole = mirror(engine, panel)
+    for q in (MirrorQuery(year=2021), MirrorQuery(exporter="SRB"), MirrorQuery(importer="ukr"),
+              MirrorQuery(hs="9306"), MirrorQuery(exporter="USA", importer="FRA", hs="93")):
+        part = mirror(engine, panel, q)
+        keep = whole
+        if q.exporter:
+            keep = keep[keep.exporter == q.exporter.upper()]
+        if q.importer:
+            keep = keep[keep.importer == q.importer.upper()]
+        if q.hs:
+            keep = keep[keep.hs.str.startswith(q.hs)]
+        assert len(part) > 0
+        pd.testing.assert_frame_equal(_rows(part), _rows(keep), check_dtype=False)
+        assert list(part["flags"]) == list(keep.sort_values(["year", "exporter", "importer", "hs"])["flags"])
+
+
+def test_margin_cache_follows_the_store_version(panel, tmp_path):
+    engine = get_engine("duckdb")
+    before = mirror(engine, panel)
+    cached = sorted(p.name for p in (panel.root / DERIVED).glob("*.parquet"))
+    assert [n.split("-")[0] for n in cached] == ["coverage", "margins"]
+    # A new file changes the catalogue: the next query refits, and the old cache goes away.
+    write(tmp_path / "c.csv", [row(2021, "POL", "X", "NOR", "930690", 10.0),
+                               row(2021, "NOR", "M", "POL", "930690", 30.0)])
+    ingest_paths(panel.root, [tmp_path / "c.csv"], "comtrade", progress=False)
+    after = mirror(engine, panel)
+    now = sorted(p.name for p in (panel.root / DERIVED).glob("*.parquet"))
+    assert now != cached and len(now) == 2
+    assert len(after) == len(before) + 1
+    # Three matched flows now: the world median moved, and every row's margin with it.
+    assert after.cif_fob_margin.iloc[0] != before.cif_fob_margin.iloc[0]
+
+
+def test_write_mirror_year_by_year(engine, panel, tmp_path):
+    out = tmp_path / "mirror.parquet"
+    res = write_mirror(engine, panel, out)
+    assert res["years"] == [2021] and (out / "_detour.json").exists()
+    written = pd.read_parquet(out, partitioning=None)  # a file per year (a directory on Spark)
+    assert len(written) == res["rows"] == len(mirror(engine, panel))
+    with pytest.raises(DetourError, match="not empty"):
+        write_mirror(engine, panel, out)
+    assert not any(p.name.startswith(".mirror.parquet.partial") for p in tmp_path.iterdir())
