@@ -52,6 +52,24 @@ def mirror(ctx: Context, year: int | None = None, exporter: str | None = None, i
     return run(ctx.engine, ctx.store, MirrorQuery(year=year, exporter=exporter, importer=importer, hs=hs))
 
 
+def write_mirror(ctx: Context, out: Path, year: int | None = None, exporter: str | None = None,
+                 importer: str | None = None, hs: str | None = None, progress: bool = True) -> dict[str, Any]:
+    """The mirror view written as Parquet, one file per year, a year at a time (any store size)."""
+    from detour.analysis.mirror import MirrorQuery
+    from detour.analysis.mirror import write_mirror as run
+    from detour.ingest import _progress
+
+    bar = _progress() if progress else None
+    if bar is not None:
+        bar.start()
+    try:
+        return run(ctx.engine, ctx.store, out, MirrorQuery(year=year, exporter=exporter, importer=importer, hs=hs),
+                   progress=bar)
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
 def reliability(ctx: Context, year: int | None = None) -> pd.DataFrame:
     from detour.analysis.reliability import reliability as run
 

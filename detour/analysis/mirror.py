@@ -262,14 +262,20 @@ class Prepared:
 
 
 def prepare(engine: Engine, store: Store, year: int | None = None, sources: tuple[str, ...] = (),
-            query: MirrorQuery | None = None) -> Prepared:
+            query: MirrorQuery | None = None, reuse: bool = True) -> Prepared:
+    """``reuse=False`` when the caller reads the pairs once: they are then paired inside the
+    caller's query instead of being kept in the engine (unless the margin model must be fitted
+    on them first)."""
     ann, profile = _annual(engine, store, sources)
     whole = year is None and not (query and query.narrows())
     if year is not None:
         ann = ann.filter(ann.year == year)
     if not profile.simple(list(sources) or None, False):  # a plain projection is cheaper to re-read
         ann = engine.materialize(ann)
-    pairs = engine.materialize(mirror_pairs(narrow(ann, query) if query else ann))
+    pairs = mirror_pairs(narrow(ann, query) if query else ann)
+    fitted = _Cache(store, sources).path("margins").exists()
+    if reuse or (whole and not fitted):
+        pairs = engine.materialize(pairs)
     model = margin_model(engine, store, sources, pairs if whole else None)
     return Prepared(ann, pairs, model, reporting(engine, store, sources, ann if whole else None))
 
@@ -277,9 +283,10 @@ def prepare(engine: Engine, store: Store, year: int | None = None, sources: tupl
 def _reporting_grid(cov: pd.DataFrame, flow: str, side: str) -> pd.DataFrame:
     """Every (reporter, year) that declared ``flow`` at all × every chapter seen, with whether
     that reporter declared the chapter: one lookup answers both flags of a side."""
+    cov = cov.astype({"reporter": "string", "year": "int64", "flow": "string", "chapter": "string"})
     mine = cov[cov.flow == flow]
     years = mine[["reporter", "year"]].drop_duplicates()
-    chapters = pd.DataFrame({"chapter": sorted(cov.chapter.dropna().unique())})
+    chapters = pd.DataFrame({"chapter": pd.Series(sorted(cov.chapter.dropna().unique()), dtype="string")})
     grid = years.merge(chapters, how="cross")
     seen = mine[["reporter", "year", "chapter"]].drop_duplicates().assign(_seen=True)
     grid = grid.merge(seen, how="left", on=["reporter", "year", "chapter"])
@@ -328,7 +335,7 @@ def narrow_pairs(pairs: ibis.Table, q: MirrorQuery) -> ibis.Table:
 def mirror_table(engine: Engine, store: Store, q: MirrorQuery | None = None) -> ibis.Table:
     """The mirror view as an engine expression (flags as four boolean columns, unordered)."""
     q = q or MirrorQuery()
-    return mirror_expr(engine, prepare(engine, store, q.year, q.sources, q), q)
+    return mirror_expr(engine, prepare(engine, store, q.year, q.sources, q, reuse=False), q)
 
 
 def mirror(engine: Engine, store: Store, q: MirrorQuery | None = None) -> pd.DataFrame:
@@ -352,6 +359,10 @@ def write_mirror(engine: Engine, store: Store, out: Path, q: MirrorQuery | None 
     if out.exists() and any(out.iterdir()):
         raise DetourError(f"{out} already exists and is not empty; choose a new directory")
     years = [y for y in store_years(store, q.sources) if q.year is None or y == q.year]
+    if not years:
+        held = store_years(store, q.sources)
+        raise DetourError(f"{store.root}: no declarations {f'for {q.year} ' if q.year else ''}in the store"
+                          + (f" (it holds {held[0]}–{held[-1]})" if held else "; ingest files first"))
     model = margin_model(engine, store, q.sources, progress=progress)
     ann, profile = _annual(engine, store, q.sources)
     cov = reporting(engine, store, q.sources, ann)

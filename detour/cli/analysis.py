@@ -77,12 +77,20 @@ def mirror(
     exporter: Annotated[str | None, typer.Option(help="Exporter ISO3")] = None,
     importer: Annotated[str | None, typer.Option(help="Importer ISO3")] = None,
     hs: Annotated[str | None, typer.Option(help="HS code prefix, e.g. 9306 or 8542.31")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Write the view to this new directory as Parquet, one file per year, a year at a time "
+             "(for the whole world; prints a summary instead of rows)")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | csv | json")] = Format.table,
 ) -> None:
     """Mirror view: exporter's and importer's declarations of each flow, side by side.
 
     Example: detour mirror --year 2022 --exporter SRB --hs 9306 --format json
+    Whole world, any size: detour mirror --out mirror-parquet
     """
+    if out is not None:
+        res = service.write_mirror(ctx_of(ctx), out, year=year, exporter=exporter, importer=importer, hs=hs)
+        emit(res if fmt is Format.json else [res], fmt, title="mirror written")
+        return
     df = service.mirror(ctx_of(ctx), year=year, exporter=exporter, importer=importer, hs=hs)
     emit(df, fmt, title="mirror", columns=MIRROR_COLUMNS)
 

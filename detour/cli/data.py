@@ -23,7 +23,7 @@ def ctx_of(ctx: typer.Context) -> service.Context:
 
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Files to ingest (CSV/TSV, optionally .gz)")],
+    paths: Annotated[list[Path], typer.Argument(help="Files to ingest (CSV/TSV, optionally .gz), or directories of them")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="Input format: comtrade | baci | csv")] = "comtrade",
     mapping: Annotated[Path | None, typer.Option(help="YAML column mapping (for --format csv)")] = None,
     skip_invalid: Annotated[bool, typer.Option(help="Skip bad rows and report counts by reason")] = False,
@@ -33,6 +33,7 @@ def ingest(
     """Ingest trade files into the store: atomic per file, idempotent, validated.
 
     Example: detour ingest comtrade_2022.csv.gz --format comtrade
+    A directory stands for its data files: detour ingest downloads/comtrade/ --format comtrade
     """
     reports = service.ingest(ctx_of(ctx), paths, fmt, mapping=mapping, skip_invalid=skip_invalid, replace=replace)
     emit(reports, output, title="ingest", columns=["path", "status", "source", "rows_read", "rows_written",

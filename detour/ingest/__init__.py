@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from detour.errors import ConfigError
+from detour.errors import ConfigError, InputError
 from detour.ingest.base import IngestReport, Reader
 from detour.store.catalog import Store
 
@@ -33,6 +33,26 @@ def get_reader(name: str, mapping: Path | None = None) -> Reader:
     raise ConfigError(f"unknown format {name!r}", hint=f"choose one of: {', '.join(READERS)}")
 
 
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz", ".gz")
+SIDE_TABLES = ("country_codes", "product_codes")  # BACI's code tables sit beside its data files
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory stands for its data files (recursively, in name order),
+    leaving out hidden files and BACI's side tables."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith((".", "_"))
+                       and f.name.lower().endswith(DATA_SUFFIXES) and not f.name.startswith(SIDE_TABLES))
+        if not found:
+            raise InputError(str(path), "directory holds no data files (.csv, .tsv, .txt, optionally .gz)")
+        out.extend(found)
+    return out
+
+
 def ingest_paths(store: Path | Store, paths: list[Path], fmt: str, mapping: Path | None = None,
                  skip_invalid: bool = False, replace: bool = False, progress: bool = True) -> list[IngestReport]:
     """Ingest files one by one; each lands whole or not at all. Stops at the first bad file."""
@@ -40,6 +60,7 @@ def ingest_paths(store: Path | Store, paths: list[Path], fmt: str, mapping: Path
 
     store = store if isinstance(store, Store) else Store(store)
     reader = get_reader(fmt, mapping)
+    paths = expand_paths(paths)
     reports = []
     bar = _progress() if progress else None
     try:

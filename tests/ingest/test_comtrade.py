@@ -98,3 +98,22 @@ def test_engine_reads_only_catalogued_parts(tmp_path, store_dir):
     duckdb.sql(f"COPY (SELECT * FROM read_parquet('{Store(store_dir).parquet_files()[0]}')) TO '{stray}'")
     eng = get_engine("duckdb")
     assert eng.execute(eng.declarations(Store(store_dir)).count()) == len(EXPECTED)
+
+
+def test_a_directory_stands_for_its_data_files(tmp_path, store_dir):
+    d = tmp_path / "downloads"
+    (d / "2021").mkdir(parents=True)
+    write(d / "2021" / "fra.csv", [row(2021, "FRA", "M", "USA", "930690", 10.0)])
+    write(d / "usa.csv", [row(2021, "USA", "X", "FRA", "930690", 9.0)])
+    (d / ".partial.csv").write_text("not data")
+    (d / "country_codes_V202401.csv").write_text("not data either")
+    (d / "notes.md").write_text("readme")
+    reports = ingest_paths(store_dir, [d], "comtrade", progress=False)
+    assert [r.path.split("/")[-1] for r in reports] == ["fra.csv", "usa.csv"]
+    assert sorted(r[2] for r in stored(store_dir)) == ["FRA", "USA"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    from detour.errors import InputError
+
+    with pytest.raises(InputError, match="no data files"):
+        ingest_paths(store_dir, [empty], "comtrade", progress=False)
