@@ -86,16 +86,24 @@ def margin_bins(pairs: ibis.Table) -> ibis.Table:
 
 
 def _medians(bins: ibis.Table, keys: tuple[str, ...], min_n: int) -> ibis.Table:
-    """Median of r per ``keys`` from bin counts, for groups with at least ``min_n`` flows."""
-    h = bins.group_by([*keys, "b"]).aggregate(n=bins.n.sum())
-    w = ibis.window(group_by=list(keys) or None, order_by="b", rows=(None, 0))
-    tot = ibis.window(group_by=list(keys) or None)
-    h = h.mutate(cum=h.n.sum().over(w), total=h.n.sum().over(tot))
+    """Median of r per ``keys`` from bin counts, for groups with at least ``min_n`` flows.
+
+    Groups too small to be used are dropped before the running sums, which is most cells."""
+    k = list(keys)
+    if k:
+        totals = bins.group_by(k).aggregate(total=bins.n.sum())
+        totals = totals.filter(totals.total >= min_n)
+        h = bins.group_by([*k, "b"]).aggregate(n=bins.n.sum())
+        h = h.inner_join(totals, k)
+    else:
+        h = bins.group_by("b").aggregate(n=bins.n.sum())
+        h = h.mutate(total=h.n.sum().over(ibis.window()))
+    h = h.mutate(cum=h.n.sum().over(ibis.window(group_by=k or None, order_by="b", rows=(None, 0))))
     lo, hi = (h.total + 1) // 2, h.total // 2 + 1
-    agg = h.group_by(list(keys)) if keys else h
-    out = agg.aggregate(b_lo=h.b.min(where=h.cum >= lo), b_hi=h.b.min(where=h.cum >= hi), n=h.n.sum())
+    agg = h.group_by(k) if k else h
+    out = agg.aggregate(b_lo=h.b.min(where=h.cum >= lo), b_hi=h.b.min(where=h.cum >= hi), n=h.total.max())
     out = out.filter(out.n >= min_n)
-    return out.select(*keys, m=(out.b_lo + out.b_hi).cast("float64") / 2 * BIN, n=out.n)
+    return out.select(*k, m=(out.b_lo + out.b_hi).cast("float64") / 2 * BIN, n=out.n)
 
 
 def model_from_bins(bins: ibis.Table) -> tuple[ibis.Table, ibis.Table, ibis.Table, ibis.Table]:

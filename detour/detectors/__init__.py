@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.reference import destination_prior, hub_prior
+from detour.detectors.revisions import declared_codes
 from detour.detectors.scoring import Params
 from detour.detectors.watchlist import Watchlist, load_watchlist, load_watchlists
 from detour.engine.base import Engine
@@ -42,6 +44,13 @@ def get_detector(name: str) -> Detector:
 
 def _codes(values: Iterable[str] | None) -> frozenset[str] | None:
     return None if values is None else frozenset(v.upper() for v in values)
+
+
+def as_declared(alert: Alert) -> Alert:
+    """The alert's HS codes as reporters declared them: a series bridged across an HS revision
+    (8803 → 8807) lists the old code for the years before it and the new one after."""
+    codes = tuple(sorted({c for h in alert.hs for c in declared_codes(h, alert.start, alert.end)}))
+    return alert if codes == tuple(alert.hs) else replace(alert, hs=codes)
 
 
 def run_detectors(
@@ -85,7 +94,7 @@ def run_detectors(
         for i, d in enumerate(detectors):
             report(f"detector {d.name}", i + 1, len(detectors) + 1)
             if panel.years:
-                alerts.extend(d.run(panel, scope))
+                alerts.extend(as_declared(a) for a in d.run(panel, scope))
     finally:
         panel.close()
     report("done", len(detectors) + 1, len(detectors) + 1)

@@ -14,6 +14,9 @@ Building it is the only full pass over the store:
    ``m_kg``, ``margin_log`` and ``v``, the leg value in FOB terms: the larger of the two sides,
    so a leg stays visible when one reporter is silent.
 
+   HS revisions are bridged first (``detectors.revisions``): 8803 declarations continue as
+   8807, the six HS2022 subheadings of 3603 are summed back into 360300.
+
 3. *code life*: the first and last year each HS6 code is used anywhere in the data. HS
    revisions create and retire codes (HS2022 created 8806/8807 and retired 8803), so a flow
    in a new code did not "appear from nothing": years outside a code's life are unknown.
@@ -35,6 +38,7 @@ import pandas as pd
 from detour.analysis.cif_fob import margins, with_margin
 from detour.analysis.declarations import annual
 from detour.analysis.mirror import mirror_pairs
+from detour.detectors.revisions import bridge, declared, predecessors
 from detour.detectors.scoring import Params
 from detour.detectors.watchlist import Watchlist
 from detour.engine.base import Engine
@@ -77,7 +81,11 @@ class Panel:
         cov["year"] = cov["year"].astype(int)
         years = tuple(range(int(cov.year.min()), int(cov.year.max()) + 1)) if len(cov) else ()
         panel = cls(engine, watchlist, None, cov, years, params or Params(), hub_prior or {})  # type: ignore[arg-type]
-        ann = annual(decl.filter(watchlist.predicate(decl.hs)))
+        # HS revisions: a flow declared under an old code and then under its successor is one
+        # series (``revisions``), so predecessors are read too and relabelled before summing.
+        watched = watchlist.union(predecessors(watchlist.codes))
+        d = decl.filter(watched.predicate(decl.hs))
+        ann = annual(d.mutate(hs=bridge(d.hs)))
         if len({f.source for f in store.files()} - {"baci"}) > 1:
             # Two declaration sources would each hold the same flow: keep the larger, never the sum.
             ann = ann.group_by(["year", "reporter", "partner", "flow", "hs"]).aggregate(
@@ -146,7 +154,8 @@ class Panel:
         """The declarations behind ``pairs`` rows: each side as its reporter declared it."""
         out = []
         for r in rows.itertuples(index=False):
-            y, hs = int(r.year), str(r.hs)
+            y = int(r.year)
+            hs = declared(str(r.hs), y)  # as the reporter declared it, across HS revisions
             if r.x_value - r.rx_value > 0:
                 out.append(
                     Evidence(y, r.exporter, r.importer, "export", hs, round(float(r.x_value - r.rx_value), 2))

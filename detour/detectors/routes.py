@@ -48,7 +48,7 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
-from detour.detectors.scoring import break_stats, episodes, excess, log_level, mask, matrix
+from detour.detectors.scoring import _nanmedian, break_stats, episodes, excess, log_level, mask, matrix
 
 HUB_FLOOR = 0.6  # share of the legs' evidence kept when the hub's own totals did not move
 Pred = Callable[[ir.StringValue], ir.BooleanValue]
@@ -156,20 +156,34 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
     c = prm.floor_usd
     l_in, l_out = mask(log_level(v_in, c), obs_in), mask(log_level(v_out, c), obs_out)
     l_hub_in, l_hub_out = mask(log_level(h_total, c), obs_in), mask(log_level(h_sales, c), obs_out)
-    l_oth = mask(log_level(d_total - v_out, c), obs_out)
+    oth = np.maximum(d_total - v_out, 0.0)
     d_dir = np.where(obs_dir, v_dir, 0.0)
     n, T = v_in.shape
     # Totals over many partners are far less noisy than one flow: they get the aggregate floor.
     agg = replace(prm, sigma_floor=prm.gap_sigma_floor)
-    # Look-elsewhere: when m inbound flows (origins x goods) could explain one onward surge, the
-    # best of m noise z's is about sqrt(2 ln m); an inbound z must clear that to count.
-    m = cand.groupby(["h", "d", "hs_out"])["o"].transform("size").to_numpy(dtype=float)
+    # Look-elsewhere: when m origins' inbound flows could explain one onward surge, the best of
+    # m noise z's is about sqrt(2 ln m); an inbound z must clear that to count. (One origin's
+    # several codes are one candidate explanation, not m.)
+    m = cand.groupby(["h", "d", "hs_out"])["o"].transform("nunique").to_numpy(dtype=float)
     elsewhere = np.sqrt(2 * np.log(np.maximum(m, 1.0)))
+    # And the other way round: when one inbound stream could be paired with m' onward surges
+    # (destinations x products) out of the same hub, its best pairing is partly chance. A big
+    # economy has many onward surges every year; a hub that forwards has few.
+    pairing = cand.assign(_out=cand.d + ":" + cand.hs_out)
+    m_out = pairing.groupby(["o", "h", "hs_in"])["_out"].transform("nunique").to_numpy(dtype=float)
+    elsewhere_out = np.sqrt(2 * np.log(np.maximum(m_out, 1.0)))
 
     def onward(t: int, e: int) -> tuple[np.ndarray, np.ndarray]:
         """z of H -> D over the episode [t, e) net of D's imports from everyone else, and the
         hub's total exports of the goods."""
         zo, pre_o, post_o, sig_o = break_stats(l_out, t, prm, e)
+        # D's imports from everyone else are measured on a floor the size of the onward leg's
+        # level in the episode: the question is whether D bought this much more from others
+        # too. A sporadic other supplier of a few million appearing beside a surge of tens of
+        # millions does not explain it away (on the flow floor its log growth would be huge).
+        size = np.nan_to_num(_nanmedian(np.where(obs_out[:, t:e], v_out[:, t:e], np.nan)))
+        floor = np.maximum(c, size)[:, None]
+        l_oth = mask(np.log(oth + floor), obs_out)
         _, pre_x, post_x, sig_x = break_stats(l_oth, t, agg, e)
         # A difference of two noisy changes: its noise is the root sum of squares of both, the
         # other suppliers' noise counting as far as their growth was used (a fall of D's other
@@ -199,6 +213,7 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
             if key not in out_cache:
                 out_cache[key] = onward(*key)
             z_out, z_hub_out = out_cache[key]
+            z_out = z_out - elsewhere_out
             # The hub's own scale: its total imports of the inbound goods or total exports of
             # the outbound goods should move too. A big economy's new flows are ordinary churn.
             hub = np.fmax(z_hub_in, z_hub_out) if hub_in else z_hub_out
@@ -228,7 +243,7 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
         e_in[t1 == t] = excess(v_in[t1 == t], t)
         e_tot[t1 == t] = excess(h_total[t1 == t], t)
         e_out[t2 == t] = excess(v_out[t2 == t], t)
-    out["e_in"], out["e_out"], out["e_in_total"] = e_in.sum(axis=1), e_out.sum(axis=1), e_tot.sum(axis=1)
+
     # Year-by-year profiles, the onward leg aligned on the inbound one (shifted back by its lag):
     # a route carries goods every year it runs, so each year's onward excess should answer that
     # year's inbound excess (``profile_fit``).
@@ -237,6 +252,11 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
     out_aligned = np.where(lag1, shifted, e_out)
     cols = np.arange(T)[None, :]
     window = (cols >= t1[:, None]) & (cols <= T - 1 - lag1.astype(int))
+    # Whole-route totals over the years both legs can show: with a one-year lag, the inbound
+    # leg's last year in the data has its onward year beyond it, so it is left out.
+    inside = cols <= T - 1 - lag1.astype(int)
+    out["e_in"], out["e_out"] = np.where(inside, e_in, 0.0).sum(axis=1), e_out.sum(axis=1)
+    out["e_in_total"] = np.where(inside, e_tot, 0.0).sum(axis=1)
     out.attrs["profiles"] = (e_in, e_tot, out_aligned, window)
     out["value_usd"] = np.minimum(out.e_in, out.e_out)
     live = e_out > 0
@@ -250,12 +270,13 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
 
 
 def support(routes: pd.DataFrame, panel: Panel) -> np.ndarray:
-    """Evidence kept for the onward leg's support: a leg seen for one year only (a surge in the
-    data's last year) is judged on a single value, so it keeps ``sqrt(1/2)`` of its evidence;
-    two years or more keep all of it."""
-    years = routes.end.to_numpy() - routes.t2.to_numpy() + 1
+    """Evidence kept for the route's support: a route seen in one year only (both legs surging
+    in the data's last year) is judged on a single value per leg, so it keeps ``sqrt(1/2)`` of
+    its evidence; a route seen over two years or more (the inbound leg from its break, the
+    onward leg to its end) keeps all of it. An onward leg a year behind an inbound leg that
+    already ran for a year is two years of one route, not a single value."""
     last = max(panel.years) if panel.years else 0
-    years = np.minimum(years, last - routes.t2.to_numpy() + 1)
+    years = np.minimum(routes.end.to_numpy(), last) - routes.t1.to_numpy() + 1
     return np.sqrt(np.clip(years, 1, 2) / 2.0)
 
 
@@ -275,6 +296,23 @@ def profile_fit(routes: pd.DataFrame, low: float, high: float, with_total: bool)
     c = np.where(inflow > 0, c, 0.0)
     n = active.sum(axis=1)
     return np.where(n > 0, (c * active).sum(axis=1) / np.maximum(n, 1), 0.0)
+
+
+def one_origin(routes: pd.DataFrame, z: str) -> pd.DataFrame:
+    """Keep, for each onward leg (hub, destination, product), the routes of its best origin only.
+
+    One onward surge is one piece of evidence: when several origins' inbound surges could each
+    explain it, they are competing explanations, not several findings. The look-elsewhere
+    correction already charges the best of them for the competition; the others would only repeat
+    the same onward evidence further down the list.
+    """
+    if routes.empty:
+        return routes
+    legs = ["h", "d", "hs_out"]
+    best = routes.groupby(legs)[z].transform("max")
+    top = routes[routes[z] == best].groupby(legs)["o"].min().to_dict()
+    keep = [top.get(k) == o for k, o in zip(zip(*(routes[c] for c in legs)), routes.o, strict=True)]
+    return routes[np.asarray(keep, dtype=bool)]
 
 
 def coherence(ratio: np.ndarray | pd.Series, low: float, high: float) -> np.ndarray:

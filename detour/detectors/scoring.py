@@ -32,11 +32,14 @@ kind's *textbook case* ``Z_CLEAR[kind]`` scoring 75::
 The textbook cases, at the default parameters: a route whose legs both appear from nothing at
 USD 5M a year and whose hub's totals move with them (z ≈ 9); a mirror gap of USD 5M a year on a
 pair that always matched (z ≈ 16: the gap's log ratio over a ``min_gap`` floor, and mirror ratios
-are far less noisy than values); a corridor
+are far less noisy than values) for undeclared exports; for phantom exports, whose declaring
+side usually rose with genuine trade the partner did record (EBRD: phantoms were about half of
+the additional exports), a USD 5M-a-year new flow of which the partner recorded about a fifth
+(z ≈ 9); a corridor
 price tripling against a steady history (z ≈ 5.5). The kinds' z scales differ; their anchors
 make a 75 mean "as clear as it gets" and a 25 "just past the threshold" for every kind.
 
->>> to_score(3.5, "transshipment"), to_score(9.0, "transshipment"), to_score(16.0, "phantom_export")
+>>> to_score(3.5, "transshipment"), to_score(9.0, "transshipment"), to_score(16.0, "undeclared_export")
 (25.0, 75.0, 75.0)
 """
 
@@ -54,7 +57,7 @@ Z_MIN = 3.5
 Z_CLEAR = {
     "transshipment": 9.0,
     "transformation": 9.0,
-    "phantom_export": 16.0,
+    "phantom_export": 9.0,
     "undeclared_export": 16.0,
     "unit_value": 5.5,
 }

@@ -26,7 +26,7 @@ import pandas as pd
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.reference import Rule, transformation_rules
-from detour.detectors.routes import coherence, profile_fit, route_candidates, score_routes, support
+from detour.detectors.routes import coherence, one_origin, profile_fit, route_candidates, score_routes, support
 from detour.detectors.scoring import to_score
 from detour.detectors.watchlist import Watchlist
 from detour.model.alert import Alert
@@ -83,6 +83,7 @@ class TransformationDetector(Detector):
             routes, FIT_LOW, FIT_HIGH, False
         )
         routes["z_fit"] = routes.z_raw * fit * support(routes, panel)
+        routes = one_origin(routes, "z_fit")
         routes = routes[routes.z_fit >= panel.params.min_z]
         prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]
         routes["score"] = [to_score(z * p, self.kind) for z, p in zip(routes.z_fit, prior, strict=True)]

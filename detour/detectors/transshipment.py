@@ -27,7 +27,7 @@ import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
-from detour.detectors.routes import coherence, profile_fit, route_candidates, score_routes, support
+from detour.detectors.routes import coherence, one_origin, profile_fit, route_candidates, score_routes, support
 from detour.detectors.scoring import MIN_PART, combined, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
@@ -55,6 +55,7 @@ class TransshipmentDetector(Detector):
             routes, FIT_LOW, FIT_HIGH, True
         )
         routes["z_fit"] = routes.z_raw * fit * support(routes, panel)
+        routes = one_origin(routes, "z_fit")
         # One alert per (origin, hub, destination): its codes' evidence combined.
         routes = routes[routes.z_fit >= MIN_PART]
         routes["z_fit"] = combined(routes, ["o", "h", "d"], "hs_in", "z_fit")

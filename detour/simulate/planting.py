@@ -63,8 +63,8 @@ class Planter:
             m &= (s.exp == w.c(exp)).to_numpy()
         if imp is not None:
             m &= (s.imp == w.c(imp)).to_numpy()
-        if hs:
-            m &= s["prod"].isin([w.p(h) for h in hs]).to_numpy()
+        if hs:  # a code and the code it continues across an HS revision: one flow
+            m &= s["prod"].isin([w.p(h) for h in w.lineage(list(hs))]).to_numpy()
         if years:
             m &= s.year.isin(list(years)).to_numpy()
         return m

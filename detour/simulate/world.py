@@ -62,6 +62,13 @@ TREND = {
     2016: 0.0, 2017: 0.08, 2018: 0.17, 2019: 0.14, 2020: 0.06, 2021: 0.27, 2022: 0.37, 2023: 0.31,
     2024: 0.33,
 }
+# HS2022 successors of retired HS2017 codes (WCO correlation, the 1:1 and n:1 rows): a flow in the
+# old code goes on under the new one(s), as in real files. A split code's trade divides among its
+# successors.
+SUCCESSORS = {
+    "880310": ("880710",), "880320": ("880720",), "880330": ("880730",), "880390": ("880790",),
+    "360300": ("360310", "360320", "360330", "360340", "360350", "360360"),
+}
 RHO, SIGMA = 0.75, 0.55  # AR(1) persistence and typical stationary s.d. of a flow's log value
 DENSITY = 0.035  # share of (exporter, importer, HS6) cells trading in a year at scale 1
 MEDIAN_FLOW_USD = 1.5e6
@@ -93,6 +100,23 @@ class World:
     def __post_init__(self) -> None:
         self._cidx = {c: i for i, c in enumerate(self.countries.iso3)}
         self._pidx = {h: i for i, h in enumerate(self.products.hs)}
+
+    def lineage(self, codes: list[str] | tuple[str, ...]) -> list[str]:
+        """The codes plus those they continue across an HS revision (880790 → also 880390)."""
+        old = [o for o, news in SUCCESSORS.items() if self.has_hs(o) and any(n in codes for n in news)]
+        return list(codes) + [o for o in old if o not in codes]
+
+    def continuation(self) -> dict[int, tuple[int, ...]]:
+        """Retired product → its successors in this world, when the revision falls inside it."""
+        ps = self.products
+        out = {}
+        for old, news in SUCCESSORS.items():
+            succ = tuple(self.p(n) for n in news if self.has_hs(n))
+            if self.has_hs(old) and succ:
+                last = int(ps["last"].iloc[self.p(old)])
+                if all(int(ps["first"].iloc[n]) == last + 1 for n in succ):
+                    out[self.p(old)] = succ
+        return out
 
     def valid(self, prod: int | np.ndarray, year: int) -> np.ndarray:
         """Whether HS codes exist in a year (HS2022 created 8806/8807 and retired 8803)."""
@@ -193,6 +217,14 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
     e = rng.normal(0, 1.0, len(score)) * vol
     target = DENSITY * scale * len(score)
     tau = kappa = None
+    # HS revision: a flow in a retired code goes on under its successors (the cell lives on);
+    # the successors have no cells of their own, or the same trade would be drawn twice.
+    cont = world.continuation()
+    first = world.products["first"].to_numpy()
+    goes_on, succeeded = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
+    for old, news in cont.items():
+        goes_on[old] = True
+        succeeded[list(news)] = True
     out = []
     for t, year in enumerate(world.years):
         if t:
@@ -202,7 +234,8 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
         latent = score + e + shock_x[ii] + shock_m[jj] + sanc(year)[ii, jj, cat[pp]]
         if tau is None:
             tau = np.partition(latent + fixed, -int(target))[-int(target)] if target < len(score) else -np.inf
-        live = np.flatnonzero((latent + fixed > tau) & world.valid(pp, year))
+        exists = (world.valid(pp, year) | goes_on[pp]) & ~succeeded[pp]
+        live = np.flatnonzero((latent + fixed > tau) & exists)
         lv = latent[live] + spread[live] + rng.normal(0, 0.15, len(live))
         if kappa is None:
             kappa = np.log(MEDIAN_FLOW_USD) - np.median(lv)
@@ -220,7 +253,26 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
                 cif=route_cif(world, i, j, p, rng),
             )
         )
-    return pd.concat(out, ignore_index=True)
+    return _relabel(world, pd.concat(out, ignore_index=True), cont, first)
+
+
+def _relabel(world: World, ship: pd.DataFrame, cont: dict[int, tuple[int, ...]], first: np.ndarray) -> pd.DataFrame:
+    """Rows of retired codes from their successors' first year on, declared under the successors
+    (a split code's value divided among them in fixed shares)."""
+    if not cont:
+        return ship
+    start = np.full(len(world.products), np.iinfo(np.int32).max)
+    for old, news in cont.items():
+        start[old] = first[news[0]]
+    parts = [ship[ship.year.to_numpy() < start[ship["prod"].to_numpy()]]]
+    for old, news in cont.items():
+        late = ship[(ship["prod"] == old) & (ship.year >= first[news[0]])]
+        shares = np.linspace(2.0, 1.0, len(news))
+        shares = shares / shares.sum()
+        for n, w in zip(news, shares, strict=True):
+            part = late.assign(prod=np.int16(n), fob=np.maximum(np.round(late.fob * w), 1.0), kg=late.kg * w)
+            parts.append(part)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _sanctions(world: World, cats: list[str]):  # type: ignore[no-untyped-def]

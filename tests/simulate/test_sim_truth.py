@@ -127,3 +127,18 @@ def test_hs2022_break_and_its_diagnostic_switch(decl):
     assert decl.year[decl.hs.str.startswith("8803")].max() == 2021
     flat = build_panel(SEED, **SMALL, hs_revision=False).expected()
     assert flat.year[flat.hs.str[:4].isin(["8806", "8807"])].min() == SMALL["years"][0]
+
+
+def test_retired_codes_go_on_under_their_successors(decl):
+    """As in real files, a flow declared in 880390 until 2021 is declared in 880790 from 2022
+    (WCO correlation, 1:1), and 360300's trade goes on, divided, in its HS2022 subheadings:
+    the same pairs trade before and after, not an independent new draw."""
+
+    def pairs(hs, year):
+        m = decl.hs.isin(hs) & (decl.year == year) & (decl.flow == "export")
+        return set(zip(decl.reporter[m], decl.partner[m], strict=True))
+
+    for old, new in (("880330", "880730"), ("880390", "880790"), ("360300", "360340")):
+        before, after = pairs([old], 2021), pairs([new], 2022)
+        if len(before) >= 5:
+            assert len(before & after) >= 0.6 * len(before), (old, new, len(before & after), len(before))

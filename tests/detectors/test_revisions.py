@@ -1,0 +1,98 @@
+"""HS revisions, a sporadic other supplier, and one alert per onward leg."""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+import pytest
+
+from detour.detectors import run_detectors
+from detour.detectors.revisions import bridge, declared_codes, series_code
+from detour.detectors.routes import one_origin, support
+from detour.engine import get_engine
+from tests.detectors.scenarios import step
+from tests.detectors.world import YEARS, World
+
+
+def split(before: dict[int, float], cut: int = 2022) -> tuple[dict[int, float], dict[int, float]]:
+    """One flow's values declared under the old code before ``cut`` and the new one from it."""
+    return {y: v for y, v in before.items() if y < cut}, {y: v for y, v in before.items() if y >= cut}
+
+
+def revision_world(seed: int = 21) -> World:
+    w = World(seed=seed).background()
+    # Planted: DEU → ARM → RUS in aircraft parts from 2022. DEU sold parts directly to RUS before
+    # (under 880390, the HS2017 code) and stopped; DEU → ARM never traded before.
+    old, new = split(step(8e6, 0))
+    w.flow("DEU", "RUS", "880390", old)
+    w.flow("DEU", "RUS", "880790", new)
+    w.flow("DEU", "ARM", "880790", step(0, 6e6))
+    w.flow("ARM", "RUS", "880790", step(0, 5.5e6))
+    # Look-alike: FRA's steady parts trade with KAZ, declared under 880390 then 880790, beside
+    # a new KAZ → EGY flow: the inbound leg did not move, it only changed code.
+    old, new = split({y: 7e6 for y in YEARS})
+    w.flow("FRA", "KAZ", "880390", old)
+    w.flow("FRA", "KAZ", "880790", new)
+    w.flow("KAZ", "EGY", "880790", step(0, 6e6))
+    # Planted: KOR → KAZ → RUS in memories (no other trade in the code), while a small, sporadic other supplier of RUS
+    # (VNM) happens to start the same year: it does not explain a surge ten times its size away.
+    w.flow("KOR", "KAZ", "854232", step(0, 2.5e7))
+    w.flow("KAZ", "RUS", "854232", step(0, 2.4e7))
+    w.flow("KOR", "RUS", "854232", 0)
+    w.flow("VNM", "RUS", "854232", {2017: 6e5, 2022: 1.5e6, 2023: 1.2e6, 2024: 1.4e6})
+    return w
+
+
+@pytest.fixture(scope="module")
+def alerts(tmp_path_factory):
+    store = revision_world().ingest(tmp_path_factory.mktemp("revision"))
+    return run_detectors(get_engine("duckdb"), store, kinds=["transshipment"])
+
+
+def test_codes_and_their_series():
+    assert series_code("880390") == series_code("880790") == "880790"
+    assert series_code("360360") == series_code("360300") == "360300"
+    assert declared_codes("880790", 2019, 2021) == ("880390",)
+    t = ibis.memtable(pd.DataFrame({"hs": ["880390", "880790", "360340", "930110"]}))
+    out = get_engine("duckdb").execute(t.select(hs=bridge(t.hs)))
+    assert out.hs.tolist() == ["880790", "880790", "360300", "930110"]
+
+
+def test_route_in_a_code_created_by_hs2022_is_found_through_its_predecessor(alerts):
+    # Without the bridge, 880790 exists only from 2022: no history, no break, no alert.
+    a = [a for a in alerts if (a.origin, a.hub, a.destination) == ("DEU", "ARM", "RUS")]
+    assert len(a) == 1 and a[0].hs == ("880790",) and a[0].start == 2022
+    assert "stopped" in a[0].explanation  # the direct flow was declared under 880390
+    # Evidence is as declared: the direct flow's last year under the HS2017 code.
+    assert ("DEU", "RUS", "880390", 2021) in {(e.reporter, e.partner, e.hs, e.year) for e in a[0].evidence}
+
+
+def test_a_flow_that_only_changed_code_is_not_a_surge(alerts):
+    assert not [a for a in alerts if a.origin == "FRA" and a.hub == "KAZ"]
+
+
+def test_a_small_sporadic_other_supplier_does_not_cancel_the_onward_surge(alerts):
+    assert [a for a in alerts if (a.origin, a.hub, a.destination) == ("KOR", "KAZ", "RUS")]
+
+
+def test_one_onward_leg_is_explained_by_its_best_origin_only():
+    r = pd.DataFrame(
+        {
+            "o": ["A", "B", "C", "A"],
+            "h": ["H", "H", "H", "H"],
+            "d": ["D", "D", "D", "E"],
+            "hs_out": ["1", "1", "1", "1"],
+            "z": [4.0, 6.0, 5.0, 4.5],
+        }
+    )
+    kept = one_origin(r, "z")
+    assert sorted(zip(kept.o, kept.d, strict=True)) == [("A", "E"), ("B", "D")]
+
+
+def test_support_counts_both_legs_years():
+    class P:
+        years = tuple(range(2016, 2025))
+
+    r = pd.DataFrame({"t1": [2023, 2024, 2022], "t2": [2024, 2024, 2022], "end": [2024, 2024, 2022]})
+    assert np.allclose(support(r, P()), [1.0, np.sqrt(0.5), np.sqrt(0.5)])
