@@ -111,35 +111,37 @@ def narrow(ann: ibis.Table, q: MirrorQuery) -> ibis.Table:
 
 @dataclass
 class MarginModel:
-    """The fitted CIF/FOB margins: one small table per level, and the world median."""
+    """The fitted CIF/FOB margins as one engine table (level, exporter, importer, chapter, m, n)
+    and the world median. It stays in the engine: at ten years of Comtrade the cell level alone
+    has millions of rows, which must not pass through pandas."""
 
-    levels: pd.DataFrame  # level, exporter, importer, chapter, m, n
+    table: ibis.Table
     world: float | None
 
     def tables(self, engine: Engine) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
-        out = []
+        del engine
+        t, out = self.table, []
         for level, keys in list(LEVELS.items())[:3]:
             suffix = {"cell": "cell", "pair": "pair", "importer": "imp"}[level]
-            df = self.levels[self.levels.level == level][list(keys) + ["m"]].rename(columns={"m": f"m_{suffix}"})
-            df = df.astype({k: "string" for k in keys}).astype({f"m_{suffix}": "float64"})
-            out.append(engine.from_pandas(df.reset_index(drop=True), _name(f"margin_{suffix}")))
+            mine = t.filter(t.level == level)
+            out.append(mine.select(*keys, **{f"m_{suffix}": mine.m}))
         return out[0], out[1], out[2]
 
     @classmethod
-    def from_bins(cls, engine: Engine, bins: ibis.Table) -> MarginModel:
-        frames = []
-        for (level, keys), table in zip(LEVELS.items(), model_from_bins(bins), strict=True):
-            df = engine.execute(table)
-            df.columns = [*keys, "m", "n"]
-            df.insert(0, "level", level)
-            frames.append(df)
-        levels = pd.concat(frames, ignore_index=True)
-        for col in ("exporter", "importer", "chapter"):
-            if col not in levels:
-                levels[col] = None
-        levels = levels[["level", "exporter", "importer", "chapter", "m", "n"]]
-        world = levels[levels.level == "world"]
-        return cls(levels, None if world.empty else float(world.m.iloc[0]))
+    def of(cls, engine: Engine, table: ibis.Table) -> MarginModel:
+        world = engine.execute(table.filter(table.level == "world").m.max())
+        return cls(table, None if world is None or pd.isna(world) else float(world))
+
+
+def _levels(bins: ibis.Table) -> ibis.Table:
+    """The model's four levels as one table with uniform columns."""
+    parts = []
+    for (level, keys), table in zip(LEVELS.items(), model_from_bins(bins), strict=True):
+        table = table.rename(m=table.columns[len(keys)], n=table.columns[len(keys) + 1])
+        cols = {c: (table[c] if c in keys else ibis.null("string")) for c in ("exporter", "importer", "chapter")}
+        parts.append(table.select(level=ibis.literal(level), **cols, m=table.m.cast("float64"),
+                                  n=table.n.cast("int64")))
+    return ibis.union(*parts)
 
 
 @dataclass
@@ -168,18 +170,32 @@ class _Cache:
             log.warning("ignoring unreadable cache %s", p)
             return None
 
-    def save(self, name: str, df: pd.DataFrame) -> None:
+    def _publish(self, name: str, write: Any) -> Path | None:
+        """Write with ``write(tmp_path)`` beside the cache, then rename into place."""
         p = self.path(name)
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
-            tmp = p.with_suffix(f".tmp{os.getpid()}")
-            df.to_parquet(tmp, index=False)
+            tmp = p.with_name(f".{p.name}.tmp{os.getpid()}")
+            write(tmp)
+            if p.is_dir():
+                shutil.rmtree(p)
             os.replace(tmp, p)
             for old in p.parent.glob(f"{name}-*.parquet"):  # earlier store versions
                 if old != p and old.name.split("-", 2)[-1] == p.name.split("-", 2)[-1]:
-                    old.unlink(missing_ok=True)
+                    shutil.rmtree(old) if old.is_dir() else old.unlink(missing_ok=True)
+            return p
         except OSError as exc:
             log.debug("not caching %s: %s", p, exc)
+            return None
+
+    def save(self, name: str, df: pd.DataFrame) -> None:
+        self._publish(name, lambda tmp: df.to_parquet(tmp, index=False))
+
+    def save_table(self, engine: Engine, name: str, expr: ibis.Table) -> ibis.Table:
+        """Write an engine table to the cache and read it back; kept in the engine if the store
+        cannot be written."""
+        p = self._publish(name, lambda tmp: engine.write_parquet(expr, tmp))
+        return engine.read_parquet([p], _name(name)) if p is not None else engine.materialize(expr)
 
 
 def _annual(engine: Engine, store: Store, sources: tuple[str, ...]) -> tuple[ibis.Table, StoreProfile]:
@@ -207,29 +223,32 @@ def margin_model(engine: Engine, store: Store, sources: tuple[str, ...] = (),
     """The store's margin model: cached, or fitted (from ``pairs`` when they are the whole
     store's, else one year at a time) and cached."""
     cache = _Cache(store, sources)
-    df = cache.load("margins")
-    if df is not None:
-        world = df[df.level == "world"]
-        return MarginModel(df, None if world.empty else float(world.m.iloc[0]))
+    path = cache.path("margins")
+    if path.exists():
+        try:
+            return MarginModel.of(engine, engine.read_parquet([path], _name("margins")))
+        except Exception:  # noqa: BLE001 - a damaged cache is refitted, never trusted
+            log.warning("ignoring unreadable cache %s", path)
     if pairs is not None:
-        model = MarginModel.from_bins(engine, margin_bins(pairs))
-    else:
-        ann, _ = _annual(engine, store, sources)
-        years = store_years(store, sources)
-        with _scratch_dir() as tmp:
-            parts = []
-            task = progress.add_task("fitting CIF/FOB margins", total=len(years)) if progress else None
-            for year in years:
-                part = tmp / f"bins-{year}.parquet"
-                engine.write_parquet(margin_bins(mirror_pairs(ann.filter(ann.year == year))), part)
-                parts.append(part)
-                if task is not None:
-                    progress.advance(task)
-            if not parts:
-                return MarginModel(pd.DataFrame(columns=["level", "exporter", "importer", "chapter", "m", "n"]), None)
-            model = MarginModel.from_bins(engine, engine.read_parquet(parts, _name("margin_bins")))
-    cache.save("margins", model.levels)
-    return model
+        return MarginModel.of(engine, cache.save_table(engine, "margins", _levels(margin_bins(pairs))))
+    ann, _ = _annual(engine, store, sources)
+    years = store_years(store, sources)
+    with _scratch_dir() as tmp:
+        parts = []
+        task = progress.add_task("fitting CIF/FOB margins", total=len(years)) if progress else None
+        for year in years:
+            part = tmp / f"bins-{year}.parquet"
+            engine.write_parquet(margin_bins(mirror_pairs(ann.filter(ann.year == year))), part)
+            parts.append(part)
+            if task is not None:
+                progress.advance(task)
+        if not parts:
+            empty = pd.DataFrame({"exporter": pd.Series(dtype="string"), "importer": pd.Series(dtype="string"),
+                                  "chapter": pd.Series(dtype="string"), "b": pd.Series(dtype="int32"),
+                                  "n": pd.Series(dtype="int64")})
+            return MarginModel.of(engine, engine.materialize(_levels(engine.from_pandas(empty, "no_bins"))))
+        bins = engine.read_parquet(parts, _name("margin_bins"))
+        return MarginModel.of(engine, cache.save_table(engine, "margins", _levels(bins)))
 
 
 def reporting(engine: Engine, store: Store, sources: tuple[str, ...] = (), ann: ibis.Table | None = None) -> pd.DataFrame:
