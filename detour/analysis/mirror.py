@@ -85,11 +85,21 @@ def mirror_pairs(ann: ibis.Table) -> ibis.Table:
         exporter=ibis.cases((imp, ann.partner), else_=ann.reporter),
         importer=ibis.cases((imp, ann.reporter), else_=ann.partner))
     x, m, rx = t.flow == "export", t.flow == "import", t.flow == "re-export"
-    return t.group_by(["year", "exporter", "importer", "hs"]).aggregate(
-        export_value=t.value_usd.max(where=x), export_basis=t.value_basis.max(where=x),
+    # The basis travels as a boolean (is it CIF?) through the group-by, the costliest step of the
+    # mirror: a string aggregate per side costs more than the value's own. Bases are FOB or CIF.
+    g = t.group_by(["year", "exporter", "importer", "hs"]).aggregate(
+        export_value=t.value_usd.max(where=x), _x_cif=(t.value_basis == "CIF").max(where=x),
         export_kg=t.net_kg.max(where=x), import_value=t.value_usd.max(where=m),
-        import_basis=t.value_basis.max(where=m), import_kg=t.net_kg.max(where=m),
+        _m_cif=(t.value_basis == "CIF").max(where=m), import_kg=t.net_kg.max(where=m),
         reexport_value=t.value_usd.max(where=rx))
+
+    def basis(value: ibis.Column, cif: ibis.Column) -> ibis.Column:
+        return ibis.cases((value.isnull(), ibis.null("string")), (cif, "CIF"), else_="FOB")
+
+    return g.select("year", "exporter", "importer", "hs", "export_value",
+                    export_basis=basis(g.export_value, g._x_cif), export_kg=g.export_kg,
+                    import_value=g.import_value, import_basis=basis(g.import_value, g._m_cif),
+                    import_kg=g.import_kg, reexport_value=g.reexport_value)
 
 
 def narrow(ann: ibis.Table, q: MirrorQuery) -> ibis.Table:
