@@ -43,6 +43,8 @@ def write_world(path: Path, rows: int = 19_000_000, year: int = 2022, reporters:
     """Write ``rows`` declaration rows (+ ~3% World and breakdown rows) as an API-style CSV."""
     con = duckdb.connect()
     con.execute(f"SELECT setseed({seed})")
+    # Rows with extra = 2 also get a transport-mode breakdown row (motCode 2100) beside their
+    # total, as real files do; extra = 1 rows are World aggregates.
     # Rows i (export, reporter a) and i + 1 (import, reporter b) describe the same flow, so most
     # exports have a mirror; the importer's value is ~4% higher (CIF) plus ~3% noise.
     cty = countries(reporters)
@@ -62,7 +64,7 @@ def write_world(path: Path, rows: int = 19_000_000, year: int = 2022, reporters:
         "r.code", "r.iso", "r.iso", "CASE WHEN is_imp = 1 THEN 'M' ELSE 'X' END", "'flow'",
         "CASE WHEN extra = 1 THEN 0 ELSE p.code END", "CASE WHEN extra = 1 THEN 'W00' ELSE p.iso END", "'partner'",
         "0", "'W00'", "'World'", "'H6'", "'HS'", "'True'", "lpad(hs::VARCHAR, 6, '0')", "'goods'", "6", "'True'",
-        "'C00'", "'TOTAL CPC'", "0", "CASE WHEN extra = 2 THEN 2100 ELSE 0 END", "'mode'", "8", "'kg'",
+        "'C00'", "'TOTAL CPC'", "0", "CASE WHEN d = 1 THEN 2100 ELSE 0 END", "'mode'", "8", "'kg'",
         "round(v / 12, 1)", "'False'", "-1", "'N/A'", "NULL", "'False'", "round(v / 12, 1)", "'False'",
         "round(v / 11, 1)", "'False'",
         "CASE WHEN is_imp = 1 THEN round(v * 1.06, 2) END", "CASE WHEN is_imp = 0 THEN round(v, 2) END",
@@ -71,7 +73,8 @@ def write_world(path: Path, rows: int = 19_000_000, year: int = 2022, reporters:
     names = [c.strip() for c in COLUMNS.split(",")]
     select = ", ".join(f'{e} AS "{n}"' for e, n in zip(exprs, names, strict=True))
     con.execute(f"""
-    COPY (SELECT {select} FROM g
+    COPY (SELECT {select} FROM (SELECT * REPLACE (CASE WHEN d = 1 THEN v * 0.6 ELSE v END AS v)
+                                FROM g CROSS JOIN (VALUES (0), (1)) dup(d) WHERE d = 0 OR extra = 2) g
           JOIN c r ON r.idx = CASE WHEN is_imp = 1 THEN b ELSE a END
           JOIN c p ON p.idx = CASE WHEN is_imp = 1 THEN a ELSE b END
           WHERE a <> b)

@@ -58,6 +58,7 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
                                 "GROUP BY ALL ORDER BY ALL").fetchall()
             report = IngestReport(str(path), sniffed.sha256, reader.name, reader.source, "ingested")
             _check_rows(con, staged, parts, path, report, skip_invalid)
+            _check_breakdowns(con, staged, path, report, skip_invalid)
             if reader.rejected_lines:
                 report.skipped["malformed row"] = len(reader.rejected_lines)
                 report.rows_read += len(reader.rejected_lines)
@@ -119,6 +120,45 @@ def _check_rows(con: duckdb.DuckDBPyConnection, staged: Path, parts: list, path:
         raise InputError(str(path), f"{sum(bad.values())} invalid rows; nothing was ingested", rows=rows,
                          counts=bad, hint="fix the rows, or pass --skip-invalid to skip them")
     report.skipped = bad
+
+
+BREAKDOWN = "drop:breakdown beside total"
+FLOW_KEY = ("year", "coalesce(month, 0)", "reporter", "partner", "flow", "hs")
+
+
+def _check_breakdowns(con: duckdb.DuckDBPyConnection, staged: Path, path: Path, report: IngestReport,
+                      skip_invalid: bool) -> None:
+    """Breakdown rows are dropped because their total is in the file; a flow that has breakdown
+    rows but no total row would be lost, and would then look undeclared by its reporter in the
+    mirror (a false phantom). Such a file is a filtered extract: an error, or with
+    ``skip_invalid`` those flows are left out and counted."""
+    if not report.dropped.get(BREAKDOWN[5:]):
+        return
+    src = _files_sql([staged])
+    key = ", ".join(f"{k} AS k{i}" for i, k in enumerate(FLOW_KEY))
+    on = " AND ".join(f"{k.replace('month', 'o.month') if 'month' in k else 'o.' + k} = b.k{i}"
+                      for i, k in enumerate(FLOW_KEY))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _bd AS SELECT {key}, min(row) AS line, count(*) AS n FROM {src} "
+                f"WHERE _part = '{BREAKDOWN}' AND reporter IS NOT NULL AND partner IS NOT NULL AND flow IS NOT NULL "
+                "GROUP BY ALL")
+    # The file is the probe side of the join (the ingest connection keeps joins as written).
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _have AS SELECT DISTINCT b.* FROM {src} o "
+                f"JOIN _bd b ON {on} WHERE o._part = 'ok'")
+    orphans = con.execute("SELECT line, n FROM _bd ANTI JOIN _have USING (line) ORDER BY line").fetchall()
+    if not orphans:
+        return
+    rows = sum(n for _, n in orphans)
+    if not skip_invalid:
+        raise InputError(str(path), f"{len(orphans)} flows have breakdown rows (by customs procedure, transport "
+                         "mode or second partner) but no total row; summing breakdowns can double count, and "
+                         "dropping them would make the flows look undeclared",
+                         rows=[RowProblem(int(line), "breakdown without its total row") for line, _ in orphans[:MAX_SHOWN]],
+                         hint="download the file with its totals (customsCode C00, motCode 0, mosCode 0, "
+                              "partner2Code 0), or pass --skip-invalid to leave these flows out")
+    report.dropped[BREAKDOWN[5:]] -= rows
+    if not report.dropped[BREAKDOWN[5:]]:
+        del report.dropped[BREAKDOWN[5:]]
+    report.skipped["breakdown without total row"] = rows
 
 
 def _check_duplicates(con: duckdb.DuckDBPyConnection, ok: list[tuple[Path, int, int]], work: Path, path: Path,

@@ -149,3 +149,20 @@ def test_skip_invalid_reports_counts_by_reason(tmp_path, store_dir, seeded):
     files = [str(p) for p in Store(store_dir).parquet_files() if "2021" in str(p)]
     # Provenance is the physical line, corrected for the malformed line the parser skipped.
     assert [r[0] for r in duckdb.sql(f"SELECT row FROM read_parquet({files}) ORDER BY row").fetchall()] == [2, 7, 8]
+
+
+def test_breakdown_rows_without_their_total(tmp_path, store_dir, seeded):
+    """A flow present only as transport-mode rows (a filtered extract) would be lost and then
+    look undeclared; beside its total, the same breakdown is simply dropped."""
+    rows = [row(2021, "USA", "X", "FRA", "930690", 100.0),             # line 2: total
+            row(2021, "USA", "X", "FRA", "930690", 60.0, mot=1000),    # line 3: beside its total
+            row(2021, "USA", "X", "DEU", "930690", 30.0, mot=1000),    # line 4: no total
+            row(2021, "USA", "X", "DEU", "930690", 20.0, mot=2000),    # line 5: no total
+            row(2021, "FRA", "M", "USA", "930690", 105.0, month=3),    # line 6: monthly total
+            row(2021, "FRA", "M", "USA", "930690", 5.0, month=3, customs="C01")]  # line 7: beside it
+    path = write(tmp_path / "filtered.csv", rows)
+    expect_error(store_dir, seeded, path, "filtered.csv", "line 4", "no total row", "breakdown without its total")
+    [rep] = ingest_paths(store_dir, [path], "comtrade", skip_invalid=True, progress=False)
+    assert rep.skipped == {"breakdown without total row": 2}
+    assert rep.dropped == {"breakdown beside total": 2}
+    assert rep.rows_written == 2
