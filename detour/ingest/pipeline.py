@@ -43,19 +43,20 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
         try:
             reader.prepare(con, sniffed)
             reader.rejected_lines = rejected_lines(con, sniffed) if skip_invalid else []
-            staged = work / "staged.parquet"
-            # One pass over the file into a single staging file with each row's status. (A
-            # partitioned write would split it in the same pass, but DuckDB keeps partition
-            # buffers in memory and, under the memory cap, crawls.)
+            staged = work / "staged"
+            # One pass over the file into staging Parquet, one file per row status: the kept
+            # rows' file is already the store's part when the file holds one year. (Partitioning
+            # by year as well would save the split below, but DuckDB keeps one buffer per
+            # partition in memory and, under the memory cap, crawls; statuses are few.)
             try:
                 run_with_progress(con, f"COPY (SELECT {CANONICAL}, coalesce(_status, 'ok') AS _part "
                                   f"FROM ({reader.select_sql(sniffed)})) TO {sql_str(str(staged))} "
-                                  "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)",
+                                  "(FORMAT parquet, PARTITION_BY (_part), COMPRESSION zstd, ROW_GROUP_SIZE 500000)",
                                   f"reading {path.name}", progress)
             except duckdb.Error as exc:
                 raise duckdb_error(path, exc) from None
-            parts = con.execute(f"SELECT _part, coalesce(year, -1), count(*) FROM {_files_sql([staged])} "
-                                "GROUP BY ALL ORDER BY ALL").fetchall()
+            parts = con.execute(f"SELECT _part, coalesce(year, -1), count(*) FROM {_staged_sql(staged)} "
+                                "GROUP BY ALL ORDER BY ALL").fetchall() if any(staged.rglob("*.parquet")) else []
             report = IngestReport(str(path), sniffed.sha256, reader.name, reader.source, "ingested")
             _check_rows(con, staged, parts, path, report, skip_invalid)
             _check_breakdowns(con, staged, path, report, skip_invalid)
@@ -88,14 +89,26 @@ def _files_sql(files: list[Path]) -> str:
     return f"read_parquet([{', '.join(sql_str(str(f)) for f in files)}], hive_partitioning = false)"
 
 
+def _staged_sql(staged: Path) -> str:
+    """Every staged row with its status (``_part``, from the directory names)."""
+    return f"read_parquet({sql_str(str(staged / '**' / '*.parquet'))}, hive_partitioning = true)"
+
+
 def _split_years(con: duckdb.DuckDBPyConnection, staged: Path, years: list[int], out: Path, progress: Any,
                  path: Path) -> list[tuple[Path, int, int]]:
     """The kept rows, one Parquet part per year (the store partitions by year)."""
     out.mkdir()
     parts = []
+    kept = sorted((staged / "_part=ok").glob("*.parquet"))
+    if len(set(years)) == 1 and len(kept) == 1:  # already the part: the status column is not in it
+        year = years[0]
+        part = out / f"{year}.parquet"
+        kept[0].rename(part)
+        rows = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({sql_str(str(part))})").fetchone()[0]
+        return [(part, year, int(rows or 0))]
     for year in sorted(set(years)):
         part = out / f"{year}.parquet"
-        run_with_progress(con, f"COPY (SELECT {CANONICAL} FROM {_files_sql([staged])} WHERE _part = 'ok' AND "
+        run_with_progress(con, f"COPY (SELECT {CANONICAL} FROM {_files_sql(kept)} WHERE "
                           f"year = {int(year)}) TO {sql_str(str(part))} (FORMAT parquet, COMPRESSION zstd, "
                           "ROW_GROUP_SIZE 500000)", f"writing {path.name} {year}", progress)
         rows = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({sql_str(str(part))})").fetchone()[0]
@@ -114,7 +127,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, staged: Path, parts: list, path:
     if report.rows_read == 0:
         raise InputError(str(path), "no data rows after the header")
     if bad and not skip_invalid:
-        first = con.execute(f"SELECT row, _part FROM {_files_sql([staged])} WHERE _part LIKE 'bad:%' "
+        first = con.execute(f"SELECT row, _part FROM {_staged_sql(staged)} WHERE _part LIKE 'bad:%' "
                             f"ORDER BY row LIMIT {MAX_SHOWN}").fetchall()
         rows = [RowProblem(int(r), status[4:]) for r, status in first]
         raise InputError(str(path), f"{sum(bad.values())} invalid rows; nothing was ingested", rows=rows,
@@ -134,7 +147,7 @@ def _check_breakdowns(con: duckdb.DuckDBPyConnection, staged: Path, path: Path, 
     ``skip_invalid`` those flows are left out and counted."""
     if not report.dropped.get(BREAKDOWN[5:]):
         return
-    src = _files_sql([staged])
+    src = _staged_sql(staged)
     key = ", ".join(f"{k} AS k{i}" for i, k in enumerate(FLOW_KEY))
     on = " AND ".join(f"{k.replace('month', 'o.month') if 'month' in k else 'o.' + k} = b.k{i}"
                       for i, k in enumerate(FLOW_KEY))
@@ -167,8 +180,11 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, ok: list[tuple[Path, int, 
     if not ok:
         return ok
     src = _files_sql([f for f, _, _ in ok])
-    dups = con.execute(f"SELECT list(row ORDER BY row) FROM {src} "
-                       f"GROUP BY {KEY} HAVING count(*) > 1 LIMIT {MAX_SHOWN}").fetchall()
+    # Grouping on one 64-bit hash of the key is far cheaper than on its eight columns; the few
+    # candidate keys (true duplicates, or rare hash collisions) are then checked exactly.
+    dups = con.execute(f"WITH h AS (SELECT hash({KEY}) AS k FROM {src} GROUP BY k HAVING count(*) > 1) "
+                       f"SELECT list(row ORDER BY row) FROM {src} SEMI JOIN h ON hash({KEY}) = h.k "
+                       f"GROUP BY {KEY} HAVING count(*) > 1 ORDER BY min(row) LIMIT {MAX_SHOWN}").fetchall()
     if not dups:
         return ok
     if not skip_invalid:
