@@ -29,9 +29,9 @@ import logging
 import os
 import shutil
 import tempfile
-from itertools import count
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 from typing import Any
 

@@ -15,9 +15,8 @@ same code runs embedded or on a cluster.
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
-
 from abc import ABC, abstractmethod
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import ibis

@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from detour.errors import InputError
-from detour.ingest.base import Reader, csv_source, numbered, sql_str
+from detour.ingest.base import Reader, numbered, sql_str
 from detour.ingest.sniff import Sniffed
 from detour.model.codes import normalise_hs, numeric_table
 
