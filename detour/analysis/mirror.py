@@ -285,10 +285,6 @@ class Prepared:
     model: MarginModel
     cov: pd.DataFrame
 
-    @property
-    def world_margin(self) -> float | None:
-        return self.model.world
-
 
 def prepare(engine: Engine, store: Store, year: int | None = None, sources: tuple[str, ...] = (),
             query: MirrorQuery | None = None, reuse: bool = True) -> Prepared:
