@@ -57,17 +57,11 @@ def write_mirror(ctx: Context, out: Path, year: int | None = None, exporter: str
     """The mirror view written as Parquet, one file per year, a year at a time (any store size)."""
     from detour.analysis.mirror import MirrorQuery
     from detour.analysis.mirror import write_mirror as run
-    from detour.ingest import _progress
+    from detour.ingest import progress_bar
 
-    bar = _progress() if progress else None
-    if bar is not None:
-        bar.start()
-    try:
+    with progress_bar(progress) as bar:
         return run(ctx.engine, ctx.store, out, MirrorQuery(year=year, exporter=exporter, importer=importer, hs=hs),
                    progress=bar)
-    finally:
-        if bar is not None:
-            bar.stop()
 
 
 def reliability(ctx: Context, year: int | None = None) -> pd.DataFrame:
@@ -82,7 +76,6 @@ def store_info(ctx: Context) -> dict[str, Any]:
 
 def detect(ctx: Context, watchlists: list[str] | None = None, **filters: Any) -> list[Any]:
     from detour.detectors import run_detectors
-
     from detour.detectors.watchlist import load_watchlists
 
     watchlist = load_watchlists(watchlists) if watchlists else None

@@ -128,8 +128,7 @@ class MarginModel:
     table: ibis.Table
     world: float | None
 
-    def tables(self, engine: Engine) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
-        del engine
+    def tables(self) -> tuple[ibis.Table, ibis.Table, ibis.Table]:
         t, out = self.table, []
         for level, keys in list(LEVELS.items())[:3]:
             suffix = {"cell": "cell", "pair": "pair", "importer": "imp"}[level]
@@ -334,7 +333,7 @@ def _flags(engine: Engine, pairs: ibis.Table, cov: pd.DataFrame) -> ibis.Table:
 
 
 def mirror_expr(engine: Engine, prep: Prepared, q: MirrorQuery) -> ibis.Table:
-    cell, pair, imp = prep.model.tables(engine)
+    cell, pair, imp = prep.model.tables()
     pairs = narrow_pairs(prep.pairs, q)
     pairs = attach_margin(pairs, cell, pair, imp, prep.model.world)
     pairs = _flags(engine, pairs, prep.cov)

@@ -64,7 +64,7 @@ def fit_two_way(cells: pd.DataFrame) -> pd.DataFrame:
 
 def reliability(engine: Engine, store: Store, year: int | None = None) -> pd.DataFrame:
     prep = prepare(engine, store, year)
-    pairs = attach_margin(prep.pairs, *prep.model.tables(engine), prep.model.world)
+    pairs = attach_margin(prep.pairs, *prep.model.tables(), prep.model.world)
     cells = engine.execute(pair_cells(pairs))
     frames = []
     for y, group in cells.groupby("year"):

@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from detour.errors import ConfigError, InputError
 from detour.ingest.base import IngestReport, Reader
@@ -62,25 +65,25 @@ def ingest_paths(store: Path | Store, paths: list[Path], fmt: str, mapping: Path
     reader = get_reader(fmt, mapping)
     paths = expand_paths(paths)
     reports = []
-    bar = _progress() if progress else None
-    try:
-        if bar is not None:
-            bar.start()
+    with progress_bar(progress) as bar:
         for path in paths:
             reports.append(ingest_file(store, Path(path), reader, skip_invalid=skip_invalid,
                                        replace=replace, progress=bar))
-    finally:
-        if bar is not None:
-            bar.stop()
     return reports
 
 
-def _progress():  # type: ignore[no-untyped-def]
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Any]:
+    """A running rich progress bar on stderr (``None`` when disabled) for long library work."""
+    if not enabled:
+        yield None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+        yield bar
 
 
 __all__ = ["READERS", "IngestReport", "get_reader", "ingest_paths"]

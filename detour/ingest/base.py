@@ -9,9 +9,10 @@ columns plus two bookkeeping columns:
   ``'bad:<why>'`` for rows that are wrong (unknown country, negative value, ...).
 
 The pipeline runs that SELECT once over the file (streaming, DuckDB spills to the staging
-directory), writing Parquet partitioned by status and year: the 'ok' files are the store's
-parts as they are, the others are only counted and quoted in errors. It then checks
-duplicates on the 'ok' files and commits them and the catalogue atomically. Nothing reaches the store unless the whole file is good, or
+directory), writing Parquet partitioned by status: the 'ok' file is the store's part as it is
+when the file holds one year (else it is split by year), the others are only counted and quoted
+in errors. It then checks duplicates and breakdowns without totals, and commits the parts and
+the catalogue atomically. Nothing reaches the store unless the whole file is good, or
 ``skip_invalid`` was asked for and the bad rows were counted.
 """
 

@@ -136,7 +136,7 @@ def _check_rows(con: duckdb.DuckDBPyConnection, staged: Path, parts: list, path:
 
 
 BREAKDOWN = "drop:breakdown beside total"
-FLOW_KEY = ("year", "coalesce(month, 0)", "reporter", "partner", "flow", "hs")
+FLOW_KEY = ("{t}year", "coalesce({t}month, 0)", "{t}reporter", "{t}partner", "{t}flow", "{t}hs")
 
 
 def _check_breakdowns(con: duckdb.DuckDBPyConnection, staged: Path, path: Path, report: IngestReport,
@@ -148,9 +148,8 @@ def _check_breakdowns(con: duckdb.DuckDBPyConnection, staged: Path, path: Path, 
     if not report.dropped.get(BREAKDOWN[5:]):
         return
     src = _staged_sql(staged)
-    key = ", ".join(f"{k} AS k{i}" for i, k in enumerate(FLOW_KEY))
-    on = " AND ".join(f"{k.replace('month', 'o.month') if 'month' in k else 'o.' + k} = b.k{i}"
-                      for i, k in enumerate(FLOW_KEY))
+    key = ", ".join(f"{k.format(t='')} AS k{i}" for i, k in enumerate(FLOW_KEY))
+    on = " AND ".join(f"{k.format(t='o.')} = b.k{i}" for i, k in enumerate(FLOW_KEY))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _bd AS SELECT {key}, min(row) AS line, count(*) AS n FROM {src} "
                 f"WHERE _part = '{BREAKDOWN}' AND reporter IS NOT NULL AND partner IS NOT NULL AND flow IS NOT NULL "
                 "GROUP BY ALL")
