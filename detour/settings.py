@@ -39,6 +39,12 @@ def duckdb_threads() -> int | None:
     return int(value) if value else None
 
 
+def parallel_csv() -> bool:
+    """Parse CSV with pyarrow's parallel reader where the file allows it
+    (``DETOUR_PARALLEL_CSV``, default on; ``0`` always uses DuckDB's reader)."""
+    return os.environ.get("DETOUR_PARALLEL_CSV", "1") not in ("0", "false", "no")
+
+
 def comtrade_api_key() -> str | None:
     """UN Comtrade+ subscription key (``DETOUR_COMTRADE_KEY`` or ``COMTRADE_API_KEY``)."""
     return os.environ.get("DETOUR_COMTRADE_KEY") or os.environ.get("COMTRADE_API_KEY")

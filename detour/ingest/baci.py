@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from detour.errors import InputError
-from detour.ingest.base import Reader, numbered, sql_str
+from detour.ingest.base import Reader, sql_str
 from detour.ingest.sniff import Sniffed
 from detour.model.codes import normalise_hs, numeric_table
 
@@ -64,7 +64,7 @@ class BaciReader(Reader):
         prod_join = "LEFT JOIN _prod p ON p.hs = b.hs" if self.check_products else ""
         prod_ok = "p.hs IS NOT NULL" if self.check_products else "TRUE"
         return f"""
-        WITH raw AS {numbered(sniffed, self.rejected_lines)},
+        WITH raw AS {self.numbered(sniffed)},
         b AS (
           SELECT _row, TRY_CAST(trim(t) AS INTEGER) AS y,
             TRY_CAST(trim(i) AS INTEGER) AS ic, TRY_CAST(trim(j) AS INTEGER) AS jc,

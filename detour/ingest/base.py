@@ -23,12 +23,13 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 import duckdb
 
 from detour import settings
 from detour.errors import InputError, RowProblem
+from detour.ingest.arrow_source import RELATION
 from detour.ingest.sniff import Sniffed
 from detour.model.flow import COLUMNS
 
@@ -41,6 +42,18 @@ class Reader(ABC):
     # Physical lines of malformed rows DuckDB's parser rejected (set by the pipeline with
     # --skip-invalid); line numbers of the rows after them are corrected by ``numbered``.
     rejected_lines: list[int] = []
+    # Set by the pipeline when the rows come from the parallel pyarrow stream
+    # (detour.ingest.arrow_source); ``columns`` then records which the reader uses.
+    arrow: bool = False
+    columns: list[str] | None = None
+
+    def numbered(self, sniffed: Sniffed, columns: list[str] | None = None) -> str:
+        """The file's rows with ``_row``, from whichever source the pipeline chose."""
+        self.columns = columns
+        if self.arrow:
+            cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+            return f"(SELECT {cols}, _row FROM {RELATION})" if columns else f"(SELECT * FROM {RELATION})"
+        return numbered(sniffed, self.rejected_lines, columns)
 
     def prepare(self, con: duckdb.DuckDBPyConnection, sniffed: Sniffed) -> None:
         """Register lookup tables and validate the header; raise InputError if it is unusable."""
@@ -63,6 +76,7 @@ class IngestReport:
     skipped: dict[str, int] = field(default_factory=dict)
     years: list[int] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
+    parser: str = ""  # pyarrow (parallel) or duckdb (the fallback; see detour.ingest.arrow_source)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,32 +104,39 @@ def duckdb_error(path: Path, exc: Exception) -> InputError:
                       hint="fix the file, or pass --skip-invalid to skip malformed rows")
 
 
-def run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, label: str, progress: Any) -> None:
-    """Run one statement in a worker thread while the caller's rich progress bar polls DuckDB.
+def run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, label: str, progress: Any,
+                      fraction: Callable[[], float] | None = None) -> None:
+    """Run one statement in a worker thread while the caller's rich progress bar polls DuckDB
+    (or ``fraction``, the share done, where DuckDB cannot tell: a stream has no known size).
 
     Ctrl-C interrupts the query; the staging directory is then removed by the store writer.
     """
     error: list[BaseException] = []
+    # Completion is signalled by an Event, not by Thread.join: on Python 3.11 a Ctrl-C that
+    # lands inside join() can mark a still-running thread as stopped (the bpo-45274 fix
+    # releases its lock), and the connection would then be closed under a running query.
+    done = threading.Event()
 
     def work() -> None:
         try:
             con.execute(sql)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             error.append(exc)
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
+    threading.Thread(target=work, daemon=True).start()
     task = progress.add_task(label, total=100) if progress is not None else None
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not done.wait(0.2):
             if task is not None:
-                pct = con.query_progress()
+                pct = 100 * fraction() if fraction is not None else con.query_progress()
                 if pct is not None and pct >= 0:
                     progress.update(task, completed=pct)
     except KeyboardInterrupt:
         con.interrupt()
-        worker.join()
+        while not done.wait(0.1):
+            pass
         raise
     if task is not None:
         progress.update(task, completed=100)

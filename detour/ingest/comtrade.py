@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from detour.errors import InputError
-from detour.ingest.base import Reader, numbered, sql_str
+from detour.ingest.base import Reader, sql_str
 from detour.ingest.sniff import Sniffed
 from detour.model.codes import iso3_table, numeric_table
 from detour.model.flow import COMTRADE_FLOWS, COMTRADE_PROCESSING_FLOWS
@@ -128,4 +128,4 @@ class ComtradeReader(Reader):
             WHEN q < 0 THEN 'bad:negative qty'
           END AS _status
         FROM j"""
-        return f"WITH raw AS {numbered(sniffed, self.rejected_lines, sorted(self.used))}, {body}"
+        return f"WITH raw AS {self.numbered(sniffed, sorted(self.used))}, {body}"

@@ -39,7 +39,7 @@ import pycountry
 import yaml
 
 from detour.errors import ConfigError, InputError
-from detour.ingest.base import Reader, csv_source, numbered, sql_str
+from detour.ingest.base import Reader, csv_source, sql_str
 from detour.ingest.sniff import Sniffed
 from detour.model.codes import _data_rows, country_from_comtrade, country_from_iso3, country_from_name
 
@@ -107,10 +107,10 @@ class MappedCsvReader(Reader):
     def _raw(self, sniffed: Sniffed) -> str:
         unpivot = self.m.get("unpivot")
         if not unpivot:
-            return f"raw AS {numbered(sniffed, self.rejected_lines, sorted(set(self.m['columns'].values())))}"
+            return f"raw AS {self.numbered(sniffed, sorted(set(self.m['columns'].values())))}"
         name, value = unpivot.get("name", "name"), unpivot.get("value", "value")
         # UNPIVOT leaves out empty cells: a year nobody declared is not a zero declaration.
-        return (f"wide AS {numbered(sniffed, self.rejected_lines)}, "
+        return (f"wide AS {self.numbered(sniffed)}, "
                 f"raw AS (UNPIVOT wide ON COLUMNS({sql_str(unpivot['columns'])}) "
                 f'INTO NAME "{name}" VALUE "{value}")')
 

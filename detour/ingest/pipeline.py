@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from detour import settings
 from detour.errors import InputError, RowProblem
+from detour.ingest.arrow_source import RELATION, ArrowSource
 from detour.ingest.base import (
     CANONICAL,
     IngestReport,
@@ -19,7 +22,7 @@ from detour.ingest.base import (
     run_with_progress,
     sql_str,
 )
-from detour.ingest.sniff import sniff
+from detour.ingest.sniff import Sniffed, first_invalid_utf8, sniff
 from detour.store.catalog import FileEntry, Store
 
 log = logging.getLogger(__name__)
@@ -44,20 +47,10 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
             reader.prepare(con, sniffed)
             reader.rejected_lines = rejected_lines(con, sniffed) if skip_invalid else []
             staged = work / "staged"
-            # One pass over the file into staging Parquet, one file per row status: the kept
-            # rows' file is already the store's part when the file holds one year. (Partitioning
-            # by year as well would save the split below, but DuckDB keeps one buffer per
-            # partition in memory and, under the memory cap, crawls; statuses are few.)
-            try:
-                run_with_progress(con, f"COPY (SELECT {CANONICAL}, coalesce(_status, 'ok') AS _part "
-                                  f"FROM ({reader.select_sql(sniffed)})) TO {sql_str(str(staged))} "
-                                  "(FORMAT parquet, PARTITION_BY (_part), COMPRESSION zstd, ROW_GROUP_SIZE 500000)",
-                                  f"reading {path.name}", progress)
-            except duckdb.Error as exc:
-                raise duckdb_error(path, exc) from None
+            parser = _read(con, reader, sniffed, staged, progress)
             parts = con.execute(f"SELECT _part, coalesce(year, -1), count(*) FROM {_staged_sql(staged)} "
                                 "GROUP BY ALL ORDER BY ALL").fetchall() if any(staged.rglob("*.parquet")) else []
-            report = IngestReport(str(path), sniffed.sha256, reader.name, reader.source, "ingested")
+            report = IngestReport(str(path), sniffed.sha256, reader.name, reader.source, "ingested", parser=parser)
             _check_rows(con, staged, parts, path, report, skip_invalid)
             _check_breakdowns(con, staged, path, report, skip_invalid)
             if reader.rejected_lines:
@@ -83,6 +76,50 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
         writer.commit(entry, ok, superseded)
     log.info("%s: %s rows into %s", path, report.rows_written, store.root)
     return report
+
+
+def _read(con: duckdb.DuckDBPyConnection, reader: Reader, sniffed: Sniffed, staged: Path, progress: Any) -> str:
+    """One pass over the file into staging Parquet, one file per row status.
+
+    The kept rows' file is already the store's part when the file holds one year. (Partitioning
+    by year as well would save the split below, but DuckDB keeps one buffer per partition in
+    memory and, under the memory cap, crawls; statuses are few.)
+
+    Rows come from pyarrow's parallel parser when the file allows it (``arrow_source``); on any
+    error there the file is read again by DuckDB's reader, which names the line and the problem.
+    """
+    def copy(fraction: Any = None) -> None:
+        run_with_progress(con, f"COPY (SELECT {CANONICAL}, coalesce(_status, 'ok') AS _part "
+                          f"FROM ({reader.select_sql(sniffed)})) TO {sql_str(str(staged))} "
+                          "(FORMAT parquet, PARTITION_BY (_part), COMPRESSION zstd, ROW_GROUP_SIZE 500000)",
+                          f"reading {sniffed.path.name}", progress, fraction)
+
+    if settings.parallel_csv() and not reader.rejected_lines:
+        reader.arrow = True
+        reader.select_sql(sniffed)  # records the columns the reader uses
+        source = ArrowSource(sniffed, reader.columns)
+        try:
+            source.register(con)
+            copy(lambda: source.fraction)
+            return "pyarrow"
+        except Exception as exc:  # noqa: BLE001 - any failure: DuckDB's reader reads the file again
+            if source.bad_utf8:
+                # DuckDB's reader only decodes the columns a reader uses, so it would pass what
+                # pyarrow refused: find the line here.
+                if (error := first_invalid_utf8(sniffed.path, sniffed.compressed)) is not None:
+                    raise error from None
+            log.debug("%s: the parallel reader stopped (%s); reading again with DuckDB's reader",
+                      sniffed.path, str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__)
+            shutil.rmtree(staged, ignore_errors=True)
+        finally:
+            reader.arrow = False
+            source.close()
+            con.unregister(RELATION)
+    try:
+        copy()
+    except duckdb.Error as exc:
+        raise duckdb_error(sniffed.path, exc) from None
+    return "duckdb"
 
 
 def _files_sql(files: list[Path]) -> str:

@@ -6,6 +6,7 @@ parser catches what lies further in and the pipeline turns its message into an `
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import zlib
@@ -46,6 +47,38 @@ def _head(path: Path) -> tuple[bytes, bool]:
             return gz.read(SNIFF_BYTES), True
     except (EOFError, OSError, zlib.error) as exc:
         raise InputError(str(path), f"corrupt or truncated gzip file ({exc})", hint="download the file again") from exc
+
+
+def first_invalid_utf8(path: Path, compressed: bool) -> InputError | None:
+    """The error for the first line of the file that is not UTF-8, or None if it all decodes.
+
+    For a file the sniffer passed but a parser refused deeper in: one streaming pass over the
+    (decompressed) bytes in 8 MB chunks, counting newlines up to the first bad byte.
+    """
+    opener = gzip.open if compressed else open
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, tail = 1, b""
+    with opener(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 23), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                data = tail + chunk
+                at = len(tail) + exc.start
+                start = data.rfind(b"\n", 0, at) + 1
+                line += data.count(b"\n", 0, start)
+                return InputError(str(path), f"line {line}: not valid UTF-8 at byte {at - start} "
+                                  f"({data[at:at + 4]!r})",
+                                  hint="re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+            cut = chunk.rfind(b"\n") + 1  # ``tail`` is the line in progress, ``line`` its number
+            line += chunk.count(b"\n")
+            tail = chunk[cut:] if cut else tail + chunk
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return InputError(str(path), f"line {line}: not valid UTF-8 (the file ends inside a character)",
+                              hint="re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+    return None
 
 
 def sniff(path: Path, delimiters: str = ",\t;|") -> Sniffed:
