@@ -227,10 +227,62 @@ def _scratch_dir() -> Iterator[Path]:
         shutil.rmtree(d, ignore_errors=True)
 
 
+def pair_files(engine: Engine, store: Store, sources: tuple[str, ...] = (),
+               progress: Any = None) -> dict[int, Path] | None:
+    """The whole store's mirror pairs, one Parquet file per year, cached per store version
+    (``STORE/derived/pairs-*``); None when the store cannot be written.
+
+    Pairing is the mirror's costliest step (one hash group-by over every declaration), and
+    every mirror query, the margin fit and ``write_mirror`` start from it. It is computed once
+    per store version, a year at a time (memory stays bounded at ten years), and later queries
+    read only the years and the exporters, importers or codes they ask for. Any ingest changes
+    the version, so a cache can never be stale; it can always be deleted.
+    """
+    cache = _Cache(store, sources)
+    d = cache.path("pairs")
+    if not d.is_dir():
+        ann, _ = _annual(engine, store, sources)
+        years = store_years(store, sources)
+        task = progress.add_task("pairing declarations", total=len(years)) if progress else None
+
+        def write(tmp: Path) -> None:
+            tmp.mkdir()
+            for year in years:
+                engine.write_parquet(mirror_pairs(ann.filter(ann.year == year)), tmp / f"{year}.parquet")
+                if task is not None:
+                    progress.advance(task)
+            (tmp / "_years.json").write_text(json.dumps(years))
+
+        if cache._publish("pairs", write) is None:
+            return None
+    try:
+        years = json.loads((d / "_years.json").read_text())
+    except (OSError, ValueError):  # a damaged cache is recomputed, never trusted
+        log.warning("ignoring unreadable cache %s", d)
+        shutil.rmtree(d, ignore_errors=True)
+        return pair_files(engine, store, sources, progress)
+    return {int(y): d / f"{y}.parquet" for y in years}
+
+
+def cached_pairs(engine: Engine, files: dict[int, Path], year: int | None = None) -> ibis.Table:
+    """Pairs read back from ``pair_files`` (one year's, or all)."""
+    chosen = [files[year]] if year is not None and year in files else list(files.values()) if year is None else []
+    if not chosen:
+        return mirror_pairs(_empty_annual(engine))
+    return engine.read_parquet(chosen, _name("pairs"))
+
+
+def _empty_annual(engine: Engine) -> ibis.Table:
+    return engine.from_pandas(pd.DataFrame({
+        "year": pd.Series(dtype="int16"), "reporter": pd.Series(dtype="string"), "partner": pd.Series(dtype="string"),
+        "flow": pd.Series(dtype="string"), "hs": pd.Series(dtype="string"), "value_usd": pd.Series(dtype="float64"),
+        "value_basis": pd.Series(dtype="string"), "net_kg": pd.Series(dtype="float64")}), "no_declarations")
+
+
 def margin_model(engine: Engine, store: Store, sources: tuple[str, ...] = (),
                  pairs: ibis.Table | None = None, progress: Any = None) -> MarginModel:
     """The store's margin model: cached, or fitted (from ``pairs`` when they are the whole
-    store's, else one year at a time) and cached."""
+    store's, else one year at a time, from the cached pairs where there are some) and cached."""
     cache = _Cache(store, sources)
     path = cache.path("margins")
     if path.exists():
@@ -240,6 +292,7 @@ def margin_model(engine: Engine, store: Store, sources: tuple[str, ...] = (),
             log.warning("ignoring unreadable cache %s", path)
     if pairs is not None:
         return MarginModel.of(engine, cache.save_table(engine, "margins", _levels(margin_bins(pairs))))
+    files = pair_files(engine, store, sources, progress)
     ann, _ = _annual(engine, store, sources)
     years = store_years(store, sources)
     with _scratch_dir() as tmp:
@@ -247,7 +300,9 @@ def margin_model(engine: Engine, store: Store, sources: tuple[str, ...] = (),
         task = progress.add_task("fitting CIF/FOB margins", total=len(years)) if progress else None
         for year in years:
             part = tmp / f"bins-{year}.parquet"
-            engine.write_parquet(margin_bins(mirror_pairs(ann.filter(ann.year == year))), part)
+            year_pairs = cached_pairs(engine, files, year) if files is not None else \
+                mirror_pairs(ann.filter(ann.year == year))
+            engine.write_parquet(margin_bins(year_pairs), part)
             parts.append(part)
             if task is not None:
                 progress.advance(task)
@@ -294,6 +349,12 @@ def prepare(engine: Engine, store: Store, year: int | None = None, sources: tupl
     whole = year is None and not (query and query.narrows())
     if year is not None:
         ann = ann.filter(ann.year == year)
+    files = pair_files(engine, store, sources)
+    if files is not None:  # the usual case: pairs cached for this store version
+        pairs = cached_pairs(engine, files, year)
+        pairs = narrow_pairs(pairs, query) if query else pairs
+        model = margin_model(engine, store, sources)
+        return Prepared(ann, pairs, model, reporting(engine, store, sources, ann if whole else None))
     if not profile.simple(list(sources) or None, False):  # a plain projection is cheaper to re-read
         ann = engine.materialize(ann)
     pairs = mirror_pairs(narrow(ann, query) if query else ann)
@@ -387,6 +448,7 @@ def write_mirror(engine: Engine, store: Store, out: Path, q: MirrorQuery | None 
         held = store_years(store, q.sources)
         raise DetourError(f"{store.root}: no declarations {f'for {q.year} ' if q.year else ''}in the store"
                           + (f" (it holds {held[0]}–{held[-1]})" if held else "; ingest files first"))
+    files = pair_files(engine, store, q.sources, progress)
     model = margin_model(engine, store, q.sources, progress=progress)
     ann, profile = _annual(engine, store, q.sources)
     cov = reporting(engine, store, q.sources, ann)
@@ -398,15 +460,20 @@ def write_mirror(engine: Engine, store: Store, out: Path, q: MirrorQuery | None 
     try:
         for year in years:
             ann_y = narrow(ann.filter(ann.year == year), q)
-            if not profile.simple(list(q.sources) or None, False):
-                ann_y = engine.materialize(ann_y)
-            pairs = engine.materialize(mirror_pairs(ann_y))
+            kept = files is None
+            if kept:  # a read-only store: pair this year here
+                if not profile.simple(list(q.sources) or None, False):
+                    ann_y = engine.materialize(ann_y)
+                pairs = engine.materialize(mirror_pairs(ann_y))
+            else:
+                pairs = cached_pairs(engine, files, year)
             part = tmp / f"mirror-{year}.parquet"
             engine.write_parquet(mirror_expr(engine, Prepared(ann_y, pairs, model, cov), q), part)
             rows += int(engine.execute(engine.read_parquet([part], _name("mirror_part")).count()))
-            engine.drop(pairs)
-            if not profile.simple(list(q.sources) or None, False):
-                engine.drop(ann_y)
+            if kept:
+                engine.drop(pairs)
+                if not profile.simple(list(q.sources) or None, False):
+                    engine.drop(ann_y)
             if task is not None:
                 progress.advance(task)
         (tmp / "_detour.json").write_text(json.dumps({"years": years, "rows": rows, "query": q.__dict__}) + "\n")

@@ -53,6 +53,13 @@ class SparkEngine(Engine):
         df.createOrReplaceTempView("declarations")
         return con.table("declarations")
 
+    def materialize(self, expr: ibis.Table) -> ibis.Table:
+        """Cached now, not on first use: Spark's cache is lazy, and the files behind ``expr``
+        may be removed before it is read (a scratch directory, on a store that cannot be written)."""
+        table = expr.cache()
+        self.connect().execute(table.count())
+        return table
+
     def read_parquet(self, paths: list[Path], name: str) -> ibis.Table:
         con = self.connect()
         con._session.read.parquet(*[str(p) for p in paths]).createOrReplaceTempView(name)

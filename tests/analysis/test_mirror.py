@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import shutil
 
 import pandas as pd
 import pytest
 
 from detour.analysis.cif_fob import BIN, bin_of, median_of_bins
-from detour.analysis.mirror import DERIVED, MirrorQuery, mirror, write_mirror
+from detour.analysis.mirror import DERIVED, MirrorQuery, _Cache, mirror, write_mirror
 from detour.engine import get_engine
 from detour.errors import DetourError
 from detour.ingest import ingest_paths
@@ -111,14 +112,14 @@ def test_margin_cache_follows_the_store_version(panel, tmp_path):
     engine = get_engine("duckdb")
     before = mirror(engine, panel)
     cached = sorted(p.name for p in (panel.root / DERIVED).glob("*.parquet"))
-    assert [n.split("-")[0] for n in cached] == ["coverage", "margins"]
+    assert [n.split("-")[0] for n in cached] == ["coverage", "margins", "pairs"]
     # A new file changes the catalogue: the next query refits, and the old cache goes away.
     write(tmp_path / "c.csv", [row(2021, "POL", "X", "NOR", "930690", 10.0),
                                row(2021, "NOR", "M", "POL", "930690", 30.0)])
     ingest_paths(panel.root, [tmp_path / "c.csv"], "comtrade", progress=False)
     after = mirror(engine, panel)
     now = sorted(p.name for p in (panel.root / DERIVED).glob("*.parquet"))
-    assert now != cached and len(now) == 2
+    assert now != cached and len(now) == 3 and not set(now) & set(cached)
     assert len(after) == len(before) + 1
     # Three matched flows now: the world median moved, and every row's margin with it.
     assert after.cif_fob_margin.iloc[0] != before.cif_fob_margin.iloc[0]
@@ -133,3 +134,19 @@ def test_write_mirror_year_by_year(engine, panel, tmp_path):
     with pytest.raises(DetourError, match="not empty"):
         write_mirror(engine, panel, out)
     assert not any(p.name.startswith(".mirror.parquet.partial") for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("q", [MirrorQuery(), MirrorQuery(exporter="DEU"), MirrorQuery(year=2021, hs="9306")])
+def test_cached_pairs_give_the_same_view_as_pairing_in_the_query(engine, panel, monkeypatch, q):
+    """Also on a store Detour cannot write: the margin model is then fitted in a scratch
+    directory that is gone before the view is read (Spark must not read it lazily)."""
+    cached = mirror(engine, panel, q)
+    assert (panel.root / DERIVED).is_dir() and any((panel.root / DERIVED).glob("pairs-*"))
+    again = mirror(engine, panel, q)  # read from the cache this time
+    monkeypatch.setattr(_Cache, "_publish", lambda self, name, write: None)  # as on a read-only store
+    shutil.rmtree(panel.root / DERIVED)
+    uncached = mirror(engine, panel, q)
+    assert not (panel.root / DERIVED).exists()
+    assert len(cached) > 0
+    pd.testing.assert_frame_equal(cached, again)
+    pd.testing.assert_frame_equal(cached, uncached)
