@@ -7,6 +7,7 @@ environment without reloading modules.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 
@@ -32,6 +33,16 @@ def duckdb_memory_limit() -> str:
     keeps a whole ingest or mirror of a 19M-row year under 2 GB at a small cost in speed.
     """
     return os.environ.get("DETOUR_MEMORY_LIMIT") or "1536MB"
+
+
+def size_bytes(text: str) -> int:
+    """``1536MB``, ``2GB``, ``1.5GiB``, ... in bytes, as DuckDB reads them (KB = 1000 B, KiB = 1024 B)."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*", text, flags=re.IGNORECASE)
+    if not m:
+        raise ValueError(f"not a memory size: {text!r} (expected e.g. 1536MB or 2GB)")
+    unit = (m.group(2) or "B").upper()
+    base = 1024 if "I" in unit else 1000
+    return int(float(m.group(1)) * base ** "BKMGT".index(unit[0]))
 
 
 def duckdb_threads() -> int | None:

@@ -11,7 +11,7 @@ import duckdb
 
 from detour import settings
 from detour.errors import InputError, RowProblem
-from detour.ingest.arrow_source import RELATION, ArrowSource
+from detour.ingest.arrow_source import DUCKDB_SHARE, RELATION, ArrowSource
 from detour.ingest.base import (
     CANONICAL,
     IngestReport,
@@ -98,6 +98,8 @@ def _read(con: duckdb.DuckDBPyConnection, reader: Reader, sniffed: Sniffed, stag
         reader.arrow = True
         reader.select_sql(sniffed)  # records the columns the reader uses
         source = ArrowSource(sniffed, reader.columns)
+        limit = int(settings.size_bytes(settings.duckdb_memory_limit()) * DUCKDB_SHARE)
+        con.execute(f"SET memory_limit = '{limit // 1024}KiB'")
         try:
             source.register(con)
             copy(lambda: source.fraction)
@@ -115,6 +117,7 @@ def _read(con: duckdb.DuckDBPyConnection, reader: Reader, sniffed: Sniffed, stag
             reader.arrow = False
             source.close()
             con.unregister(RELATION)
+            con.execute(f"SET memory_limit = '{settings.duckdb_memory_limit()}'")
     try:
         copy()
     except duckdb.Error as exc:
