@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import replace
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from detour.detectors.base import Detector, Scope

@@ -19,16 +19,16 @@ in the same episode or a year later:
 - the direct flow O→D must have stopped (post median at most ``stop_ratio`` × pre median) or
   never been material (post median below ``min_value``); otherwise the route is not needed.
 
-- ``z_hub``: the hub's *total* imports of the inbound goods or its total exports of the outbound
-  goods, from and to everyone, should break too. A big economy has new bilateral flows every year
-  (churn); a hub's trade in the goods changes as a whole when it starts forwarding them. An
-  assembler usually imports parts from many suppliers, so for transformation only its total
-  exports of the product are required to move (``hub_in=False``).
+- ``z_hub``: the hub's *total* trade in the goods, from and to everyone, should break too: its
+  total imports of the inbound goods *and* its total exports of the outbound goods (the smaller
+  of the two z's). A big economy has new bilateral flows every year (churn), and a hub that
+  merely switched suppliers or customers got no extra goods; goods forwarded (or parts assembled
+  and sold on) raise both its imports and its exports.
 
 The route's z is ``min(z_in, z_out)`` (both legs must move, so a country's own procurement
-surge, with no onward leg, scores nothing) times ``0.6 + 0.4 * min(z_hub / legs, 1)``: a soft
-AND with the hub's totals, so an established producer or entrepôt can still be a hub, at 60%
-the evidence. The detectors then weigh it by how well the two legs'
+surge, with no onward leg, scores nothing) times ``HUB_FLOOR + (1 - HUB_FLOOR) * min(z_hub / legs,
+1)``: a soft AND with the hub's totals, so a hub whose totals did not move keeps 60% of the
+evidence. The detectors then weigh it by how well the two legs'
 *excess values* fit together (``coherence``): for transshipment, what the hub sent on against
 what it took in; for transformation, the products' value against the components'. Chance
 coincidences of two unrelated new flows rarely fit; planted or real routes do. They also
@@ -127,10 +127,15 @@ def _legs(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     return rows, panel.engine.execute(imports.union(exports))
 
 
-def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_routes(
+    panel: Panel, cand: pd.DataFrame, window: tuple[float, float] = (0.5, 2.0)
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per candidate route: evidence ``z_raw`` (and the legs' z), break years ``t1``/``t2``,
     ``end``, the excess values ``e_in``, ``e_out``, ``e_in_total`` (the hub's excess imports of the
-    inbound goods from everyone), the direct flow's pre median, and ``value_usd``; plus the rows."""
+    inbound goods from everyone), the direct flow's pre median, and ``value_usd``; plus the rows.
+
+    ``window`` is the detector's fit window (onward excess / inbound excess): only inbound and
+    onward surges of a size that could fit count as competitors in the look-elsewhere corrections."""
     prm, years = panel.params, panel.years
     cand = cand.reset_index(drop=True)
     rows, tot = _legs(panel, cand)
@@ -163,15 +168,21 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
     agg = replace(prm, sigma_floor=prm.gap_sigma_floor)
     # Look-elsewhere: when m origins' inbound flows could explain one onward surge, the best of
     # m noise z's is about sqrt(2 ln m); an inbound z must clear that to count. (One origin's
-    # several codes are one candidate explanation, not m.)
-    m = cand.groupby(["h", "d", "hs_out"])["o"].transform("nunique").to_numpy(dtype=float)
-    elsewhere = np.sqrt(2 * np.log(np.maximum(m, 1.0)))
+    # several codes are one candidate explanation, not m.) A competitor is a trial only if its
+    # surge is of a size that could explain the onward one (``competes``): the route's evidence
+    # is multiplied by the fit of the two legs' sizes, so an inbound surge a hundred times too
+    # small could never have produced a route as strong, whatever its z.
+    fits = competes(jump(v_out), jump(v_in), *window)
+    m = cand[fits].groupby(["h", "d", "hs_out"])["o"].nunique()
+    m = np.maximum(cand.set_index(["h", "d", "hs_out"]).index.map(m).to_numpy(dtype=float), 1.0)
+    elsewhere = np.sqrt(2 * np.log(np.nan_to_num(m, nan=1.0)))
     # And the other way round: when one inbound stream could be paired with m' onward surges
     # (destinations x products) out of the same hub, its best pairing is partly chance. A big
-    # economy has many onward surges every year; a hub that forwards has few.
-    pairing = cand.assign(_out=cand.d + ":" + cand.hs_out)
-    m_out = pairing.groupby(["o", "h", "hs_in"])["_out"].transform("nunique").to_numpy(dtype=float)
-    elsewhere_out = np.sqrt(2 * np.log(np.maximum(m_out, 1.0)))
+    # economy has many onward surges every year; a hub that forwards has few. The same size test.
+    pairing = cand.assign(_out=cand.d + ":" + cand.hs_out)[fits]
+    m_out = pairing.groupby(["o", "h", "hs_in"])["_out"].nunique()
+    m_out = cand.set_index(["o", "h", "hs_in"]).index.map(m_out).to_numpy(dtype=float)
+    elsewhere_out = np.sqrt(2 * np.log(np.maximum(np.nan_to_num(m_out, nan=1.0), 1.0)))
 
     def onward(t: int, e: int) -> tuple[np.ndarray, np.ndarray]:
         """z of H -> D over the episode [t, e) net of D's imports from everyone else, and the
@@ -214,9 +225,11 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
                 out_cache[key] = onward(*key)
             z_out, z_hub_out = out_cache[key]
             z_out = z_out - elsewhere_out
-            # The hub's own scale: its total imports of the inbound goods or total exports of
-            # the outbound goods should move too. A big economy's new flows are ordinary churn.
-            hub = np.fmax(z_hub_in, z_hub_out) if hub_in else z_hub_out
+            # The hub's own scale: a big economy's new bilateral flows are ordinary churn, and a
+            # hub that switched suppliers (or customers) got no extra goods. Goods forwarded, or
+            # parts assembled and sold on, raise both the hub's total imports of the inbound
+            # goods and its total exports of the outbound ones: the weaker of the two counts.
+            hub = np.fmin(z_hub_in, z_hub_out)
             legs = np.fmin(z_in, z_out)
             # Soft AND: a hub whose own totals moved as much as the legs keeps the legs' z; one
             # whose totals did not move (churn in a big economy, or an established producer)
@@ -270,29 +283,70 @@ def score_routes(panel: Panel, cand: pd.DataFrame, hub_in: bool = True) -> tuple
 
 
 def support(routes: pd.DataFrame, panel: Panel) -> np.ndarray:
-    """Evidence kept for the route's support: a route seen in one year only (both legs surging
-    in the data's last year) is judged on a single value per leg, so it keeps ``sqrt(1/2)`` of
-    its evidence; a route seen over two years or more (the inbound leg from its break, the
-    onward leg to its end) keeps all of it. An onward leg a year behind an inbound leg that
-    already ran for a year is two years of one route, not a single value."""
-    last = max(panel.years) if panel.years else 0
-    years = np.minimum(routes.end.to_numpy(), last) - routes.t1.to_numpy() + 1
-    return np.sqrt(np.clip(years, 1, 2) / 2.0)
+    """Evidence kept for the route's support: a route whose legs each carried extra goods in one
+    year only is judged on a single value per leg, so it keeps ``sqrt(1/2)`` of its evidence; a
+    route whose legs each carried them in two years or more keeps all of it.
+
+    The years are counted per leg (excess of at least ``min_value`` over the leg's own pre-period,
+    the onward leg aligned on its lag, over the years both legs can show), and the route has the
+    support of its thinner leg. A one-off inbound lump followed a year later by a one-off onward
+    lump is one value per leg, not two years of a route: single-year lumps are the commonest
+    shape of new bilateral flows (a one-off order), and two of them a year apart coincide often.
+    Without year profiles (a bare table of break years) the years from the inbound break to the
+    route's end are counted."""
+    prof = routes.attrs.get("profiles")
+    if prof is None:
+        last = max(panel.years) if panel.years else 0
+        years = np.minimum(routes.end.to_numpy(), last) - routes.t1.to_numpy() + 1
+        return np.sqrt(np.clip(years, 1, 2) / 2.0)
+    e_in, _, e_out, window = prof
+    keep = routes.attrs.get("rows")
+    if keep is not None:
+        e_in, e_out, window = e_in[keep], e_out[keep], window[keep]
+    floor = panel.params.min_value
+    n_in = (window & (e_in >= floor)).sum(axis=1)
+    n_out = (window & (e_out >= floor)).sum(axis=1)
+    return np.sqrt(np.clip(np.minimum(n_in, n_out), 1, 2) / 2.0)
 
 
-def profile_fit(routes: pd.DataFrame, low: float, high: float, with_total: bool) -> np.ndarray:
+def jump(values: np.ndarray) -> np.ndarray:
+    """Per row, the largest rise of a year's value over the median of the years before it: the
+    size of a leg's surge, before any break is chosen (a proxy for the excess it can carry)."""
+    out = np.zeros(len(values))
+    for t in range(1, values.shape[1]):
+        out = np.maximum(out, values[:, t] - np.median(values[:, :t], axis=1))
+    return out
+
+
+def competes(onward: np.ndarray, inbound: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Could an inbound surge of this size explain an onward surge of that size? Within a
+    factor 4 of the detector's fit window (``coherence`` at least 0.25).
+
+    >>> competes(np.array([10.0, 10.0, 10.0]), np.array([8.0, 0.5, 100.0]), 0.5, 2.0).tolist()
+    [True, False, False]
+    """
+    return coherence(onward / np.maximum(inbound, 1.0), low, high) >= 0.25
+
+
+def profile_fit(
+    routes: pd.DataFrame, low: float, high: float, with_total: bool, total_weight: np.ndarray | None = None
+) -> np.ndarray:
     """How well the two legs fit year by year, 0-1: the mean over the route's years (from the
     inbound break, either leg carrying excess) of ``coherence`` of the onward excess (aligned on
-    its lag) against the inbound excess (or, ``with_total``, the hub's excess imports of the goods
-    from everyone, whichever is larger). Two unrelated flows that happen to start together rarely
-    keep pace: one stops while the other runs on, or their sizes drift apart."""
+    its lag) against the inbound excess (or, ``with_total``, the better of that fit and the fit to
+    the hub's excess imports of the goods from everyone, weighted by ``total_weight``). Two
+    unrelated flows that happen to start together rarely keep pace: one stops while the other
+    runs on, or their sizes drift apart."""
     e_in, e_tot, e_out, window = routes.attrs["profiles"]
     keep = routes.attrs.get("rows")
     if keep is not None:
         e_in, e_tot, e_out, window = e_in[keep], e_tot[keep], e_out[keep], window[keep]
     inflow = np.maximum(e_in, e_tot) if with_total else e_in
     active = window & ((inflow > 0) | (e_out > 0))
-    c = coherence(e_out / np.maximum(inflow, 1.0), low, high)
+    c = coherence(e_out / np.maximum(e_in, 1.0), low, high)
+    if with_total:
+        w = np.ones(len(c)) if total_weight is None else np.asarray(total_weight, dtype=float)
+        c = np.fmax(c, coherence(e_out / np.maximum(e_tot, 1.0), low, high) * w[:, None])
     c = np.where(inflow > 0, c, 0.0)
     n = active.sum(axis=1)
     return np.where(n > 0, (c * active).sum(axis=1) / np.maximum(n, 1), 0.0)

@@ -21,13 +21,22 @@ import functools
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.reference import Rule, transformation_rules
-from detour.detectors.routes import coherence, one_origin, profile_fit, route_candidates, score_routes, support
-from detour.detectors.scoring import to_score
+from detour.detectors.routes import (
+    HUB_FLOOR,
+    coherence,
+    one_origin,
+    profile_fit,
+    route_candidates,
+    score_routes,
+    support,
+)
+from detour.detectors.scoring import MIN_PART, combined, to_score
 from detour.detectors.watchlist import Watchlist
 from detour.model.alert import Alert
 from detour.model.codes import country_name
@@ -43,6 +52,29 @@ def active_rules(watchlist: Watchlist) -> tuple[Rule, ...]:
     return tuple(
         r for r in transformation_rules() if any(_touches(watchlist, h) for h in r.components + r.products)
     )
+
+
+def kit(routes: pd.DataFrame) -> pd.Series:
+    """Route evidence with the inbound leg's evidence combined over the components of one product.
+
+    A kit of parts (barrels and receivers, two propellants) arrives as several HS6 codes, each its
+    own declaration with its own noise, all feeding one product leg. The product leg is one piece
+    of evidence, so the rows are not combined as a whole (they share it); but the inbound side is
+    several independent surges, combined with Stouffer's rule over the components that are
+    individually suggestive (``scoring.combined``). The route's z is then rebuilt as in
+    ``routes.score_routes``: the weaker leg, softened by the hub's totals. It never falls.
+    """
+    if routes.empty:
+        return routes.z_raw
+    # Only components that surged in the same year belong to one kit, and only a component that
+    # is itself suggestive (``MIN_PART``) takes the kit's evidence: a code that did not move is
+    # not part of the delivery.
+    z_in = combined(routes.assign(_z=routes.z_in), ["o", "h", "d", "hs_out", "t1"], "hs_in", "_z")
+    z_in = np.where(routes.z_in >= MIN_PART, np.fmax(z_in, routes.z_in), routes.z_in)
+    legs = np.fmin(z_in, routes.z_out)
+    share = np.clip(np.nan_to_num(routes.z_hub) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
+    rebuilt = legs * (HUB_FLOOR + (1 - HUB_FLOOR) * share)
+    return pd.Series(np.fmax(routes.z_raw, rebuilt), index=routes.index)
 
 
 class TransformationDetector(Detector):
@@ -76,7 +108,8 @@ class TransformationDetector(Detector):
         )
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
-        routes, rows = score_routes(panel, candidates, hub_in=False)
+        routes, rows = score_routes(panel, candidates, window=(FIT_LOW, FIT_HIGH))
+        routes["z_raw"] = kit(routes)
         # Products out should be worth more than this origin's components in, but not out of all
         # proportion (the assembler may buy the same parts from others for its own production).
         fit = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH) * profile_fit(

@@ -11,8 +11,10 @@ and why they stay quiet:
   level, so neither z is large;
 - direct trade that continues: the route is not needed, the candidate is dropped;
 - two unrelated new flows that happen to coincide: the hub's extra exports to D do not match
-  its extra imports of the goods (from every supplier, so a hub fed by many origins still
-  fits); the evidence z is multiplied by ``coherence`` (1 within a factor 2, then falling).
+  this origin's extra goods (or the hub's extra imports of them from every supplier, counted as
+  far as the hub's totals moved); the evidence z is multiplied by ``coherence`` (1 within a
+  factor 2, then falling), and the hub's total imports and exports of the goods do not both move;
+- a hub that switched customers (or suppliers): one of its totals stays flat.
 
 Ranking: the score lifts listed hubs and destinations of concern (``hubs.yaml``) by their prior.
 
@@ -27,7 +29,14 @@ import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
-from detour.detectors.routes import coherence, one_origin, profile_fit, route_candidates, score_routes, support
+from detour.detectors.routes import (
+    coherence,
+    one_origin,
+    profile_fit,
+    route_candidates,
+    score_routes,
+    support,
+)
 from detour.detectors.scoring import MIN_PART, combined, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
@@ -46,14 +55,19 @@ class TransshipmentDetector(Detector):
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
         cand = candidates[candidates.hs_in == candidates.hs_out]
-        routes, rows = score_routes(panel, cand)
-        # What the hub sent on should match what it took in (from every supplier): within 2x.
-        inflow = np.maximum(routes.e_in, routes.e_in_total).clip(
-            lower=1.0
-        )  # totals may fall for other reasons
-        fit = coherence(routes.e_out / inflow, FIT_LOW, FIT_HIGH) * profile_fit(
-            routes, FIT_LOW, FIT_HIGH, True
-        )
+        routes, rows = score_routes(panel, cand, window=(FIT_LOW, FIT_HIGH))
+        # What the hub sent on should match what it took in: within 2x of this origin's extra
+        # goods, or of the hub's extra imports of them from every supplier (a hub fed by many
+        # origins). The alert names one origin, so the hub-wide fit counts only as far as the
+        # hub visibly forwards as a whole: its totals moved as much as the legs (the share used in
+        # the soft AND). Otherwise an onward surge ten times this origin's extra goods, matched
+        # only by a big economy's total imports, would be pinned on whichever origin surged too.
+        legs = np.fmin(routes.z_in, routes.z_out).to_numpy()
+        share = np.clip(np.nan_to_num(routes.z_hub.to_numpy()) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
+        fit = np.fmax(
+            coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH),
+            coherence(routes.e_out / routes.e_in_total.clip(lower=1.0), FIT_LOW, FIT_HIGH) * share,
+        ) * profile_fit(routes, FIT_LOW, FIT_HIGH, True, share)
         routes["z_fit"] = routes.z_raw * fit * support(routes, panel)
         routes = one_origin(routes, "z_fit")
         # One alert per (origin, hub, destination): its codes' evidence combined.

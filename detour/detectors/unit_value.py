@@ -9,6 +9,8 @@ every corridor). The evidence z is the robust break of that relative price again
 own history; either direction counts, and after the break the corridor must sit at least
 ``MIN_PREMIUM`` away from the world median. Look-alikes: a world price rise (relative price
 flat), a corridor that always traded dearer goods (no break), and tiny flows (``min_value``).
+A jump may last for an episode of two years or more and end (``price_episodes``); a price seen
+off-line in one year only keeps ``sqrt(1/2)`` of its evidence (one observation, as for routes).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
-from detour.detectors.scoring import admissible, break_stats, mask, matrix, to_score
+from detour.detectors.scoring import Params, break_stats, episodes, mask, matrix, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
 
@@ -45,6 +47,25 @@ def relative_prices(panel: Panel) -> ibis.Table:
     ref = ref.filter(ref.n_ref >= MIN_CORRIDORS)
     r = t.join(ref, ["hs", "year"])
     return r.select(*KEYS, "year", "val", "luv", "ref", rel=r.luv - r.ref)
+
+
+def price_episodes(years: tuple[int, ...], params: Params) -> list[tuple[int, int]]:
+    """(break column, end column exclusive) of the price episodes to scan: every episode that runs
+    to the end of the data, and every episode that ended after two years or more.
+
+    A corridor's price may jump for the years a scheme ran and return (a sanctions premium that
+    lasted while a route was in use, goods misdeclared for two seasons): the years after it
+    would pull the post-period median back to the old price. A single price that stepped out of
+    line and came straight back is one outlier, not a jump (declarations are often off by a
+    third in one year), so a closed episode needs two years, the price must stay off-line in each
+    of them and must have come back (within ``MIN_PREMIUM`` of its old level) the year after; the
+    last two are checked in the detector.
+
+    >>> price_episodes((2020, 2021, 2022, 2023), Params())
+    [(1, 3), (1, 4), (2, 4), (3, 4)]
+    """
+    T = len(years)
+    return [(t, e) for t, e in episodes(years, params) if e == T or e - t >= 2]
 
 
 class UnitValueDetector(Detector):
@@ -84,33 +105,50 @@ class UnitValueDetector(Detector):
         val = matrix(rows, KEYS, "val", years, cand)
         n, T = rel.shape
         zs = np.full((n, T), -np.inf)
-        for t in admissible(years, prm):
-            up, _, post_up, _ = break_stats(rel, t, prm)
-            down, _, post_down, _ = break_stats(-rel, t, prm)
+        ends = np.full((n, T), T)
+        for t, e in price_episodes(years, prm):
+            up, pre_up, post_up, _ = break_stats(rel, t, prm, e)
+            down, _, post_down, _ = break_stats(-rel, t, prm, e)
             z = np.fmax(up, down)
+            if e < T:
+                # A closed episode is one the price came back from: the year after it is back
+                # within MIN_PREMIUM of the old level (otherwise the jump simply goes on). And
+                # the price held off-line, on the same side, in every year of it: the median of
+                # two years is their mean, which one outlier year would carry on its own.
+                back = np.abs(rel[:, e] - pre_up) < MIN_PREMIUM
+                off = rel[:, t:e] - pre_up[:, None]
+                side = np.sign(np.nan_to_num(off[:, :1]))
+                held = np.all(np.isnan(off) | (off * side >= MIN_PREMIUM), axis=1)
+                z = np.where(back & held, z, np.nan)
             post = np.where(
                 np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), post_up, -post_down
             )
             ok = np.isfinite(z) & (np.abs(np.nan_to_num(post)) >= MIN_PREMIUM) & (val[:, t] >= prm.min_value)
-            zs[:, t] = np.where(ok, z, -np.inf)
+            # Support: a price seen off-line in one year only is one observation, an outlier
+            # rather than a level that moved; as for routes it keeps sqrt(1/2) of its evidence.
+            seen = present[:, t:e].sum(axis=1)
+            z = np.where(ok, z * np.sqrt(np.clip(seen, 1, 2) / 2.0), -np.inf)
+            better = z > zs[:, t]
+            zs[:, t], ends[:, t] = np.where(better, z, zs[:, t]), np.where(better, e, ends[:, t])
         best = zs.argmax(axis=1)
         found = []
         for i in np.nonzero(np.isfinite(zs[np.arange(n), best]))[0]:
             t, (o, d, hs) = int(best[i]), cand.iloc[i][KEYS]
             if zs[i, t] < prm.min_z:
                 continue
+            e = int(ends[i, t])
             score = to_score(float(zs[i, t]), self.kind)
-            live = np.nonzero(present[i, t:])[0]
+            live = np.nonzero(present[i, t:e])[0]
             end = years[t + live.max()]
-            before, after = np.exp(np.nanmedian(luv[i, :t])), np.exp(np.nanmedian(luv[i, t:]))
-            premium = np.exp(np.nanmedian(rel[i, t:]))
+            before, after = np.exp(np.nanmedian(luv[i, :t])), np.exp(np.nanmedian(luv[i, t:e]))
+            premium = np.exp(np.nanmedian(rel[i, t:e]))
             verb = "rose" if after > before else "fell"
             text = (
                 f"The unit value of {country_name(o)}'s exports of HS {hs} to {country_name(d)} {verb} from "
                 f"about USD {before:,.2f}/kg to USD {after:,.2f}/kg in {years[t]}–{end}, {premium:.1f} times "
                 f"the price of the same goods on other corridors, against a steady history."
             )
-            found.append((o, d, hs, years[t], end, score, round(float(val[i, t:].sum()), 2), text))
+            found.append((o, d, hs, years[t], end, score, round(float(val[i, t:e].sum()), 2), text))
         keys = pd.DataFrame([f[:3] for f in found], columns=KEYS)
         ev = panel.series(keys, {k: k for k in KEYS})
         alerts = []

@@ -68,5 +68,5 @@ def test_every_command_has_help_and_example():
     assert len(commands) == 7
     readme = (ROOT / "README.md").read_text()
     for command in commands:
-        assert f"detour {command}" in readme or f"detour --store" in readme, command
+        assert f"detour {command}" in readme or "detour --store" in readme, command
         assert "Example" in detour(command, "--help").stdout or command == "fetch"

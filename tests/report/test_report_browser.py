@@ -29,9 +29,9 @@ def report(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not CHROMIUM, reason="headless Chromium is not installed (Debian package chromium)")
 def test_report_renders_charts_without_network(report):
-    from playwright.sync_api import sync_playwright
-
     import re
+
+    from playwright.sync_api import sync_playwright
 
     assert not re.search(r"<script[^>]+src=", report.read_text())  # plotly.js is inline, no CDN
     with sync_playwright() as p:

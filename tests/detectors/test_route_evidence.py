@@ -1,0 +1,221 @@
+"""Route and price evidence added on 26 Nov 2026: each planted case beside its look-alike.
+
+- support counts the years each leg carried extra goods (a one-off lump a year after another
+  one-off lump is one value per leg);
+- the look-elsewhere corrections count only competitors of a size that could fit;
+- the transshipment fit takes the better of this origin's extra goods and the hub's;
+- both the hub's total imports and its total exports must move (goods pass through);
+- a kit of components surging together combines its inbound evidence;
+- a unit-value jump may run for an episode and end; a one-year price blip stays quiet.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detour.detectors import run_detectors
+from detour.detectors.routes import competes, jump, support
+from detour.engine import get_engine
+from tests.detectors.scenarios import step
+from tests.detectors.world import YEARS, World
+
+
+class _Panel:
+    years = YEARS
+
+    class params:  # noqa: N801 - a stand-in for Params
+        min_value = 100_000.0
+
+
+def _profiles(e_in: list[float], e_out: list[float]) -> pd.DataFrame:
+    """A one-route table carrying year profiles, as ``score_routes`` returns it."""
+    r = pd.DataFrame({"t1": [2020], "t2": [2021], "end": [2021]})
+    e_in_a, e_out_a = np.array([e_in]), np.array([e_out])
+    window = np.ones_like(e_in_a, dtype=bool)
+    r.attrs["profiles"] = (e_in_a, np.zeros_like(e_in_a), e_out_a, window)
+    return r
+
+
+def test_support_counts_the_years_each_leg_carried_goods():
+    zeros = [0.0] * len(YEARS)
+    lump_in, lump_out = zeros.copy(), zeros.copy()
+    lump_in[5], lump_out[5] = 5e6, 5e6  # onward lump aligned on a one-year lag: one value per leg
+    run_in, run_out = zeros.copy(), zeros.copy()
+    run_in[5] = run_in[6] = 5e6
+    run_out[5] = run_out[6] = 5e6
+    assert np.allclose(support(_profiles(lump_in, lump_out), _Panel()), [np.sqrt(0.5)])
+    assert np.allclose(support(_profiles(run_in, run_out), _Panel()), [1.0])
+    # A two-year inbound leg with a one-year onward leg is judged on the thinner leg.
+    assert np.allclose(support(_profiles(run_in, lump_out), _Panel()), [np.sqrt(0.5)])
+
+
+def test_jump_is_the_largest_rise_over_earlier_years():
+    v = np.array([[1.0, 1.0, 1.0, 9.0, 9.0], [5.0, 4.0, 6.0, 5.0, 5.0]])
+    assert jump(v).tolist() == [8.0, 1.5]
+
+
+def test_only_surges_of_a_fitting_size_compete():
+    onward = np.full(4, 10e6)
+    inbound = np.array([10e6, 3e6, 0.2e6, 300e6])
+    assert competes(onward, inbound, 0.5, 2.0).tolist() == [True, True, False, False]
+
+
+def _alerts(world: World, tmp_path_factory, name: str):
+    return run_detectors(get_engine("duckdb"), world.ingest(tmp_path_factory.mktemp(name)))
+
+
+@functools.cache
+def _fit_world() -> World:
+    w = World(seed=31).background()
+    # Planted: DEU → ARM → RUS in processors from 2022 ...
+    w.flow("DEU", "ARM", "854231", step(0, 5e6))
+    w.flow("ARM", "RUS", "854231", step(0, 5.5e6))
+    # ... while ARM's own imports of the same code from CHN grow eightfold for its own use:
+    # the hub's total imports rose far more than it sent on, but DEU's extra goods fit.
+    w.flow("CHN", "ARM", "854231", step(1e6, 4e7))
+    return w
+
+
+@pytest.fixture(scope="module")
+def fit_alerts(tmp_path_factory):
+    return _alerts(_fit_world(), tmp_path_factory, "fit")
+
+
+def test_route_fits_its_origin_when_the_hub_also_buys_for_itself(fit_alerts):
+    found = [a for a in fit_alerts if a.kind == "transshipment" and (a.origin, a.hub) == ("DEU", "ARM")]
+    assert found and found[0].destination == "RUS" and found[0].score >= 50
+
+
+def test_the_hubs_own_supplier_is_not_a_route(fit_alerts):
+    # CHN's forty million do not fit ARM's five and a half million onward: no route from CHN.
+    assert not [a for a in fit_alerts if a.kind == "transshipment" and a.origin == "CHN"]
+
+
+@functools.cache
+def _through_world() -> World:
+    w = World(seed=32).background()
+    # Planted: KOR → MNG → BRA in processors; MNG (no other trade in them) sees its total
+    # imports and its total exports of them both rise. Neither country is on a prior list.
+    w.flow("KOR", "MNG", "854231", step(0, 6e6))
+    w.flow("MNG", "BRA", "854231", step(0, 6e6))
+    w.flows.pop(("KOR", "BRA", "854231"), None)  # no direct trade
+    # Look-alike: ITA → TUR and TUR → EGY start together in capacitors. TUR's total imports of
+    # them rise (ITA is its only supplier), but TUR only switched customers: its exports to GRC
+    # fell by what it now sells to EGY, so its total exports did not move.
+    for key in [k for k in w.flows if k[1] == "TUR" and k[2] == "853224"]:
+        del w.flows[key]
+    w.flow("ITA", "TUR", "853224", step(0, 6e6))
+    w.flow("TUR", "EGY", "853224", step(0, 6e6))
+    w.flow("TUR", "GRC", "853224", step(6e6, 0))
+    return w
+
+
+@pytest.fixture(scope="module")
+def through_alerts(tmp_path_factory):
+    return _alerts(_through_world(), tmp_path_factory, "through")
+
+
+def test_goods_passing_through_move_both_hub_totals(through_alerts):
+    def score(o, h):
+        return max(
+            (a.score for a in through_alerts if a.kind == "transshipment" and (a.origin, a.hub) == (o, h)),
+            default=0.0,
+        )
+
+    forwarding, switching = score("KOR", "MNG"), score("ITA", "TUR")
+    assert forwarding >= 60
+    # The customer switch keeps HUB_FLOOR of its legs' evidence: well below the forwarding hub
+    # (with the hub's imports *or* exports moving it would have scored the same).
+    assert switching < 0.8 * forwarding
+
+
+@functools.cache
+def _kit_world() -> World:
+    w = World(seed=33).background()
+    for code in ("930591", "930599", "930110"):  # the codes trade elsewhere all along
+        w.flow("ITA", "FRA", code, 3e6)
+    # Planted: a kit of two weapon-part codes SRB → CZE from 2023, each small (alone below the
+    # evidence threshold), and weapons CZE → UKR the same years.
+    w.flow("SRB", "CZE", "930591", step(0, 2e5, 2023))
+    w.flow("SRB", "CZE", "930599", step(0, 2e5, 2023))
+    w.flow("CZE", "UKR", "930110", step(0, 2e6, 2023))
+    # Look-alike: the same small parts flow alone, to another assembler, beside its weapons.
+    w.flow("SRB", "POL", "930591", step(0, 2e5, 2023))
+    w.flow("POL", "EGY", "930110", step(0, 2e6, 2023))
+    return w
+
+
+@pytest.fixture(scope="module")
+def kit_alerts(tmp_path_factory):
+    return _alerts(_kit_world(), tmp_path_factory, "kit")
+
+
+def test_a_kit_of_components_combines_its_inbound_evidence(kit_alerts):
+    found = [a for a in kit_alerts if a.kind == "transformation" and (a.origin, a.hub) == ("SRB", "CZE")]
+    assert found and found[0].destination == "UKR"
+    assert {"930591", "930599", "930110"} <= set(found[0].hs)
+
+
+def test_one_small_component_alone_stays_below_the_threshold(kit_alerts):
+    assert not [a for a in kit_alerts if a.kind == "transformation" and a.hub == "POL"]
+
+
+@functools.cache
+def _price_world() -> World:
+    w = World(seed=34).background(goods=("880730", "940360"))
+    # Planted: USA → BRA aircraft parts declared at a quarter of the price in 2019-2020 only
+    # (misclassification for two seasons), then back to normal.
+    f = w.flow("USA", "BRA", "880730", 8e6)
+    f.uv = {y: (60.0 if y in (2019, 2020) else 250.0) for y in YEARS}
+    # Look-alike: one year's declaration off by a factor of four, then back (one outlier).
+    g = w.flow("FRA", "IND", "880730", 8e6)
+    g.uv = {y: (60.0 if y == 2019 else 250.0) for y in YEARS}
+    return w
+
+
+@pytest.fixture(scope="module")
+def price_alerts(tmp_path_factory):
+    return _alerts(_price_world(), tmp_path_factory, "price")
+
+
+def test_a_price_episode_that_ended_is_found(price_alerts):
+    found = [
+        a for a in price_alerts if a.kind == "unit_value" and (a.origin, a.destination) == ("USA", "BRA")
+    ]
+    assert found and (found[0].start, found[0].end) == (2019, 2020)
+    assert "fell" in found[0].explanation
+
+
+def test_a_one_year_price_blip_stays_quiet(price_alerts):
+    assert not [
+        a for a in price_alerts if a.kind == "unit_value" and (a.origin, a.destination) == ("FRA", "IND")
+    ]
+
+
+@functools.cache
+def _share_world() -> World:
+    w = World(seed=35).background()
+    # DEU, a big importer and exporter of processors, starts selling EGY twelve million a year;
+    # its imports from CHN rise by about as much. TUR also starts selling DEU one million a year.
+    w.flow("DEU", "EGY", "854239", step(0, 1.2e7))
+    w.flows.pop(("TUR", "EGY", "854239"), None)
+    w.flow("TUR", "DEU", "854239", step(0, 1e6))
+    base = w.flows[("CHN", "DEU", "854239")].values if ("CHN", "DEU", "854239") in w.flows else {}
+    w.flow("CHN", "DEU", "854239", {y: base.get(y, 2e6) + (1.1e7 if y >= 2022 else 0.0) for y in YEARS})
+    return w
+
+
+@pytest.fixture(scope="module")
+def share_alerts(tmp_path_factory):
+    return _alerts(_share_world(), tmp_path_factory, "share")
+
+
+def test_a_small_origin_is_not_blamed_for_a_big_hubs_onward_surge(share_alerts):
+    # The onward surge is twelve times TUR's extra goods. DEU's total imports rose about as much,
+    # but in a big economy's totals that is churn (they barely moved), so the hub-wide fit does
+    # not count for TUR (before 26 Nov 2026 it did, in full).
+    assert not [a for a in share_alerts if a.kind == "transshipment" and a.origin == "TUR"]
