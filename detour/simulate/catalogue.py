@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 import pycountry
 
+from detour.detectors.watchlist import load_watchlist
+
 # Comtrade's own reporter codes where they differ from ISO numeric (DOMAIN.md); the writer uses
 # these so that ingest has to map them back.
 COMTRADE_CODE = {"USA": 842, "FRA": 251, "ITA": 381, "IND": 699, "NOR": 579, "CHE": 757, "TWN": 490}
@@ -117,6 +119,11 @@ def _product_table() -> pd.DataFrame:
     df["first"] = pd.to_numeric(df["first"], errors="coerce").fillna(0).astype(int)
     df["last"] = pd.to_numeric(df["last"], errors="coerce").fillna(9999).astype(int)
     df["watch"] = df.category.isin(WATCH_CATEGORIES)
+    # Planted scenarios and decoys use goods the product itself watches by default: a scheme in
+    # goods nobody looks at is not the benchmark's question (847330, 890110, 901510 are
+    # watch-category goods outside the default list). The list is read, not copied.
+    default = load_watchlist("default")
+    df["listed"] = df.watch & df.hs6.map(default.matches)
     return df
 
 
@@ -154,6 +161,7 @@ def _padding(k: int, used: set[str]) -> pd.DataFrame:
             raise ValueError("too many products for synthetic padding")
     df = pd.DataFrame(codes, columns=["hs", "category"])
     df["unit"], df["item_kg"], df["first"], df["last"], df["watch"] = "kg", np.nan, 0, 9999, False
+    df["listed"] = False
     df["uv"] = [PAD_UV[c] * float(np.exp(2 * _unit(f"uv:{h}") - 1)) for h, c in codes]
     df["desc"] = [f"Goods of subheading {h[:4]}.{h[4:]}" for h in df.hs]
     return df

@@ -131,9 +131,10 @@ class Planter:
     def goods(
         self, categories: Sequence[str], window: tuple[int, int], k: int = 1, countries: Sequence[str] = ()
     ) -> list[str]:
-        """Up to ``k`` HS6 codes of one heading, valid through the window; fresh headings first."""
+        """Up to ``k`` HS6 codes of one heading, valid through the window; fresh headings first.
+        Only codes the default watch-list covers (``catalogue``'s ``listed``)."""
         ps = self.world.products
-        ok = ps[ps.category.isin(categories) & (ps["first"] <= window[0]) & (ps["last"] >= window[1])]
+        ok = ps[ps.category.isin(categories) & ps.listed & (ps["first"] <= window[0]) & (ps["last"] >= window[1])]
         heads = sorted(set(ok.hs.str[:4]))
         fresh = [
             h for h in heads if h not in self.used_hs4 and not any((c, h) in self.busy for c in countries)
