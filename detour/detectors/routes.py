@@ -160,6 +160,13 @@ def score_routes(
     obs_dir = panel.observed(cand.o, cand.d, cand.hs_out)
     c = prm.floor_usd
     l_in, l_out = mask(log_level(v_in, c), obs_in), mask(log_level(v_out, c), obs_out)
+    # The inbound leg on its own scale too: a sporadic trickle (a few hundred thousand one year,
+    # nothing the next) swings by whole log units on the flow floor, so its MAD drowns a surge to
+    # tens of millions. On a floor a tenth of the leg's largest year, the trickle is noise and
+    # the surge stands out; the bound ln(11)/sigma_floor (~4.8) keeps this from ever lifting a
+    # leg that was already material beyond the evidence threshold.
+    rel = np.maximum(c, SCALE_FLOOR * v_in.max(axis=1, initial=0.0))[:, None]
+    l_in_rel = mask(np.log(np.maximum(v_in, 0.0) + rel), obs_in)
     l_hub_in, l_hub_out = mask(log_level(h_total, c), obs_in), mask(log_level(h_sales, c), obs_out)
     oth = np.maximum(d_total - v_out, 0.0)
     d_dir = np.where(obs_dir, v_dir, 0.0)
@@ -212,7 +219,7 @@ def score_routes(
     # Every break year t and episode end e (a scheme may run for a few years and stop); the
     # onward leg in the same episode, or a year later.
     for t, e in episodes(years, prm):
-        z_in = break_stats(l_in, t, prm, e)[0] - elsewhere
+        z_in = np.fmax(break_stats(l_in, t, prm, e)[0], break_stats(l_in_rel, t, prm, e)[0]) - elsewhere
         z_hub_in = break_stats(l_hub_in, t, agg, e)[0]
         dir_pre = np.median(d_dir[:, :t], axis=1)
         post_d = np.median(d_dir[:, t:e], axis=1)
@@ -280,6 +287,9 @@ def score_routes(
     res.attrs["profiles"] = out.attrs["profiles"]
     res.attrs["rows"] = finite
     return res, rows
+
+
+SCALE_FLOOR = 0.05  # a leg's own-scale floor, as a share of its largest year
 
 
 def support(routes: pd.DataFrame, panel: Panel) -> np.ndarray:

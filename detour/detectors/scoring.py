@@ -13,7 +13,10 @@ For a break at year ``t`` the *pre-period* is every observed year before ``t`` a
     sigma = max(1.4826 * MAD(pre), (max(pre) - median(pre)) / 2, sigma_floor)
 
 MAD is the flow's own noise. The middle term is a guard against lumpy flows (arms deals come
-in lumps): a level already reached in the pre-period is not news. ``sigma_floor`` stops a flow
+in lumps): a level already reached in the pre-period is not news. A level far *above* the
+largest pre-period year is, so the z is never less than ``(post - max(pre)) / max(MAD,
+sigma_floor)``: a flow that once carried a USD 4M lump and now carries 40M a year breaks.
+``sigma_floor`` stops a flow
 that was flat (or absent) from getting an infinite z. A break needs at least ``min_pre``
 observed years before it and ``min_post`` from it (minimum support); otherwise its z is NaN.
 Detectors scan every admissible ``t`` and keep the best, so a big noisy flow with a large
@@ -134,8 +137,17 @@ def break_stats(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lump = (np.nanmax(pre, axis=1, initial=-np.inf, where=~np.isnan(pre)) - pre_med) / 2
-    sigma = np.fmax(np.fmax(mad, lump), params.sigma_floor)
+    noise = np.fmax(mad, params.sigma_floor)
+    sigma = np.fmax(noise, lump)
     z = (post_med - pre_med) / sigma
+    # Beyond the lump: a level already reached is not news, but a level far above the largest
+    # pre-period year is, on the flow's own noise. This only matters where the lump guard is
+    # what set sigma (otherwise it is never larger than the z above): a flow that once carried
+    # a USD 4M lump and now carries 40M a year is a break.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        top = np.nanmax(pre, axis=1, initial=-np.inf, where=~np.isnan(pre))
+    z = np.fmax(z, (post_med - top) / noise)
     z[(n_pre < params.min_pre) | (n_post < params.min_post)] = np.nan
     return z, pre_med, post_med, sigma
 

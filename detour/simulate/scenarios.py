@@ -106,6 +106,11 @@ def transformation(p: Planter) -> Scenario | None:
     tag = p.new_tag()
     pre = [y for y in p.world.years if y < p.win[0]]
     annual = p.magnitude(p.level(o, h, comps, pre))
+    if motivating:
+        # Sized like the public reporting on the case, not like the (absent) flow it rides on:
+        # the Financial Times (2024) put Serbian ammunition that reached Ukraine through third
+        # countries at about EUR 800M over two years. Parts for weapons: USD 20-200M a year.
+        annual = max(annual, float(np.exp(p.rng.uniform(np.log(2e7), np.log(2e8)))))
     moved, last = 0.0, p.win[0]
     for y, v in zip(p.window_years, p.ramp(p.window_years, annual), strict=True):
         for code in comps:
