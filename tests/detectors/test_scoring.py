@@ -31,6 +31,15 @@ def test_lumpy_history_is_not_news():
     assert z_at(lumpy, 7) < 2.5 < 6 < z_at(steady, 7)
 
 
+def test_a_level_far_above_the_largest_lump_is_news():
+    # The lump guard alone scored this z ~3 (a hub that once imported USD 4.5M, then 40-58M a year).
+    once = [0, 0, 4.5e6, 0, 0, 0, 4e7, 5.8e7, 4.7e7, 5e7]
+    assert z_at(once, 6) > 4
+    # A lump as large as the new level is still no news.
+    again = [0, 0, 4e7, 0, 0, 0, 4e7, 4.5e7, 4.2e7, 4e7]
+    assert z_at(again, 6) < 2.5
+
+
 def test_tiny_flows_stay_below_the_floor():
     assert z_at([0] * 7 + [2e4] * 3, 7) < 2
 

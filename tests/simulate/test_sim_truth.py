@@ -58,6 +58,21 @@ def test_scenarios_are_well_formed(small_panel):
             assert len({s.origin, s.hub, s.destination}) == 3
 
 
+def test_scenarios_and_decoys_use_goods_the_default_watch_list_covers(small_panel):
+    from detour.detectors.watchlist import load_watchlist
+
+    default = load_watchlist("default")
+    t = small_panel.truth
+    assert all(default.matches(h) for s in t.scenarios for h in s.hs)
+    assert all(default.matches(h) for d in t.decoys for h in d.hs)
+
+
+def test_the_motivating_case_is_sized_like_the_reporting(small_panel):
+    [s] = [s for s in small_panel.truth.scenarios if s.note.startswith("motivating case")]
+    years = s.end - s.start + 1
+    assert s.value_usd / years >= 0.5 * 2e7 * 0.6  # USD 20M+ a year, ramping up, with wobble
+
+
 def test_transformation_pairs_come_from_the_domain_families(small_panel):
     for s in small_panel.truth.scenarios:
         if s.kind != "transformation":
