@@ -241,10 +241,7 @@ def score_routes(
             # Soft AND: a hub whose own totals moved as much as the legs keeps the legs' z; one
             # whose totals did not move (churn in a big economy, or an established producer)
             # keeps HUB_FLOOR.
-            zc = legs * (
-                HUB_FLOOR
-                + (1 - HUB_FLOOR) * np.clip(np.nan_to_num(hub) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
-            )
+            zc = legs * (HUB_FLOOR + (1 - HUB_FLOOR) * hub_share(hub, legs))
             zc[~ok | np.isnan(z_in) | np.isnan(z_out)] = -np.inf
             better = zc > best["zc"]
             for name, value in zip(
@@ -287,6 +284,16 @@ def score_routes(
     res.attrs["profiles"] = out.attrs["profiles"]
     res.attrs["rows"] = finite
     return res, rows
+
+
+def hub_share(hub: np.ndarray, legs: np.ndarray) -> np.ndarray:
+    """How far the hub's own totals moved against its legs, 0-1 (the soft AND's weight).
+
+    >>> hub_share(np.array([2.0, 8.0, np.nan]), np.array([4.0, 4.0, 4.0])).tolist()
+    [0.5, 1.0, 0.0]
+    """
+    legs = np.asarray(legs, dtype=float)
+    return np.clip(np.nan_to_num(np.asarray(hub, dtype=float)) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
 
 
 SCALE_FLOOR = 0.05  # a leg's own-scale floor, as a share of its largest year

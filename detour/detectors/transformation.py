@@ -30,6 +30,7 @@ from detour.detectors.reference import Rule, transformation_rules
 from detour.detectors.routes import (
     HUB_FLOOR,
     coherence,
+    hub_share,
     one_origin,
     profile_fit,
     route_candidates,
@@ -72,8 +73,7 @@ def kit(routes: pd.DataFrame) -> pd.Series:
     z_in = combined(routes.assign(_z=routes.z_in), ["o", "h", "d", "hs_out", "t1"], "hs_in", "_z")
     z_in = np.where(routes.z_in >= MIN_PART, np.fmax(z_in, routes.z_in), routes.z_in)
     legs = np.fmin(z_in, routes.z_out)
-    share = np.clip(np.nan_to_num(routes.z_hub) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
-    rebuilt = legs * (HUB_FLOOR + (1 - HUB_FLOOR) * share)
+    rebuilt = legs * (HUB_FLOOR + (1 - HUB_FLOOR) * hub_share(routes.z_hub, legs))
     return pd.Series(np.fmax(routes.z_raw, rebuilt), index=routes.index)
 
 

@@ -31,6 +31,7 @@ from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.routes import (
     coherence,
+    hub_share,
     one_origin,
     profile_fit,
     route_candidates,
@@ -63,7 +64,7 @@ class TransshipmentDetector(Detector):
         # the soft AND). Otherwise an onward surge ten times this origin's extra goods, matched
         # only by a big economy's total imports, would be pinned on whichever origin surged too.
         legs = np.fmin(routes.z_in, routes.z_out).to_numpy()
-        share = np.clip(np.nan_to_num(routes.z_hub.to_numpy()) / np.where(legs > 0, legs, 1.0), 0.0, 1.0)
+        share = hub_share(routes.z_hub.to_numpy(), legs)
         fit = np.fmax(
             coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH),
             coherence(routes.e_out / routes.e_in_total.clip(lower=1.0), FIT_LOW, FIT_HIGH) * share,
