@@ -48,7 +48,16 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
-from detour.detectors.scoring import _nanmedian, break_stats, episodes, excess, log_level, mask, matrix
+from detour.detectors.scoring import (
+    _nanmedian,
+    break_stats,
+    episodes,
+    excess,
+    log_level,
+    mask,
+    matrix,
+    total_floor,
+)
 
 HUB_FLOOR = 0.6  # share of the legs' evidence kept when the hub's own totals did not move
 Pred = Callable[[ir.StringValue], ir.BooleanValue]
@@ -113,14 +122,14 @@ def _legs(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     imports = (
         p.semi_join(ibis.memtable(buyers), ["importer", "hs"])
         .group_by(["importer", "hs", "year"])
-        .aggregate(v=p.v.sum())
+        .aggregate(v=p.v.sum(), v2=(p.v * p.v).sum())
         .mutate(side=ibis.literal("M"))
         .rename(country="importer")
     )
     exports = (
         p.semi_join(ibis.memtable(sellers), ["exporter", "hs"])
         .group_by(["exporter", "hs", "year"])
-        .aggregate(v=p.v.sum())
+        .aggregate(v=p.v.sum(), v2=(p.v * p.v).sum())
         .mutate(side=ibis.literal("X"))
         .rename(country="exporter")
     )
@@ -144,14 +153,20 @@ def score_routes(
     def leg(a: str, b: str, hs: str) -> np.ndarray:
         return matrix(rows, names, "v", years, cand[[a, b, hs]].set_axis(names, axis=1))
 
-    def total(country: str, hs: str, side: str) -> np.ndarray:
+    def total(country: str, hs: str, side: str, value: str = "v") -> np.ndarray:
         return matrix(
             tot[tot.side == side],
             ["country", "hs"],
-            "v",
+            value,
             years,
             cand[[country, hs]].set_axis(["country", "hs"], axis=1),
         )
+
+    def concentration(country: str, hs: str, side: str) -> np.ndarray:
+        """Median yearly Herfindahl index of the total's partners (1: one partner)."""
+        v, v2 = total(country, hs, side), total(country, hs, side, "v2")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _nanmedian(np.where(v > 0, v2 / v**2, np.nan))
 
     v_in, v_out, v_dir = leg("o", "h", "hs_in"), leg("h", "d", "hs_out"), leg("o", "d", "hs_out")
     d_total, h_total, h_sales = total("d", "hs_out", "M"), total("h", "hs_in", "M"), total("h", "hs_out", "X")
@@ -173,6 +188,10 @@ def score_routes(
     n, T = v_in.shape
     # Totals over many partners are far less noisy than one flow: they get the aggregate floor.
     agg = replace(prm, sigma_floor=prm.gap_sigma_floor)
+    # The hub's totals are as steady as their spread over partners allows (``total_floor``):
+    # a small hub's imports of a good from one or two suppliers are as noisy as one flow.
+    floor_hub_in = total_floor(concentration("h", "hs_in", "M"), prm)
+    floor_hub_out = total_floor(concentration("h", "hs_out", "X"), prm)
     # Look-elsewhere: when m origins' inbound flows could explain one onward surge, the best of
     # m noise z's is about sqrt(2 ln m); an inbound z must clear that to count. (One origin's
     # several codes are one candidate explanation, not m.) A competitor is a trial only if its
@@ -210,7 +229,7 @@ def score_routes(
         used = np.clip(grew / np.where(sig_x > 0, sig_x, 1.0), 0.0, 1.0)
         z = (post_o - pre_o - grew) / np.hypot(sig_o, np.nan_to_num(sig_x) * used)
         z[np.isnan(zo)] = np.nan
-        return z, break_stats(l_hub_out, t, agg, e)[0]
+        return z, break_stats(l_hub_out, t, prm, e, floor_hub_out)[0]
 
     names_best = ("zc", "z_in", "z_out", "hub", "z_hub_in", "z_hub_out", "dir_pre")
     best = {k: np.full(n, -np.inf if k == "zc" else np.nan) for k in names_best}
@@ -220,7 +239,15 @@ def score_routes(
     # onward leg in the same episode, or a year later.
     for t, e in episodes(years, prm):
         z_in = np.fmax(break_stats(l_in, t, prm, e)[0], break_stats(l_in_rel, t, prm, e)[0]) - elsewhere
-        z_hub_in = break_stats(l_hub_in, t, agg, e)[0]
+        z_hub_in = break_stats(l_hub_in, t, prm, e, floor_hub_in)[0]
+        # Attribution by share: when the hub's total imports of the goods broke and this origin
+        # supplied most of the extra (``OWNED``), the break of the total is this leg's evidence
+        # too. A total over many suppliers is far less noisy than one bilateral flow, and no
+        # search over origins is involved (at most one holds the majority), so no look-elsewhere
+        # charge: a hub that took USD 2M a year and now takes 15M, 13M of it from one origin,
+        # shows that origin's surge more clearly than the origin's own lumpy series does.
+        owned = _owned(v_in, h_total, t, e)
+        z_in = np.fmax(z_in, np.where(owned >= OWNED, z_hub_in * owned, np.nan))
         dir_pre = np.median(d_dir[:, :t], axis=1)
         post_d = np.median(d_dir[:, t:e], axis=1)
         ok = (post_d <= prm.stop_ratio * dir_pre) | (post_d < prm.min_value)
@@ -255,6 +282,7 @@ def score_routes(
     out["z_hub"], out["z_hub_in"], out["z_hub_out"] = best["hub"], best["z_hub_in"], best["z_hub_out"]
     out["t1"], out["t2"] = np.asarray(years)[t1], np.asarray(years)[t2]
     out["direct_pre"] = best["dir_pre"]
+    out["elsewhere"] = elsewhere  # the inbound leg's look-elsewhere charge (``kit`` adds it back)
     e_in, e_out, e_tot = np.zeros((n, T)), np.zeros((n, T)), np.zeros((n, T))
     for t in sorted(set(t1) | set(t2)):  # excess over each row's own pre-period, per break year
         e_in[t1 == t] = excess(v_in[t1 == t], t)
@@ -297,6 +325,21 @@ def hub_share(hub: np.ndarray, legs: np.ndarray) -> np.ndarray:
 
 
 SCALE_FLOOR = 0.05  # a leg's own-scale floor, as a share of its largest year
+OWNED = 0.5  # share of the hub's extra imports an origin must supply to take the total's break
+
+
+def _owned(leg: np.ndarray, total: np.ndarray, t: int, e: int) -> np.ndarray:
+    """Share of the total's excess over its pre median, in the episode ``[t, e)``, that the leg's
+    own excess makes up (0-1).
+
+    >>> _owned(np.array([[1.0, 1.0, 1.0, 9.0]]), np.array([[5.0, 5.0, 5.0, 15.0]]), 3, 4).tolist()
+    [0.8]
+    """
+    def extra(v: np.ndarray) -> np.ndarray:
+        base = np.median(v[:, :t], axis=1)
+        return np.maximum(v[:, t:e] - base[:, None], 0.0).sum(axis=1)
+
+    return np.clip(extra(leg) / np.maximum(extra(total), 1.0), 0.0, 1.0)
 
 
 def support(routes: pd.DataFrame, panel: Panel) -> np.ndarray:

@@ -9,7 +9,7 @@ rises above the floor, and a tiny flow cannot look like a surge.
 For a break at year ``t`` the *pre-period* is every observed year before ``t`` and the
 *post-period* every observed year from ``t`` on. The robust z of the break is::
 
-    z = (min(median(post), value at t) - median(pre)) / sigma
+    z = (min(median(post), value at t + ln 2) - median(pre)) / sigma
     sigma = max(1.4826 * MAD(pre), (max(pre) - median(pre)) / 2, sigma_floor)
 
 MAD is the flow's own noise. The middle term is a guard against lumpy flows (arms deals come
@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 MAD_SCALE = 1.4826
+ONSET_SLACK = math.log(2.0)  # a break year may carry half the post level (a mid-year start)
 Z_MIN = 3.5
 Z_CLEAR = {
     "transshipment": 9.0,
@@ -118,26 +119,29 @@ def _nanmedian(a: np.ndarray) -> np.ndarray:
 
 
 def break_stats(
-    m: np.ndarray, t: int, params: Params, end: int | None = None
+    m: np.ndarray, t: int, params: Params, end: int | None = None, floor: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(z, pre median, post median, sigma) of a break at column ``t`` for every row of ``m``.
 
     The post-period is the *episode* ``[t, end)`` (default: to the last column). A scheme that
     ran for two years and stopped is an episode: the years after it ended are not part of it,
-    and would otherwise pull its post median back to the old level.
+    and would otherwise pull its post median back to the old level. ``floor`` is a per-row
+    noise floor in place of ``params.sigma_floor`` (totals over a few partners, ``total_floor``).
     """
     pre, post = m[:, :t], m[:, t:end]
     n_pre, n_post = (~np.isnan(pre)).sum(axis=1), (~np.isnan(post)).sum(axis=1)
     pre_med = _nanmedian(pre)
-    # Onset rule: the post level is the lower of the post median and the break year itself, so
-    # the break lands on the year the flow moved, not on an earlier year whose post median the
-    # later surge already lifts.
-    post_med = np.fmin(_nanmedian(post), m[:, t])
+    # Onset rule: the post level is at most twice the break year's own level, so the break
+    # lands on the year the flow moved, not on an earlier year whose post median the later
+    # surge already lifts (that year carries its old level, so the cap holds it there). A
+    # scheme that began mid-year shows half a year's value in its first year: the slack of a
+    # factor 2 (``ONSET_SLACK``) lets that year open the break at the full post level.
+    post_med = np.fmin(_nanmedian(post), m[:, t] + ONSET_SLACK)
     mad = _nanmedian(np.abs(pre - pre_med[:, None])) * MAD_SCALE
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         lump = (np.nanmax(pre, axis=1, initial=-np.inf, where=~np.isnan(pre)) - pre_med) / 2
-    noise = np.fmax(mad, params.sigma_floor)
+    noise = np.fmax(mad, params.sigma_floor if floor is None else floor)
     sigma = np.fmax(noise, lump)
     z = (post_med - pre_med) / sigma
     # Beyond the lump: a level already reached is not news, but a level far above the largest
@@ -148,8 +152,27 @@ def break_stats(
         warnings.simplefilter("ignore", RuntimeWarning)
         top = np.nanmax(pre, axis=1, initial=-np.inf, where=~np.isnan(pre))
     z = np.fmax(z, (post_med - top) / noise)
-    z[(n_pre < params.min_pre) | (n_post < params.min_post)] = np.nan
+    # A break lands on an observed year: when nobody reported the year ``t`` the flow may have
+    # moved then or later, and the first year it is seen again is where the scan finds it.
+    z[(n_pre < params.min_pre) | (n_post < params.min_post) | np.isnan(m[:, t])] = np.nan
     return z, pre_med, post_med, sigma
+
+
+def total_floor(concentration: np.ndarray, params: Params) -> np.ndarray:
+    """Noise floor of a total over partners, per row: ``sigma_floor * sqrt(HHI)``, never below
+    ``gap_sigma_floor``.
+
+    A country's total imports of a good over many partners are far steadier than one bilateral
+    flow (independent noises average out), but a total that one partner dominates is as noisy as
+    that partner's flow. The Herfindahl index ``HHI`` (the sum of the partners' squared shares)
+    is one over the effective number of partners, and the noise of a mean of ``k`` equal flows is
+    ``1/sqrt(k)`` of one flow's.
+
+    >>> total_floor(np.array([1.0, 0.25, 0.0, np.nan]), Params()).round(3).tolist()
+    [0.5, 0.25, 0.15, 0.5]
+    """
+    hhi = np.clip(np.nan_to_num(np.asarray(concentration, dtype=float), nan=1.0), 0.0, 1.0)
+    return np.fmax(params.sigma_floor * np.sqrt(hhi), params.gap_sigma_floor)
 
 
 def break_z(m: np.ndarray, t: int, params: Params) -> np.ndarray:

@@ -70,7 +70,10 @@ def kit(routes: pd.DataFrame) -> pd.Series:
     # Only components that surged in the same year belong to one kit, and only a component that
     # is itself suggestive (``MIN_PART``) takes the kit's evidence: a code that did not move is
     # not part of the delivery.
-    z_in = combined(routes.assign(_z=routes.z_in), ["o", "h", "d", "hs_out", "t1"], "hs_in", "_z")
+    # The look-elsewhere charge (``score_routes``) is one per onward surge, whatever the size of
+    # the kit: the components' own z's are combined before it, and it is taken once.
+    raw = routes.z_in + routes.elsewhere
+    z_in = combined(routes.assign(_z=raw), ["o", "h", "d", "hs_out", "t1"], "hs_in", "_z") - routes.elsewhere
     z_in = np.where(routes.z_in >= MIN_PART, np.fmax(z_in, routes.z_in), routes.z_in)
     legs = np.fmin(z_in, routes.z_out)
     rebuilt = legs * (HUB_FLOOR + (1 - HUB_FLOOR) * hub_share(routes.z_hub, legs))

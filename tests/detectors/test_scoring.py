@@ -114,3 +114,31 @@ def test_codes_of_one_alert_combine():
     assert (
         z[0] == z[1] == z[2] == pytest.approx(8 / np.sqrt(2)) and z[3] == 5.0
     )  # code 3 is too weak to count
+
+
+def test_a_half_first_year_opens_the_break():
+    # A scheme that began mid-year: half a year's value, then the full level. The break lands on
+    # the first year and is as strong as a clean step to the full level.
+    ramp = [0, 0, 0, 0, 0, 0, 2e6, 4e6, 4e6, 4e6]
+    step = [0, 0, 0, 0, 0, 0, 4e6, 4e6, 4e6, 4e6]
+    z = scan(log_level(np.array([ramp]), P.floor_usd), YEARS, P)[0]
+    assert int(np.nanargmax(z)) == 6
+    assert z_at(ramp, 6) == pytest.approx(z_at(step, 6), rel=0.02)
+    # A tenth of the level in the first year is no mid-year start: the break is the next year.
+    slow = [0, 0, 0, 0, 0, 0, 4e5, 4e6, 4e6, 4e6]
+    assert int(np.nanargmax(scan(log_level(np.array([slow]), P.floor_usd), YEARS, P)[0])) == 7
+
+
+def test_a_break_lands_on_an_observed_year():
+    m = log_level(np.array([[0, 0, 0, 0, 0, 0, 0, 4e6, 4e6, 4e6]], dtype=float), P.floor_usd)
+    m[0, 6] = np.nan  # nobody reported 2021
+    assert np.isnan(break_stats(m, 6, P)[0][0])
+    assert break_stats(m, 7, P)[0][0] > 5
+
+
+def test_a_total_over_few_partners_is_as_noisy_as_one_flow():
+    from detour.detectors.scoring import total_floor
+
+    floors = total_floor(np.array([1.0, 0.5, 0.01]), P)
+    assert floors[0] == P.sigma_floor and floors[2] == P.gap_sigma_floor
+    assert P.gap_sigma_floor < floors[1] < P.sigma_floor
