@@ -124,9 +124,9 @@ def test_a_half_first_year_opens_the_break():
     z = scan(log_level(np.array([ramp]), P.floor_usd), YEARS, P)[0]
     assert int(np.nanargmax(z)) == 6
     assert z_at(ramp, 6) == pytest.approx(z_at(step, 6), rel=0.02)
-    # A tenth of the level in the first year is no mid-year start: the break is the next year.
-    slow = [0, 0, 0, 0, 0, 0, 4e5, 4e6, 4e6, 4e6]
-    assert int(np.nanargmax(scan(log_level(np.array([slow]), P.floor_usd), YEARS, P)[0])) == 7
+    # A flow that held its old level the year before a surge does not break that year.
+    late = [5e5, 6e5, 5e5, 5e5, 6e5, 5e5, 5e5, 4e6, 4e6, 4e6]
+    assert int(np.nanargmax(scan(log_level(np.array([late]), P.floor_usd), YEARS, P)[0])) == 7
 
 
 def test_a_break_lands_on_an_observed_year():
