@@ -307,11 +307,55 @@ def score_routes(
     live = e_out > 0
     last = np.where(live.any(axis=1), T - 1 - np.argmax(live[:, ::-1], axis=1), t2)
     out["end"] = np.asarray(years)[np.maximum(last, t2)]
+    out["reason"] = reason_to_detour(panel, cand, v_dir, t1)
     finite = np.isfinite(out.z_raw.to_numpy())
     res = out[finite].reset_index(drop=True)
     res.attrs["profiles"] = out.attrs["profiles"]
     res.attrs["rows"] = finite
     return res, rows
+
+
+NO_REASON = 0.5  # evidence kept by a route whose origin openly ships the destination the same goods
+DIRECT_MATERIAL = 1_000_000.0  # USD a year: direct trade in a chapter at which it is an open channel
+
+
+def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np.ndarray) -> np.ndarray:
+    """Per route, 1 when the origin had a reason to send the goods round, else ``NO_REASON``.
+
+    A detour costs money and raises questions; it pays only when the direct channel is closed.
+    The route's own codes' direct flow must already have stopped or never existed
+    (``score_routes``); here the question is the origin's direct trade with the destination in
+    the *rest of the watched goods of the same chapter* (the route's code taken out). When that
+    trade was material (``DIRECT_MATERIAL``) before the route began and went on (its median
+    from the route's first year at least half its earlier median), the origin ships that
+    destination such goods openly, and a new bilateral flow through a third country is far more
+    likely ordinary trade (a distributor, a new supply chain) than a detour. Large economies
+    trading with each other are the commonest source of such look-alikes.
+
+    Destinations of concern (``hubs.yaml``: comprehensive restrictions) keep a reason whatever
+    the chapter does: restrictions there name particular goods (the EU's HS6 sanctions lists),
+    so the rest of a chapter may go on while the listed codes are sent round.
+    """
+    n, T = v_dir.shape
+    if n == 0:
+        return np.ones(0)
+    p = panel.pairs
+    keys = pd.DataFrame(
+        {"exporter": cand.o.to_numpy(), "importer": cand.d.to_numpy(), "ch": cand.hs_out.str[:2].to_numpy()}
+    ).drop_duplicates()
+    q = p.mutate(ch=p.hs.left(2)).semi_join(ibis.memtable(keys), ["exporter", "importer", "ch"])
+    df = panel.engine.execute(q.group_by(["exporter", "importer", "ch", "year"]).aggregate(v=q.v.sum()))
+    index = pd.DataFrame({"exporter": cand.o, "importer": cand.d, "ch": cand.hs_out.str[:2]})
+    chapter = matrix(df, ["exporter", "importer", "ch"], "v", panel.years, index)
+    rest = np.maximum(chapter - np.nan_to_num(v_dir), 0.0)  # the route's own code taken out
+    cols = np.arange(T)[None, :]
+    t = np.asarray(t1)[:, None]
+    with np.errstate(invalid="ignore"):
+        pre = _nanmedian(np.where(cols < t, rest, np.nan))
+        post = _nanmedian(np.where(cols >= t, rest, np.nan))
+    open_channel = (np.nan_to_num(pre) >= DIRECT_MATERIAL) & (np.nan_to_num(post) >= 0.5 * np.nan_to_num(pre))
+    concern = cand.d.isin(list(panel.destination_prior)).to_numpy()
+    return np.where(open_channel & ~concern, NO_REASON, 1.0)
 
 
 def hub_share(hub: np.ndarray, legs: np.ndarray) -> np.ndarray:

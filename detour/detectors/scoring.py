@@ -75,7 +75,7 @@ class Params:
     sigma_floor: float = 0.5  # log units: the least year-to-year noise an HS6 flow is credited with
     gap_sigma_floor: float = 0.15  # log units: the least noise of a pair's mirror ratio
     price_sigma_floor: float = 0.2  # log units: a stable corridor's price moves about 10-20% a year
-    min_pre: int = 3  # observed years needed before a break
+    min_pre: int = 2  # observed years needed before a break
     min_post: int = 1  # observed years needed from the break on
     growth: float = 2.0  # engine-side candidate filter: value >= growth x prior yearly mean
     stop_ratio: float = 0.5  # a direct flow "stopped" if its post median is at most this x pre median

@@ -118,7 +118,7 @@ class TransformationDetector(Detector):
         fit = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH) * profile_fit(
             routes, FIT_LOW, FIT_HIGH, False
         )
-        routes["z_fit"] = routes.z_raw * fit * support(routes, panel)
+        routes["z_fit"] = routes.z_raw * fit * support(routes, panel) * routes.reason
         routes = one_origin(routes, "z_fit")
         routes = routes[routes.z_fit >= panel.params.min_z]
         prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]

@@ -69,7 +69,7 @@ class TransshipmentDetector(Detector):
             coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH),
             coherence(routes.e_out / routes.e_in_total.clip(lower=1.0), FIT_LOW, FIT_HIGH) * share,
         ) * profile_fit(routes, FIT_LOW, FIT_HIGH, True, share)
-        routes["z_fit"] = routes.z_raw * fit * support(routes, panel)
+        routes["z_fit"] = routes.z_raw * fit * support(routes, panel) * routes.reason
         routes = one_origin(routes, "z_fit")
         # One alert per (origin, hub, destination): its codes' evidence combined.
         routes = routes[routes.z_fit >= MIN_PART]

@@ -219,3 +219,38 @@ def test_a_small_origin_is_not_blamed_for_a_big_hubs_onward_surge(share_alerts):
     # but in a big economy's totals that is churn (they barely moved), so the hub-wide fit does
     # not count for TUR (before 26 Nov 2026 it did, in full).
     assert not [a for a in share_alerts if a.kind == "transshipment" and a.origin == "TUR"]
+
+
+@functools.cache
+def _reason_world() -> World:
+    w = World(seed=36).background()
+    # Two identical routes in processors from 2022, no direct trade in the code itself:
+    # KOR → MNG → BRA, where KOR sells BRA nothing else in chapter 85 ...
+    for o, d in (("KOR", "BRA"), ("JPN", "CHL")):
+        for key in [k for k in w.flows if k[0] == o and k[1] == d and k[2].startswith("85")]:
+            del w.flows[key]
+    w.flow("KOR", "MNG", "854231", step(0, 6e6))
+    w.flow("MNG", "BRA", "854231", step(0, 6e6))
+    # ... and JPN → KHM → CHL, where JPN openly sells CHL USD 20M a year of other watched
+    # chapter-85 goods, before and after: no reason to send processors round.
+    w.flow("JPN", "KHM", "854231", step(0, 6e6))
+    w.flow("KHM", "CHL", "854231", step(0, 6e6))
+    w.flow("JPN", "CHL", "851762", step(2e7, 2.1e7))
+    return w
+
+
+@pytest.fixture(scope="module")
+def reason_alerts(tmp_path_factory):
+    return _alerts(_reason_world(), tmp_path_factory, "reason")
+
+
+def test_an_origin_that_ships_the_destination_openly_has_no_reason_to_detour(reason_alerts):
+    def score(o, h):
+        return max(
+            (a.score for a in reason_alerts if a.kind == "transshipment" and (a.origin, a.hub) == (o, h)),
+            default=0.0,
+        )
+
+    closed, open_channel = score("KOR", "MNG"), score("JPN", "KHM")
+    assert closed >= 50
+    assert open_channel < 0.8 * closed

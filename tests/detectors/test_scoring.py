@@ -46,11 +46,11 @@ def test_tiny_flows_stay_below_the_floor():
 
 def test_minimum_support():
     m = log_level(np.array([[0, 0, 5e6, 5e6, 5e6, 5e6, 5e6, 5e6, 5e6, 5e6]]), P.floor_usd)
-    assert np.isnan(break_stats(m, 2, P)[0][0])  # two pre years < min_pre
-    assert np.isfinite(break_stats(m, 3, P)[0][0])
+    assert np.isnan(break_stats(m, 1, P)[0][0])  # one pre year < min_pre
+    assert np.isfinite(break_stats(m, 2, P)[0][0])
     gappy = m.copy()
     gappy[0, :3] = np.nan  # silent years are unknown, not zero
-    assert np.isnan(break_stats(gappy, 4, P)[0][0])
+    assert np.isnan(break_stats(gappy, 4, P)[0][0])  # one observed pre year
 
 
 def test_onset_picks_the_year_the_flow_moved():
