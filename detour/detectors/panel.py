@@ -38,7 +38,7 @@ import pandas as pd
 from detour.analysis.cif_fob import margins, with_margin
 from detour.analysis.declarations import annual
 from detour.analysis.mirror import mirror_pairs
-from detour.detectors.revisions import bridge, declared, predecessors
+from detour.detectors.revisions import bounds_of, bridge, declared, predecessors
 from detour.detectors.scoring import Params
 from detour.detectors.watchlist import Watchlist
 from detour.engine.base import Engine
@@ -83,7 +83,7 @@ class Panel:
         panel = cls(engine, watchlist, None, cov, years, params or Params(), hub_prior or {})  # type: ignore[arg-type]
         # HS revisions: a flow declared under an old code and then under its successor is one
         # series (``revisions``), so predecessors are read too and relabelled before summing.
-        watched = watchlist.union(predecessors(watchlist.codes))
+        watched = watchlist.union(predecessors(watchlist.codes) + bounds_of(watchlist.codes))
         d = decl.filter(watched.predicate(decl.hs))
         ann = annual(d.mutate(hs=bridge(d.hs)))
         if len({f.source for f in store.files()} - {"baci"}) > 1:

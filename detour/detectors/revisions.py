@@ -13,7 +13,12 @@ old code (1:1 and n:1), so the old code's series is the new code's history.
 
 8806 (unmanned aircraft) is n:n: drones were declared under 8802.11–.40 (with manned aircraft
 of their weight) and 8525.80 (cameras), which all continue. No one old code holds a drone
-flow's history, so years before 2022 stay unknown for 8806 (``Panel.alive``).
+flow's history, so years before 2022 stay unknown for 8806 (``Panel.alive``). What the old codes
+do give is a *bound*: whatever drones a pair traded before 2022 were inside that pair's trade in
+the 8806 code's HS2017 correlates (``history_bound``). A pair that traded none of them cannot
+have traded drones, so a drone flow that appears in 2022 or later appeared from nothing; a pair
+with a large trade in light aircraft and cameras may have been trading drones all along, and the
+bound (the whole of that trade) keeps the route statistics conservative.
 
 >>> series_code("880390"), series_code("880790"), series_code("360340"), series_code("930110")
 ('880790', '880790', '360300', '930110')
@@ -36,6 +41,41 @@ _SERIES: dict[str, str] = {
     **{old: new for new, old in _CONTINUES.items()},
     **{new: old for old, news in _SPLIT.items() for new in news},
 }
+
+
+# HS2022 8806 codes → their HS2017 correlates (WCO HS2022–HS2017 correlation, n:n): the codes
+# whose sum bounds a pair's drone trade before 2022.
+_LIGHT = ("852580", "880211", "880220")
+_ANY = ("852580", "880211", "880212", "880220", "880230", "880240")
+_BOUNDED: dict[str, tuple[str, ...]] = {
+    "880610": ("880211", "880212", "880220", "880230", "880240"),
+    **{c: _LIGHT for c in ("880621", "880622", "880623", "880624", "880691", "880692", "880693", "880694")},
+    "880629": _ANY,
+    "880699": _ANY,
+}
+
+
+def history_bound(hs: str) -> tuple[str, ...]:
+    """HS2017 codes whose sum bounds the history of a code HS2022 created n:n (empty otherwise).
+
+    >>> history_bound("880622"), history_bound("930110")
+    (('852580', '880211', '880220'), ())
+    """
+    return _BOUNDED.get(hs, ())
+
+
+def bounded_codes() -> tuple[str, ...]:
+    return tuple(sorted(_BOUNDED))
+
+
+def narrowed_codes() -> tuple[str, ...]:
+    """HS2017 codes that lost part of their scope to a code HS2022 created n:n (and go on)."""
+    return tuple(sorted({b for bs in _BOUNDED.values() for b in bs}))
+
+
+def bounds_of(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """The bound codes of every code under ``prefixes`` that HS2022 created n:n (to widen a panel)."""
+    return tuple(sorted({b for c, bs in _BOUNDED.items() if any(c.startswith(p) for p in prefixes) for b in bs}))
 
 
 def series_code(hs: str) -> str:

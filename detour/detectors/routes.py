@@ -48,6 +48,7 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
+from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound
 from detour.detectors.scoring import (
     _nanmedian,
     break_stats,
@@ -69,11 +70,23 @@ def surges(panel: Panel) -> ibis.Table:
     # A code's first year anywhere in the data: flows in a code HS revisions created are not "new".
     born = p.year.min().over(ibis.window(group_by=p.hs))
     t = p.mutate(prev_sum=p.v.sum().over(w) - p.v, born=born)
-    prev_mean = t.prev_sum / ibis.greatest(t.year - t.born, 1)
-    keep = (t.year - t.born >= prm.min_pre) & (t.v >= prm.min_value) & (t.v >= prm.growth * prev_mean)
+    # Codes HS2022 created n:n (8806) have no history of their own, only a bound on it
+    # (``revisions.history_bound``), which scoring uses: they are candidates from their first
+    # year when they exceed ``growth`` times the pair's yearly mean before 2022 in all the bound
+    # codes together (a superset of any one code's bound: a cheap, conservative pre-filter).
+    every = sorted({b for c in bounded_codes() for b in history_bound(c)})
+    n_old = max(sum(1 for y in panel.years if y < REVISION_YEAR), 1)
+    old = p.filter(p.hs.isin(every) & (p.year < REVISION_YEAR))
+    old = old.group_by(["exporter", "importer"]).aggregate(bound_mean=old.v.sum() / n_old)
+    t = t.left_join(old, ["exporter", "importer"]).select(t, old.bound_mean)
+    bounded = t.hs.isin(list(bounded_codes()))
+    own_mean = t.prev_sum / ibis.greatest(t.year - t.born, 1)
+    prev_mean = ibis.ifelse(bounded, ibis.greatest(own_mean, t.bound_mean.fill_null(0.0)), own_mean)
+    known = (t.year - t.born >= prm.min_pre) | bounded
+    keep = known & (t.v >= prm.min_value) & (t.v >= prm.growth * prev_mean)
     if prm.since is not None:
         keep &= t.year >= prm.since - 1  # an inbound leg may surge a year before the outbound one
-    return t.filter(keep)
+    return t.filter(keep).drop("bound_mean")
 
 
 def route_candidates(
@@ -103,22 +116,26 @@ def _legs(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
     """The three legs' rows, and importers' totals from everyone (the destination's imports of the
     product, the hub's imports of the inbound goods), both computed in the engine."""
     names = ["exporter", "importer", "hs"]
-    keys = pd.concat(
-        [
-            cand[["o", "h", "hs_in"]].set_axis(names, axis=1),
-            cand[["h", "d", "hs_out"]].set_axis(names, axis=1),
-            cand[["o", "d", "hs_out"]].set_axis(names, axis=1),
-        ]
+    keys = _with_bounds(
+        pd.concat(
+            [
+                cand[["o", "h", "hs_in"]].set_axis(names, axis=1),
+                cand[["h", "d", "hs_out"]].set_axis(names, axis=1),
+                cand[["o", "d", "hs_out"]].set_axis(names, axis=1),
+            ]
+        )
     ).drop_duplicates()
     rows = panel.series(keys, {k: k for k in names})
     p = panel.pairs
-    buyers = pd.concat(
-        [
-            cand[["d", "hs_out"]].set_axis(["importer", "hs"], axis=1),
-            cand[["h", "hs_in"]].set_axis(["importer", "hs"], axis=1),
-        ]
+    buyers = _with_bounds(
+        pd.concat(
+            [
+                cand[["d", "hs_out"]].set_axis(["importer", "hs"], axis=1),
+                cand[["h", "hs_in"]].set_axis(["importer", "hs"], axis=1),
+            ]
+        )
     ).drop_duplicates()
-    sellers = cand[["h", "hs_out"]].drop_duplicates().set_axis(["exporter", "hs"], axis=1)
+    sellers = _with_bounds(cand[["h", "hs_out"]].set_axis(["exporter", "hs"], axis=1)).drop_duplicates()
     imports = (
         p.semi_join(ibis.memtable(buyers), ["importer", "hs"])
         .group_by(["importer", "hs", "year"])
@@ -151,16 +168,28 @@ def score_routes(
     names = ["exporter", "importer", "hs"]
 
     def leg(a: str, b: str, hs: str) -> np.ndarray:
-        return matrix(rows, names, "v", years, cand[[a, b, hs]].set_axis(names, axis=1))
+        index = cand[[a, b, hs]].set_axis(names, axis=1)
+        return _bounded(rows, names, "v", years, index, panel.alive(cand[hs]))
 
     def total(country: str, hs: str, side: str, value: str = "v") -> np.ndarray:
-        return matrix(
-            tot[tot.side == side],
-            ["country", "hs"],
-            value,
-            years,
-            cand[[country, hs]].set_axis(["country", "hs"], axis=1),
-        )
+        index = cand[[country, hs]].set_axis(["country", "hs"], axis=1)
+        df = tot[tot.side == side]
+        if value != "v":  # a code's own concentration, not its bound's
+            return matrix(df, ["country", "hs"], value, years, index)
+        return _bounded(df, ["country", "hs"], value, years, index, panel.alive(cand[hs]))
+
+    def observed(a: str, b: str, hs: str) -> np.ndarray:
+        obs = panel.observed(cand[a], cand[b], cand[hs])
+        bound = cand[hs].map(history_bound).str.len().to_numpy() > 0
+        if bound.any():
+            # Before the code existed its bound was observable where its chapters were (88, 85).
+            before = bound[:, None] & ~panel.alive(cand[hs])
+            seen = np.zeros_like(obs)
+            for code in ("880211", "852580"):  # chapters 88 and 85, whether or not the code traded
+                hs_b = pd.Series([code] * len(cand))
+                seen |= panel.covered(cand[a], hs_b, "X") | panel.covered(cand[b], hs_b, "M")
+            obs = np.where(before, seen, obs)
+        return obs
 
     def concentration(country: str, hs: str, side: str) -> np.ndarray:
         """Median yearly Herfindahl index of the total's partners (1: one partner)."""
@@ -170,9 +199,7 @@ def score_routes(
 
     v_in, v_out, v_dir = leg("o", "h", "hs_in"), leg("h", "d", "hs_out"), leg("o", "d", "hs_out")
     d_total, h_total, h_sales = total("d", "hs_out", "M"), total("h", "hs_in", "M"), total("h", "hs_out", "X")
-    obs_in = panel.observed(cand.o, cand.h, cand.hs_in)
-    obs_out = panel.observed(cand.h, cand.d, cand.hs_out)
-    obs_dir = panel.observed(cand.o, cand.d, cand.hs_out)
+    obs_in, obs_out, obs_dir = observed("o", "h", "hs_in"), observed("h", "d", "hs_out"), observed("o", "d", "hs_out")
     c = prm.floor_usd
     l_in, l_out = mask(log_level(v_in, c), obs_in), mask(log_level(v_out, c), obs_out)
     # The inbound leg on its own scale too: a sporadic trickle (a few hundred thousand one year,
@@ -313,6 +340,39 @@ def score_routes(
     res.attrs["profiles"] = out.attrs["profiles"]
     res.attrs["rows"] = finite
     return res, rows
+
+
+def _with_bounds(keys: pd.DataFrame) -> pd.DataFrame:
+    """``keys`` plus, for every row in a code HS2022 created n:n, one row per code of its bound."""
+    bounds = keys.hs.map(history_bound)
+    has = bounds.str.len() > 0
+    extra = keys[has].assign(hs=bounds[has]).explode("hs")
+    return pd.concat([keys, extra], ignore_index=True) if len(extra) else keys
+
+
+def _bounded(
+    df: pd.DataFrame,
+    keys: list[str],
+    value: str,
+    years: tuple[int, ...],
+    index: pd.DataFrame,
+    alive: np.ndarray,
+) -> np.ndarray:
+    """``matrix`` of ``index`` rows, where a row in a code HS2022 created n:n (8806) takes, for the
+    years before the code existed (``alive`` false: before 2022 in real files), the sum of its
+    bound's codes (``revisions.history_bound``): the most the pair (or the country) can have
+    traded in drones then."""
+    m = matrix(df, keys, value, years, index)
+    bounds = index.hs.map(history_bound)
+    sel = np.nonzero(bounds.str.len().to_numpy() > 0)[0]
+    if not len(sel):
+        return m
+    ex = index.iloc[sel].assign(hs=bounds.iloc[sel].to_numpy(), _i=sel).explode("hs")
+    sums = pd.DataFrame(matrix(df, keys, value, years, ex)).groupby(ex._i.to_numpy()).sum()
+    rows = sums.index.to_numpy()
+    fill = ~alive[rows]  # only the years before the code existed in the data
+    m[rows] = np.where(fill, sums.to_numpy(), m[rows])
+    return m
 
 
 NO_REASON = 0.5  # evidence kept by a route whose origin openly ships the destination the same goods

@@ -8,7 +8,8 @@ is taken *relative to the median unit value of the same HS6 that year over all c
 every corridor). The evidence z is the robust break of that relative price against the flow's
 own history; either direction counts, and after the break the corridor must sit at least
 ``MIN_PREMIUM`` away from the world median. Look-alikes: a world price rise (relative price
-flat), a corridor that always traded dearer goods (no break), and tiny flows (``min_value``).
+flat), a corridor that always traded dearer goods (no break), tiny flows (``min_value``), and
+a code that an HS revision narrowed, in the revision year (its mix of goods changed).
 A jump may last for an episode of two years or more and end (``price_episodes``); a price seen
 off-line in one year only keeps ``sqrt(1/2)`` of its evidence (one observation, as for routes).
 """
@@ -24,6 +25,7 @@ import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
+from detour.detectors.revisions import REVISION_YEAR, narrowed_codes
 from detour.detectors.scoring import Params, break_stats, episodes, mask, matrix, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
@@ -106,7 +108,15 @@ class UnitValueDetector(Detector):
         n, T = rel.shape
         zs = np.full((n, T), -np.inf)
         ends = np.full((n, T), T)
+        # A code whose scope an HS revision narrowed (8802.11/.20 and 8525.80 lost drones to
+        # 8806 in 2022) changes composition that year: its unit value moves with the goods that
+        # left, not with a price. Breaks in the revision year are not scored for such codes.
+        narrowed = cand.hs.isin(narrowed_codes()).to_numpy()
         for t, e in price_episodes(years, prm):
+            if years[t] == REVISION_YEAR and narrowed.any():
+                skip = narrowed
+            else:
+                skip = np.zeros(n, dtype=bool)
             up, pre_up, post_up, _ = break_stats(rel, t, prm, e)
             down, _, post_down, _ = break_stats(-rel, t, prm, e)
             z = np.fmax(up, down)
@@ -127,7 +137,7 @@ class UnitValueDetector(Detector):
             # Support: a price seen off-line in one year only is one observation, an outlier
             # rather than a level that moved; as for routes it keeps sqrt(1/2) of its evidence.
             seen = present[:, t:e].sum(axis=1)
-            z = np.where(ok, z * np.sqrt(np.clip(seen, 1, 2) / 2.0), -np.inf)
+            z = np.where(ok & ~skip, z * np.sqrt(np.clip(seen, 1, 2) / 2.0), -np.inf)
             better = z > zs[:, t]
             zs[:, t], ends[:, t] = np.where(better, z, zs[:, t]), np.where(better, e, ends[:, t])
         best = zs.argmax(axis=1)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from detour.detectors.revisions import history_bound
 from detour.simulate import catalogue
 
 EU = (
@@ -69,6 +70,7 @@ SUCCESSORS = {
     "880310": ("880710",), "880320": ("880720",), "880330": ("880730",), "880390": ("880790",),
     "360300": ("360310", "360320", "360330", "360340", "360350", "360360"),
 }
+DRONE_HOMES = ("880220", "880211", "852580", "880212", "880230", "880240")  # where drones were declared
 RHO, SIGMA = 0.75, 0.55  # AR(1) persistence and typical stationary s.d. of a flow's log value
 DENSITY = 0.035  # share of (exporter, importer, HS6) cells trading in a year at scale 1
 MEDIAN_FLOW_USD = 1.5e6
@@ -116,6 +118,25 @@ class World:
                 last = int(ps["last"].iloc[self.p(old)])
                 if all(int(ps["first"].iloc[n]) == last + 1 for n in succ):
                     out[self.p(old)] = succ
+        return out
+
+    def carried(self) -> dict[int, int]:
+        """Product created by HS2022 n:n (8806) → the HS2017 code its trade was declared under
+        before (``revisions.history_bound``; the first of ``DRONE_HOMES`` present in this world).
+
+        Drones were traded before 2022, declared with light aircraft (8802.11/.20) or cameras
+        (8525.80); HS2022 moved that trade to 8806. So a drone flow goes on across the revision:
+        before 2022 it sits inside its correlate's flow, from 2022 in its own code."""
+        ps, out = self.products, {}
+        if not self.years:
+            return out
+        for i, hs in enumerate(ps.hs):
+            bound = history_bound(str(hs))
+            if not bound or int(ps["first"].iloc[i]) <= self.years[0]:
+                continue
+            home = next((h for h in DRONE_HOMES if h in bound and self.has_hs(h)), None)
+            if home is not None and int(ps["first"].iloc[self.p(home)]) <= self.years[0]:
+                out[i] = self.p(home)
         return out
 
     def valid(self, prod: int | np.ndarray, year: int) -> np.ndarray:
@@ -225,6 +246,12 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
     for old, news in cont.items():
         goes_on[old] = True
         succeeded[list(news)] = True
+    # Drone trade before HS2022, declared under a correlate (``World.carried``). Its noise comes
+    # from a stream of its own, so the rest of the world is drawn exactly as without it.
+    carry = world.carried()
+    carried = np.zeros(m, dtype=bool)
+    carried[list(carry)] = True
+    carry_rng = np.random.default_rng(len(score) * 7919 + m)
     out = []
     for t, year in enumerate(world.years):
         if t:
@@ -253,6 +280,24 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
                 cif=route_cif(world, i, j, p, rng),
             )
         )
+        early = np.flatnonzero((latent + fixed > tau) & carried[pp] & ~world.valid(pp, year))
+        if len(early):
+            lv_c = latent[early] + spread[early] + carry_rng.normal(0, 0.15, len(early))
+            fob_c = np.maximum(np.round(np.exp(lv_c + kappa + TREND.get(year, 0.03 * (year - 2016)))), 1.0)
+            i, j, p = ii[early], jj[early], pp[early]
+            home = np.array([carry[int(x)] for x in p], dtype=np.int16)
+            kg_c = unit_kg(world, p, fob_c, price[i, p] * np.exp(carry_rng.normal(0, 0.1, len(early))))
+            out.append(
+                shipments(
+                    year=np.full(len(early), year, np.int16),
+                    exp=i.astype(np.int16),
+                    imp=j.astype(np.int16),
+                    prod=home,
+                    fob=fob_c,
+                    kg=kg_c,
+                    cif=route_cif(world, i, j, home, carry_rng),
+                )
+            )
     return _relabel(world, pd.concat(out, ignore_index=True), cont, first)
 
 

@@ -254,3 +254,36 @@ def test_an_origin_that_ships_the_destination_openly_has_no_reason_to_detour(rea
     closed, open_channel = score("KOR", "MNG"), score("JPN", "KHM")
     assert closed >= 50
     assert open_channel < 0.8 * closed
+
+
+@functools.cache
+def _drone_world() -> World:
+    """Drones (8806) exist in the data only from 2022, as in real files after HS2022."""
+    w = World(seed=37).background(goods=("930690", "854231", "853224"))
+    drones = ("880622",)
+    # KOR → MNG → BRA in drones from 2022; KOR never sold MNG light aircraft or cameras, so the
+    # drone flow appeared from nothing (the bound on its history is zero).
+    w.flow("KOR", "MNG", "880622", step(0, 6e6))
+    w.flow("MNG", "BRA", "880622", step(0, 6e6))
+    # JPN → KHM → CHL, the same, but JPN sold KHM USD 15M a year of light aeroplanes (8802.20)
+    # before 2022: whatever drones it sold were inside that, so nothing is known to be new.
+    w.flow("JPN", "KHM", "880622", step(0, 6e6))
+    w.flow("KHM", "CHL", "880622", step(0, 6e6))
+    w.flow("JPN", "KHM", "880220", step(1.5e7, 9e6))
+    # Other drone trade from 2022 so the code has a world of corridors.
+    for e, i in (("CHN", "USA"), ("CHN", "DEU"), ("USA", "GBR"), ("FRA", "ITA"), ("CHN", "IND")):
+        w.flow(e, i, "880622", step(0, 2e7))
+        w.flow(e, i, "880220", step(2e7, 0))
+    assert all(k[2] not in drones or min(f.values) >= 2022 for k, f in w.flows.items())
+    return w
+
+
+@pytest.fixture(scope="module")
+def drone_alerts(tmp_path_factory):
+    return _alerts(_drone_world(), tmp_path_factory, "drones")
+
+
+def test_a_drone_route_from_nothing_is_found_and_one_inside_old_aircraft_trade_is_not(drone_alerts):
+    routes = {(a.origin, a.hub, a.destination) for a in drone_alerts if a.kind == "transshipment"}
+    assert ("KOR", "MNG", "BRA") in routes
+    assert ("JPN", "KHM", "CHL") not in routes

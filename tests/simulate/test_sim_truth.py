@@ -157,3 +157,31 @@ def test_retired_codes_go_on_under_their_successors(decl):
         before, after = pairs([old], 2021), pairs([new], 2022)
         if len(before) >= 5:
             assert len(before & after) >= 0.6 * len(before), (old, new, len(before & after), len(before))
+
+
+def test_drone_trade_goes_on_under_its_hs2017_correlate_before_2022(decl):
+    """As in real files: pairs that trade drones (8806) in 2022 mostly declared trade in a
+    correlate (8802.11/.20, 8525.80, ...) in 2021, under which their drones were declared."""
+    from detour.detectors.revisions import narrowed_codes
+
+    def pairs(mask):
+        m = mask & (decl.flow == "export")
+        return set(zip(decl.reporter[m], decl.partner[m], strict=True))
+
+    drones = pairs(decl.hs.str.startswith("8806") & (decl.year == 2022))
+    before = pairs(decl.hs.isin(narrowed_codes()) & (decl.year == 2021))
+    assert len(drones) >= 5
+    assert len(drones & before) >= 0.6 * len(drones)
+
+
+def test_drone_codes_are_carried_by_a_correlate_only_across_the_revision():
+    from detour.detectors.revisions import history_bound
+    from detour.simulate.world import make_world
+
+    w = make_world(40, 300, (2016, 2024))
+    carried = {w.products.hs.iloc[k]: w.products.hs.iloc[v] for k, v in w.carried().items()}
+    drones = [h for h in w.products.hs if h.startswith("8806")]
+    assert drones and set(carried) == set(drones)
+    assert all(home in history_bound(code) for code, home in carried.items())
+    assert make_world(40, 300, (2016, 2024), hs_revision=False).carried() == {}
+    assert make_world(40, 300, (2022, 2024)).carried() == {}  # nothing before the revision
