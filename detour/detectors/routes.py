@@ -533,6 +533,24 @@ def one_origin(routes: pd.DataFrame, z: str) -> pd.DataFrame:
     return routes[np.asarray(keep, dtype=bool)]
 
 
+def one_destination(routes: pd.DataFrame, z: str) -> pd.DataFrame:
+    """Keep, for each inbound leg (origin, hub, goods in), the routes of its best destination only.
+
+    The mirror of ``one_origin``: one inbound surge is one piece of evidence, and when it can be
+    paired with onward surges to several destinations, the pairings are competing explanations
+    of where the goods went. The onward look-elsewhere correction charges the best pairing for
+    the competition; the others would repeat the same inbound evidence with a chance onward
+    surge (a big economy sells new things to someone every year).
+    """
+    if routes.empty:
+        return routes
+    legs = ["o", "h", "hs_in"]
+    best = routes.groupby(legs)[z].transform("max")
+    top = routes[routes[z] == best].groupby(legs)["d"].min().to_dict()
+    keep = [top.get(k) == d for k, d in zip(zip(*(routes[c] for c in legs)), routes.d, strict=True)]
+    return routes[np.asarray(keep, dtype=bool)]
+
+
 def coherence(ratio: np.ndarray | pd.Series, low: float, high: float) -> np.ndarray:
     """How well two excess values fit: 1 when their ratio is inside [low, high], falling as
     ``exp(-distance)`` outside, the distance measured in log units (a factor e outside → 0.37).

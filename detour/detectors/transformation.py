@@ -31,6 +31,7 @@ from detour.detectors.routes import (
     HUB_FLOOR,
     coherence,
     hub_share,
+    one_destination,
     one_origin,
     profile_fit,
     route_candidates,
@@ -119,7 +120,7 @@ class TransformationDetector(Detector):
             routes, FIT_LOW, FIT_HIGH, False
         )
         routes["z_fit"] = routes.z_raw * fit * support(routes, panel) * routes.reason
-        routes = one_origin(routes, "z_fit")
+        routes = one_destination(one_origin(routes, "z_fit"), "z_fit")
         routes = routes[routes.z_fit >= panel.params.min_z]
         prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]
         routes["score"] = [to_score(z * p, self.kind) for z, p in zip(routes.z_fit, prior, strict=True)]

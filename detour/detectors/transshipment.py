@@ -32,6 +32,7 @@ from detour.detectors.panel import Panel
 from detour.detectors.routes import (
     coherence,
     hub_share,
+    one_destination,
     one_origin,
     profile_fit,
     route_candidates,
@@ -70,7 +71,7 @@ class TransshipmentDetector(Detector):
             coherence(routes.e_out / routes.e_in_total.clip(lower=1.0), FIT_LOW, FIT_HIGH) * share,
         ) * profile_fit(routes, FIT_LOW, FIT_HIGH, True, share)
         routes["z_fit"] = routes.z_raw * fit * support(routes, panel) * routes.reason
-        routes = one_origin(routes, "z_fit")
+        routes = one_destination(one_origin(routes, "z_fit"), "z_fit")
         # One alert per (origin, hub, destination): its codes' evidence combined.
         routes = routes[routes.z_fit >= MIN_PART]
         routes["z_fit"] = combined(routes, ["o", "h", "d"], "hs_in", "z_fit")

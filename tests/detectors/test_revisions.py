@@ -9,7 +9,7 @@ import pytest
 
 from detour.detectors import run_detectors
 from detour.detectors.revisions import bridge, declared_codes, series_code
-from detour.detectors.routes import one_origin, support
+from detour.detectors.routes import one_destination, one_origin, support
 from detour.engine import get_engine
 from tests.detectors.scenarios import step
 from tests.detectors.world import YEARS, World
@@ -88,6 +88,20 @@ def test_one_onward_leg_is_explained_by_its_best_origin_only():
     )
     kept = one_origin(r, "z")
     assert sorted(zip(kept.o, kept.d, strict=True)) == [("A", "E"), ("B", "D")]
+
+
+def test_one_inbound_surge_keeps_its_best_destination():
+    r = pd.DataFrame(
+        {
+            "o": ["A", "A", "A", "B"],
+            "h": ["H", "H", "H", "H"],
+            "d": ["D", "E", "F", "E"],
+            "hs_in": ["1", "1", "2", "1"],
+            "z": [4.0, 6.0, 3.0, 2.0],
+        }
+    )
+    kept = one_destination(r, "z")
+    assert sorted(zip(kept.o, kept.d, kept.hs_in, strict=True)) == [("A", "E", "1"), ("A", "F", "2"), ("B", "E", "1")]
 
 
 def test_support_counts_both_legs_years():
