@@ -34,6 +34,11 @@ KEYS = ["exporter", "importer", "hs"]
 MIN_CORRIDORS = 5
 MIN_PREMIUM = math.log(1.5)
 CANDIDATE_JUMP = math.log(2.0)
+# Observed prices needed before a break. A flow's appearance from nothing is clear after two
+# silent years (``Params.min_pre``), but a price's own noise cannot be judged from two values:
+# with two, chance breaks on a world without planted patterns rose from 507 to 801 (19M rows,
+# all products; ``benchmarks/detect_speed.py``).
+PRICE_MIN_PRE = 3
 
 
 def relative_prices(panel: Panel) -> ibis.Table:
@@ -83,7 +88,7 @@ class UnitValueDetector(Detector):
         h = r.mutate(csum=r.rel.sum().over(w) - r.rel, cnt=r.rel.count().over(w) - 1)
         prev = h.csum / ibis.greatest(h.cnt, 1)
         keep = (
-            (h.cnt >= prm.min_pre)
+            (h.cnt >= max(prm.min_pre, PRICE_MIN_PRE))
             & (h.val >= prm.min_value)
             & ((h.rel - prev).abs() >= CANDIDATE_JUMP)
             & (h.rel.abs() >= MIN_PREMIUM)
@@ -98,7 +103,14 @@ class UnitValueDetector(Detector):
         return h.filter(keep).select(*KEYS).distinct()
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
-        prm, years = replace(panel.params, sigma_floor=panel.params.price_sigma_floor), panel.years
+        prm, years = (
+            replace(
+                panel.params,
+                sigma_floor=panel.params.price_sigma_floor,
+                min_pre=max(panel.params.min_pre, PRICE_MIN_PRE),
+            ),
+            panel.years,
+        )
         cand = candidates[KEYS].drop_duplicates().reset_index(drop=True)
         rows = panel.series(cand, {k: k for k in KEYS}, panel.shared["relative_prices"])
         present = matrix(rows.assign(one=1.0), KEYS, "one", years, cand) > 0
