@@ -75,7 +75,8 @@ def narrowed_codes() -> tuple[str, ...]:
 
 def bounds_of(prefixes: tuple[str, ...]) -> tuple[str, ...]:
     """The bound codes of every code under ``prefixes`` that HS2022 created n:n (to widen a panel)."""
-    return tuple(sorted({b for c, bs in _BOUNDED.items() if any(c.startswith(p) for p in prefixes) for b in bs}))
+    under = [bs for c, bs in _BOUNDED.items() if any(c.startswith(p) for p in prefixes)]
+    return tuple(sorted({b for bs in under for b in bs}))
 
 
 def series_code(hs: str) -> str:

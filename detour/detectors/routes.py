@@ -199,7 +199,9 @@ def score_routes(
 
     v_in, v_out, v_dir = leg("o", "h", "hs_in"), leg("h", "d", "hs_out"), leg("o", "d", "hs_out")
     d_total, h_total, h_sales = total("d", "hs_out", "M"), total("h", "hs_in", "M"), total("h", "hs_out", "X")
-    obs_in, obs_out, obs_dir = observed("o", "h", "hs_in"), observed("h", "d", "hs_out"), observed("o", "d", "hs_out")
+    obs_in = observed("o", "h", "hs_in")
+    obs_out = observed("h", "d", "hs_out")
+    obs_dir = observed("o", "d", "hs_out")
     c = prm.floor_usd
     l_in, l_out = mask(log_level(v_in, c), obs_in), mask(log_level(v_out, c), obs_out)
     # The inbound leg on its own scale too: a sporadic trickle (a few hundred thousand one year,
@@ -524,13 +526,7 @@ def one_origin(routes: pd.DataFrame, z: str) -> pd.DataFrame:
     correction already charges the best of them for the competition; the others would only repeat
     the same onward evidence further down the list.
     """
-    if routes.empty:
-        return routes
-    legs = ["h", "d", "hs_out"]
-    best = routes.groupby(legs)[z].transform("max")
-    top = routes[routes[z] == best].groupby(legs)["o"].min().to_dict()
-    keep = [top.get(k) == o for k, o in zip(zip(*(routes[c] for c in legs)), routes.o, strict=True)]
-    return routes[np.asarray(keep, dtype=bool)]
+    return _best_only(routes, z, ["h", "d", "hs_out"], "o")
 
 
 def one_destination(routes: pd.DataFrame, z: str) -> pd.DataFrame:
@@ -542,12 +538,16 @@ def one_destination(routes: pd.DataFrame, z: str) -> pd.DataFrame:
     the competition; the others would repeat the same inbound evidence with a chance onward
     surge (a big economy sells new things to someone every year).
     """
+    return _best_only(routes, z, ["o", "h", "hs_in"], "d")
+
+
+def _best_only(routes: pd.DataFrame, z: str, legs: list[str], who: str) -> pd.DataFrame:
+    """The rows whose ``who`` is the best-scoring one (ties: the first in order) within ``legs``."""
     if routes.empty:
         return routes
-    legs = ["o", "h", "hs_in"]
     best = routes.groupby(legs)[z].transform("max")
-    top = routes[routes[z] == best].groupby(legs)["d"].min().to_dict()
-    keep = [top.get(k) == d for k, d in zip(zip(*(routes[c] for c in legs)), routes.d, strict=True)]
+    top = routes[routes[z] == best].groupby(legs)[who].min().to_dict()
+    keep = [top.get(k) == w for k, w in zip(zip(*(routes[c] for c in legs)), routes[who], strict=True)]
     return routes[np.asarray(keep, dtype=bool)]
 
 

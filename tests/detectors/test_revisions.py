@@ -101,7 +101,8 @@ def test_one_inbound_surge_keeps_its_best_destination():
         }
     )
     kept = one_destination(r, "z")
-    assert sorted(zip(kept.o, kept.d, kept.hs_in, strict=True)) == [("A", "E", "1"), ("A", "F", "2"), ("B", "E", "1")]
+    kept_rows = sorted(zip(kept.o, kept.d, kept.hs_in, strict=True))
+    assert kept_rows == [("A", "E", "1"), ("A", "F", "2"), ("B", "E", "1")]
 
 
 def test_support_counts_both_legs_years():

@@ -119,14 +119,14 @@ def through_alerts(tmp_path_factory):
     return _alerts(_through_world(), tmp_path_factory, "through")
 
 
-def test_goods_passing_through_move_both_hub_totals(through_alerts):
-    def score(o, h):
-        return max(
-            (a.score for a in through_alerts if a.kind == "transshipment" and (a.origin, a.hub) == (o, h)),
-            default=0.0,
-        )
+def _route_score(alerts, o, h):
+    found = [a.score for a in alerts if a.kind == "transshipment" and (a.origin, a.hub) == (o, h)]
+    return max(found, default=0.0)
 
-    forwarding, switching = score("KOR", "MNG"), score("ITA", "TUR")
+
+def test_goods_passing_through_move_both_hub_totals(through_alerts):
+    forwarding = _route_score(through_alerts, "KOR", "MNG")
+    switching = _route_score(through_alerts, "ITA", "TUR")
     assert forwarding >= 60
     # The customer switch keeps HUB_FLOOR of its legs' evidence: well below the forwarding hub
     # (with the hub's imports *or* exports moving it would have scored the same).
@@ -245,13 +245,8 @@ def reason_alerts(tmp_path_factory):
 
 
 def test_an_origin_that_ships_the_destination_openly_has_no_reason_to_detour(reason_alerts):
-    def score(o, h):
-        return max(
-            (a.score for a in reason_alerts if a.kind == "transshipment" and (a.origin, a.hub) == (o, h)),
-            default=0.0,
-        )
-
-    closed, open_channel = score("KOR", "MNG"), score("JPN", "KHM")
+    closed = _route_score(reason_alerts, "KOR", "MNG")
+    open_channel = _route_score(reason_alerts, "JPN", "KHM")
     assert closed >= 50
     assert open_channel < 0.8 * closed
 
