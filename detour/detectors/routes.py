@@ -48,7 +48,7 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
-from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound
+from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound, narrowed_codes
 from detour.detectors.scoring import (
     _nanmedian,
     break_stats,
@@ -74,7 +74,7 @@ def surges(panel: Panel) -> ibis.Table:
     # (``revisions.history_bound``), which scoring uses: they are candidates from their first
     # year when they exceed ``growth`` times the pair's yearly mean before 2022 in all the bound
     # codes together (a superset of any one code's bound: a cheap, conservative pre-filter).
-    every = sorted({b for c in bounded_codes() for b in history_bound(c)})
+    every = list(narrowed_codes())
     n_old = max(sum(1 for y in panel.years if y < REVISION_YEAR), 1)
     old = p.filter(p.hs.isin(every) & (p.year < REVISION_YEAR))
     old = old.group_by(["exporter", "importer"]).aggregate(bound_mean=old.v.sum() / n_old)
@@ -412,9 +412,8 @@ def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np
     rest = np.maximum(chapter - np.nan_to_num(v_dir), 0.0)  # the route's own code taken out
     cols = np.arange(T)[None, :]
     t = np.asarray(t1)[:, None]
-    with np.errstate(invalid="ignore"):
-        pre = _nanmedian(np.where(cols < t, rest, np.nan))
-        post = _nanmedian(np.where(cols >= t, rest, np.nan))
+    pre = _nanmedian(np.where(cols < t, rest, np.nan))
+    post = _nanmedian(np.where(cols >= t, rest, np.nan))
     open_channel = (np.nan_to_num(pre) >= DIRECT_MATERIAL) & (np.nan_to_num(post) >= 0.5 * np.nan_to_num(pre))
     concern = cand.d.isin(list(panel.destination_prior)).to_numpy()
     return np.where(open_channel & ~concern, NO_REASON, 1.0)

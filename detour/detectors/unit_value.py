@@ -125,10 +125,7 @@ class UnitValueDetector(Detector):
         # left, not with a price. Breaks in the revision year are not scored for such codes.
         narrowed = cand.hs.isin(narrowed_codes()).to_numpy()
         for t, e in price_episodes(years, prm):
-            if years[t] == REVISION_YEAR and narrowed.any():
-                skip = narrowed
-            else:
-                skip = np.zeros(n, dtype=bool)
+            skip = narrowed & (years[t] == REVISION_YEAR)
             up, pre_up, post_up, _ = break_stats(rel, t, prm, e)
             down, _, post_down, _ = break_stats(-rel, t, prm, e)
             z = np.fmax(up, down)

@@ -252,6 +252,30 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
     carried = np.zeros(m, dtype=bool)
     carried[list(carry)] = True
     carry_rng = np.random.default_rng(len(score) * 7919 + m)
+
+    def draw(
+        cells: np.ndarray, latent: np.ndarray, year: int, r: np.random.Generator, home: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """Shipments of the trading ``cells`` in ``year``, noise from ``r``; declared under
+        ``home`` (a carried drone cell's correlate) instead of the cell's own product if given."""
+        nonlocal kappa
+        lv = latent[cells] + spread[cells] + r.normal(0, 0.15, len(cells))
+        if kappa is None:
+            kappa = np.log(MEDIAN_FLOW_USD) - np.median(lv)
+        fob = np.maximum(np.round(np.exp(lv + kappa + TREND.get(year, 0.03 * (year - 2016)))), 1.0)
+        i, j, p = ii[cells], jj[cells], pp[cells]
+        kg = unit_kg(world, p, fob, price[i, p] * np.exp(r.normal(0, 0.1, len(cells))))
+        declared = p.astype(np.int16) if home is None else home
+        return shipments(
+            year=np.full(len(cells), year, np.int16),
+            exp=i.astype(np.int16),
+            imp=j.astype(np.int16),
+            prod=declared,
+            fob=fob,
+            kg=kg,
+            cif=route_cif(world, i, j, declared, r),
+        )
+
     out = []
     for t, year in enumerate(world.years):
         if t:
@@ -263,41 +287,11 @@ def baseline(world: World, rng: np.random.Generator, scale: float = 1.0) -> pd.D
             tau = np.partition(latent + fixed, -int(target))[-int(target)] if target < len(score) else -np.inf
         exists = (world.valid(pp, year) | goes_on[pp]) & ~succeeded[pp]
         live = np.flatnonzero((latent + fixed > tau) & exists)
-        lv = latent[live] + spread[live] + rng.normal(0, 0.15, len(live))
-        if kappa is None:
-            kappa = np.log(MEDIAN_FLOW_USD) - np.median(lv)
-        fob = np.maximum(np.round(np.exp(lv + kappa + TREND.get(year, 0.03 * (year - 2016)))), 1.0)
-        i, j, p = ii[live], jj[live], pp[live]
-        kg = unit_kg(world, p, fob, price[i, p] * np.exp(rng.normal(0, 0.1, len(live))))
-        out.append(
-            shipments(
-                year=np.full(len(live), year, np.int16),
-                exp=i.astype(np.int16),
-                imp=j.astype(np.int16),
-                prod=p.astype(np.int16),
-                fob=fob,
-                kg=kg,
-                cif=route_cif(world, i, j, p, rng),
-            )
-        )
+        out.append(draw(live, latent, year, rng))
         early = np.flatnonzero((latent + fixed > tau) & carried[pp] & ~world.valid(pp, year))
         if len(early):
-            lv_c = latent[early] + spread[early] + carry_rng.normal(0, 0.15, len(early))
-            fob_c = np.maximum(np.round(np.exp(lv_c + kappa + TREND.get(year, 0.03 * (year - 2016)))), 1.0)
-            i, j, p = ii[early], jj[early], pp[early]
-            home = np.array([carry[int(x)] for x in p], dtype=np.int16)
-            kg_c = unit_kg(world, p, fob_c, price[i, p] * np.exp(carry_rng.normal(0, 0.1, len(early))))
-            out.append(
-                shipments(
-                    year=np.full(len(early), year, np.int16),
-                    exp=i.astype(np.int16),
-                    imp=j.astype(np.int16),
-                    prod=home,
-                    fob=fob_c,
-                    kg=kg_c,
-                    cif=route_cif(world, i, j, home, carry_rng),
-                )
-            )
+            home = np.array([carry[int(x)] for x in pp[early]], dtype=np.int16)
+            out.append(draw(early, latent, year, carry_rng, home))
     return _relabel(world, pd.concat(out, ignore_index=True), cont, first)
 
 
