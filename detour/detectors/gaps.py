@@ -115,8 +115,8 @@ def score_gaps(
         # third-country re-exports into the importer count as the exporter's side.
         big, small = m, matrix(rows, KEYS, "x_value", years, cand) + _reexports_into(panel, cand, years)
     obs = (
-        panel.covered(cand.exporter, cand.hs, "X")
-        & panel.covered(cand.importer, cand.hs, "M")
+        panel.silent_seen(cand.exporter, cand.importer, cand.hs, "X")
+        & panel.silent_seen(cand.importer, cand.exporter, cand.hs, "M")
         & panel.alive(cand.hs)
     )
     # The shortfall of the silent side in log units: ~0 when the mirror matches, large when not.

@@ -183,6 +183,53 @@ class Panel:
         )
         return keys.isin(self._coverage_index(side)).reshape(n, T)
 
+    def silent_seen(self, reporter: pd.Series, partner: pd.Series, hs: pd.Series, side: str) -> np.ndarray:
+        """(rows x years): does ``reporter``'s silence about ``partner`` in ``hs``'s chapter on
+        ``side`` tell us something that year?
+
+        Yes when it declared anything in the chapter on that side (``covered``). Also when it
+        reported that year but declared nothing in the chapter, *and no other partner recorded
+        trade with it in the chapter* (only ``partner`` did): DOMAIN.md's look-alike is a
+        reporter that hides a chapter *everywhere*, which the data shows as several partners
+        recording goods the reporter never declares. A reporter with one partner in the chapter
+        that declares none of it hid that partner's trade; a reporter that declared nothing in the
+        chapter while several partners recorded trade with it has a policy, and says nothing
+        about any one flow.
+        """
+        seen = self.covered(reporter, hs, side)
+        n, T = seen.shape
+        if n == 0:
+            return seen
+        reported = np.asarray(
+            pd.MultiIndex.from_arrays(
+                [np.repeat(np.asarray(reporter, dtype=object), T), np.tile(np.asarray(self.years), n)]
+            ).isin(pd.MultiIndex.from_frame(self.coverage[["reporter", "year"]].astype({"year": int})))
+        ).reshape(n, T)
+        ch = pd.Series([str(h)[:2] for h in hs], dtype=object)
+        # Partners that recorded trade with the reporter in the chapter, per year, from the
+        # mirror side of ``pairs`` (the reporter is the exporter on "X", the importer on "M").
+        x_side = ("exporter", "importer", "m_value")
+        me, them, val = x_side if side == "X" else ("importer", "exporter", "x_value")
+        p = self.pairs
+        keys = pd.DataFrame({me: np.asarray(reporter, dtype=object), "ch": ch}).drop_duplicates()
+        q = p.filter(p[val] > 0).mutate(ch=p.hs.left(2)).semi_join(ibis.memtable(keys), [me, "ch"])
+        df = self.engine.execute(q.select(me, them, "ch", "year").distinct())
+        df["year"] = df["year"].astype(int)
+        counts = df.groupby([me, "ch", "year"]).size()
+        mine = pd.MultiIndex.from_frame(df[[me, them, "ch", "year"]])
+        rows = pd.DataFrame(
+            {
+                me: np.repeat(np.asarray(reporter, dtype=object), T),
+                them: np.repeat(np.asarray(partner, dtype=object), T),
+                "ch": np.repeat(ch.to_numpy(), T),
+                "year": np.tile(np.asarray(self.years), n),
+            }
+        )
+        total = counts.reindex(pd.MultiIndex.from_frame(rows[[me, "ch", "year"]])).fillna(0).to_numpy()
+        own = pd.MultiIndex.from_frame(rows).isin(mine)
+        others = (total - own).reshape(n, T)
+        return seen | (reported & (others == 0))
+
     def alive(self, hs: pd.Series) -> np.ndarray:
         """(rows x years): was the HS code in use that year (between its first and last year in the data)?"""
         life = self.code_life.reindex(pd.Index(np.asarray(hs, dtype=object)))

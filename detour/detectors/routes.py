@@ -60,7 +60,8 @@ from detour.detectors.scoring import (
     total_floor,
 )
 
-HUB_FLOOR = 0.6  # share of the legs' evidence kept when the hub's own totals did not move
+HUB_FLOOR = 0.4  # share of the legs' evidence kept when the hub's totals could show the route, and did not
+BLIND_FLOOR = 0.6  # ... when the hub's totals are too large and noisy to show the route either way
 Pred = Callable[[ir.StringValue], ir.BooleanValue]
 
 
@@ -239,9 +240,10 @@ def score_routes(
     m_out = cand.set_index(["o", "h", "hs_in"]).index.map(m_out).to_numpy(dtype=float)
     elsewhere_out = np.sqrt(2 * np.log(np.maximum(np.nan_to_num(m_out, nan=1.0), 1.0)))
 
-    def onward(t: int, e: int) -> tuple[np.ndarray, np.ndarray]:
-        """z of H -> D over the episode [t, e) net of D's imports from everyone else, and the
-        hub's total exports of the goods."""
+    def onward(t: int, e: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """z of H -> D over the episode [t, e) net of D's imports from everyone else, the z of the
+        hub's total exports of the goods, and the z those exports would show if the onward leg's
+        extra goods were added to them (``visible``)."""
         zo, pre_o, post_o, sig_o = break_stats(l_out, t, prm, e)
         # D's imports from everyone else are measured on a floor the size of the onward leg's
         # level in the episode: the question is whether D bought this much more from others
@@ -257,18 +259,32 @@ def score_routes(
         grew = np.fmax(np.nan_to_num(post_x - pre_x), 0.0)
         used = np.clip(grew / np.where(sig_x > 0, sig_x, 1.0), 0.0, 1.0)
         z = (post_o - pre_o - grew) / np.hypot(sig_o, np.nan_to_num(sig_x) * used)
+        # Attribution by share, on the destination's side (the mirror of ``OWNED`` for the hub's
+        # imports): of the destination's extra imports of the goods, the hub must have supplied
+        # at least half, others' extra counting as far as their growth is itself evidence (its
+        # z over ``min_z``; a big buyer's other imports wander by their noise every year). A
+        # market that opened from nothing (a country at war buying from eight suppliers at
+        # once) lifts every supplier from nothing: in logs each leg's growth is large and the
+        # others' growth, measured on the leg's own size, cannot cancel it; in values the hub
+        # is one supplier among many.
+        clear = np.clip(grew / np.where(sig_x > 0, sig_x, 1.0) / prm.min_z, 0.0, 1.0)
+        share = _share(np.where(obs_out, v_out, np.nan), np.where(obs_out, oth, np.nan), t, e, clear)
+        z = z * np.clip(share / OWNED, 0.0, 1.0)
         z[np.isnan(zo)] = np.nan
-        return z, break_stats(l_hub_out, t, prm, e, floor_hub_out)[0]
+        hub_z, hub_pre, _, hub_sig = break_stats(l_hub_out, t, prm, e, floor_hub_out)
+        return z, hub_z, visible(hub_pre, hub_sig, pre_o, post_o)
 
-    names_best = ("zc", "z_in", "z_out", "hub", "z_hub_in", "z_hub_out", "dir_pre")
+    names_best = ("zc", "z_in", "z_out", "hub", "z_hub_in", "z_hub_out", "see_in", "see_out", "dir_pre")
     best = {k: np.full(n, -np.inf if k == "zc" else np.nan) for k in names_best}
     t1, lag = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
-    out_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    out_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     # Every break year t and episode end e (a scheme may run for a few years and stop); the
     # onward leg in the same episode, or a year later.
     for t, e in episodes(years, prm):
         z_in = np.fmax(break_stats(l_in, t, prm, e)[0], break_stats(l_in_rel, t, prm, e)[0]) - elsewhere
-        z_hub_in = break_stats(l_hub_in, t, prm, e, floor_hub_in)[0]
+        z_hub_in, hub_pre, _, hub_sig = break_stats(l_hub_in, t, prm, e, floor_hub_in)
+        _, pre_i, post_i, _ = break_stats(l_in, t, prm, e)
+        see_in = visible(hub_pre, hub_sig, pre_i, post_i)
         # Attribution by share: when the hub's total imports of the goods broke and this origin
         # supplied most of the extra (``OWNED``), the break of the total is this leg's evidence
         # too. A total over many suppliers is far less noisy than one bilateral flow, and no
@@ -286,7 +302,7 @@ def score_routes(
             key = (t + k, min(e + k, T))
             if key not in out_cache:
                 out_cache[key] = onward(*key)
-            z_out, z_hub_out = out_cache[key]
+            z_out, z_hub_out, see_out = out_cache[key]
             z_out = z_out - elsewhere_out
             # The hub's own scale: a big economy's new bilateral flows are ordinary churn, and a
             # hub that switched suppliers (or customers) got no extra goods. Goods forwarded, or
@@ -295,13 +311,15 @@ def score_routes(
             hub = np.fmin(z_hub_in, z_hub_out)
             legs = np.fmin(z_in, z_out)
             # Soft AND: a hub whose own totals moved as much as the legs keeps the legs' z; one
-            # whose totals did not move (churn in a big economy, or an established producer)
-            # keeps HUB_FLOOR.
-            zc = legs * (HUB_FLOOR + (1 - HUB_FLOOR) * hub_share(hub, legs))
+            # whose totals did not move keeps HUB_FLOOR when they could have shown the route,
+            # BLIND_FLOOR when they are too large and noisy to show it (``hub_weight``).
+            zc = legs * hub_weight(z_hub_in, z_hub_out, see_in, see_out, legs)
             zc[~ok | np.isnan(z_in) | np.isnan(z_out)] = -np.inf
             better = zc > best["zc"]
             for name, value in zip(
-                names_best, (zc, z_in, z_out, hub, z_hub_in, z_hub_out, dir_pre), strict=True
+                names_best,
+                (zc, z_in, z_out, hub, z_hub_in, z_hub_out, see_in, see_out, dir_pre),
+                strict=True,
             ):
                 best[name] = np.where(better, value, best[name])
             t1, lag = np.where(better, t, t1), np.where(better, k, lag)
@@ -309,6 +327,7 @@ def score_routes(
     out = cand.copy()
     out["z_raw"], out["z_in"], out["z_out"] = best["zc"], best["z_in"], best["z_out"]
     out["z_hub"], out["z_hub_in"], out["z_hub_out"] = best["hub"], best["z_hub_in"], best["z_hub_out"]
+    out["see_in"], out["see_out"] = best["see_in"], best["see_out"]
     out["t1"], out["t2"] = np.asarray(years)[t1], np.asarray(years)[t2]
     out["direct_pre"] = best["dir_pre"]
     out["elsewhere"] = elsewhere  # the inbound leg's look-elsewhere charge (``kit`` adds it back)
@@ -419,6 +438,49 @@ def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np
     return np.where(open_channel & ~concern, NO_REASON, 1.0)
 
 
+def visible(
+    total_pre: np.ndarray, total_sigma: np.ndarray, leg_pre: np.ndarray, leg_post: np.ndarray
+) -> np.ndarray:
+    """The z a total (log level ``total_pre``, noise ``total_sigma``) would show if a leg's extra
+    goods (its log levels before and after, on the same floor) were added to it: how far the
+    total *could* reveal the route. A leg of USD 5M a year in a hub that imports 2M of the goods
+    is plain in its totals (z of several units); in a hub that imports 2 billion, invisible.
+
+    >>> pre, post = np.log([5e4, 5e4]), np.log([5e6, 5e6])
+    >>> visible(np.log([2e6, 2e9]), np.array([0.3, 0.15]), pre, post).round(2).tolist()
+    [4.15, 0.02]
+    """
+    extra = np.fmax(np.exp(np.asarray(leg_post, float)) - np.exp(np.asarray(leg_pre, float)), 0.0)
+    sig = np.where(np.asarray(total_sigma) > 0, total_sigma, 1.0)
+    return np.nan_to_num((np.log(np.exp(total_pre) + extra) - total_pre) / sig)
+
+
+def hub_weight(
+    z_hub_in: np.ndarray, z_hub_out: np.ndarray, see_in: np.ndarray, see_out: np.ndarray, legs: np.ndarray
+) -> np.ndarray:
+    """Share of the legs' evidence a route keeps for its hub's totals, 0.4-1 (the soft AND).
+
+    Per side (the hub's total imports of the inbound goods, its total exports of the outbound
+    ones): a total that moved as much as the legs keeps all of it (``hub_share``). One that did
+    not move keeps ``HUB_FLOOR`` when it could have shown the route (the z the leg's extra goods
+    would give it, ``visible``, as large as the legs') and ``BLIND_FLOOR`` when it could not (a
+    big economy's or an established producer's totals, where a route's goods are a rounding
+    error: silence there says little). The weaker side counts.
+
+    >>> hub_weight(*(np.array([x]) for x in (0.0, 8.0, 8.0, 8.0, 8.0))).round(2).tolist()
+    [0.4]
+    >>> hub_weight(*(np.array([x]) for x in (0.0, 8.0, 0.0, 8.0, 8.0))).round(2).tolist()
+    [0.6]
+    >>> hub_weight(*(np.array([x]) for x in (8.0, 8.0, 8.0, 8.0, 8.0))).round(2).tolist()
+    [1.0]
+    """
+    def side(z: np.ndarray, see: np.ndarray) -> np.ndarray:
+        floor = BLIND_FLOOR - (BLIND_FLOOR - HUB_FLOOR) * hub_share(see, legs)
+        return floor + (1 - floor) * hub_share(z, legs)
+
+    return np.fmin(side(z_hub_in, see_in), side(z_hub_out, see_out))
+
+
 def hub_share(hub: np.ndarray, legs: np.ndarray) -> np.ndarray:
     """How far the hub's own totals moved against its legs, 0-1 (the soft AND's weight).
 
@@ -445,6 +507,21 @@ def _owned(leg: np.ndarray, total: np.ndarray, t: int, e: int) -> np.ndarray:
         return np.maximum(v[:, t:e] - base[:, None], 0.0).sum(axis=1)
 
     return np.clip(extra(leg) / np.maximum(extra(total), 1.0), 0.0, 1.0)
+
+
+def _share(leg: np.ndarray, others: np.ndarray, t: int, e: int, weight: np.ndarray) -> np.ndarray:
+    """Share of a buyer's extra purchases in the episode ``[t, e)`` (post median over pre median,
+    NaN years left out) that the leg supplied, the others' extra weighted by ``weight`` (0-1).
+    A leg with no extra has share 0; with no competing extra, 1.
+
+    >>> _share(np.array([[0.0, 0.0, 10.0]]), np.array([[0.0, 0.0, 70.0]]), 2, 3, np.ones(1)).tolist()
+    [0.125]
+    """
+    def extra(v: np.ndarray) -> np.ndarray:
+        return np.nan_to_num(np.fmax(_nanmedian(v[:, t:e]) - _nanmedian(v[:, :t]), 0.0))
+
+    mine, theirs = extra(leg), extra(others) * np.nan_to_num(weight)
+    return np.where(mine > 0, mine / np.maximum(mine + theirs, 1.0), 0.0)
 
 
 def support(routes: pd.DataFrame, panel: Panel) -> np.ndarray:
@@ -546,7 +623,8 @@ def _best_only(routes: pd.DataFrame, z: str, legs: list[str], who: str) -> pd.Da
         return routes
     best = routes.groupby(legs)[z].transform("max")
     top = routes[routes[z] == best].groupby(legs)[who].min().to_dict()
-    keep = [top.get(k) == w for k, w in zip(zip(*(routes[c] for c in legs)), routes[who], strict=True)]
+    keys = zip(*(routes[c] for c in legs), strict=True)
+    keep = [top.get(k) == w for k, w in zip(keys, routes[who], strict=True)]
     return routes[np.asarray(keep, dtype=bool)]
 
 

@@ -28,9 +28,8 @@ from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.reference import Rule, transformation_rules
 from detour.detectors.routes import (
-    HUB_FLOOR,
     coherence,
-    hub_share,
+    hub_weight,
     one_destination,
     one_origin,
     profile_fit,
@@ -77,7 +76,7 @@ def kit(routes: pd.DataFrame) -> pd.Series:
     z_in = combined(routes.assign(_z=raw), ["o", "h", "d", "hs_out", "t1"], "hs_in", "_z") - routes.elsewhere
     z_in = np.where(routes.z_in >= MIN_PART, np.fmax(z_in, routes.z_in), routes.z_in)
     legs = np.fmin(z_in, routes.z_out)
-    rebuilt = legs * (HUB_FLOOR + (1 - HUB_FLOOR) * hub_share(routes.z_hub, legs))
+    rebuilt = legs * hub_weight(routes.z_hub_in, routes.z_hub_out, routes.see_in, routes.see_out, legs)
     return pd.Series(np.fmax(routes.z_raw, rebuilt), index=routes.index)
 
 
