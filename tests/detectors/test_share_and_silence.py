@@ -1,0 +1,105 @@
+"""Evidence rules added on 6 Dec 2026, each planted case beside its look-alike.
+
+- a destination's extra imports must come mostly from the hub: a market that opens from nothing
+  with many suppliers at once is no route through any one of them;
+- a reporter's silence in a chapter says something when no other partner traded with it there
+  (a lone covert flow), and nothing when several partners did (a chapter hidden everywhere).
+
+The rule on hub totals that could show a route (``routes.hub_weight``, ``routes.visible``) is
+covered by its doctests and by ``test_route_evidence.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from detour.detectors import run_detectors
+from detour.engine import get_engine
+from tests.detectors.scenarios import step
+from tests.detectors.world import World
+
+
+def _alerts(world: World, tmp_path_factory, name: str):
+    return run_detectors(get_engine("duckdb"), world.ingest(tmp_path_factory.mktemp(name)))
+
+
+def _drop(w: World, country: str, hs: str) -> None:
+    """Remove the background's flows of ``hs`` into and out of ``country``."""
+    for key in [k for k in w.flows if country in k[:2] and k[2] == hs]:
+        del w.flows[key]
+
+
+@functools.cache
+def _market_world() -> World:
+    w = World(seed=41).background(goods=("930690", "854231", "940360"))
+    # Look-alike: EGY buys no ammunition until 2022, then from six suppliers at once, KAZ among
+    # them; KAZ (no other trade in ammunition, so its totals move) took FRA's the same year.
+    for country in ("EGY", "KAZ", "VNM", "ARM"):
+        _drop(w, country, "930690")
+    # All four report other trade in chapter 93 all along (cartridges), so their silence about
+    # ammunition before 2022 is an observed absence, not a hidden chapter.
+    for a, b in (("ITA", "EGY"), ("ITA", "VNM"), ("KAZ", "RUS"), ("ARM", "RUS")):
+        w.flow(a, b, "930630", 2e6)
+    for s in ("DEU", "ITA", "POL", "CZE", "KOR", "KAZ"):
+        w.flow(s, "EGY", "930690", step(0, 5e6))
+    w.flow("FRA", "KAZ", "930690", step(0, 5e6))
+    # Planted: VNM buys no ammunition until 2022, then only through ARM, which took FRA's.
+    w.flow("FRA", "ARM", "930690", step(0, 5e6))
+    w.flow("ARM", "VNM", "930690", step(0, 5e6))
+    return w
+
+
+@pytest.fixture(scope="module")
+def market_alerts(tmp_path_factory):
+    return _alerts(_market_world(), tmp_path_factory, "market")
+
+
+def _routes(alerts, hub, destination):
+    return [a for a in alerts if a.kind == "transshipment" and (a.hub, a.destination) == (hub, destination)]
+
+
+def test_a_route_that_supplies_a_new_market_alone_is_found(market_alerts):
+    found = _routes(market_alerts, "ARM", "VNM")
+    assert found and found[0].origin == "FRA"
+
+
+def test_one_supplier_among_many_to_a_new_market_is_no_route(market_alerts):
+    assert _routes(market_alerts, "KAZ", "EGY") == []
+
+
+@functools.cache
+def _silence_world() -> World:
+    w = World(seed=42).background(goods=("854231", "940360"))
+    # Planted: SVK exports no propellants to anyone on record; from 2020 UKR records them from
+    # SVK, which declares none (it reports its other trade every year).
+    w.flow("SVK", "DEU", "854231", 4e6)
+    w.flow("SVK", "UKR", "360200", step(0, 4e6, 2020), x_years=set())
+    # Look-alike: HUN hides chapter 36 from everyone, every year; three partners record its
+    # propellants, and the one to UKR grows from 2020.
+    w.flow("HUN", "DEU", "854231", 4e6)
+    for partner in ("POL", "CZE"):
+        w.flow("HUN", partner, "360200", 3e6)
+    w.flow("HUN", "UKR", "360200", step(1e6, 5e6, 2020))
+    for y in w.years:
+        w.silence("HUN", y, "X", "36")
+    return w
+
+
+@pytest.fixture(scope="module")
+def silence_alerts(tmp_path_factory):
+    return _alerts(_silence_world(), tmp_path_factory, "silence")
+
+
+def _undeclared(alerts, origin):
+    return [a for a in alerts if a.kind == "undeclared_export" and a.origin == origin]
+
+
+def test_a_lone_undeclared_flow_is_found(silence_alerts):
+    found = _undeclared(silence_alerts, "SVK")
+    assert [(a.destination, a.hs, a.start) for a in found] == [("UKR", ("360200",), 2020)]
+
+
+def test_a_chapter_hidden_from_every_partner_stays_quiet(silence_alerts):
+    assert _undeclared(silence_alerts, "HUN") == []
