@@ -9,7 +9,8 @@ every corridor). The evidence z is the robust break of that relative price again
 own history; either direction counts, and after the break the corridor must sit at least
 ``MIN_PREMIUM`` away from the world median. Look-alikes: a world price rise (relative price
 flat), a corridor that always traded dearer goods (no break), tiny flows (``min_value``), and
-a code that an HS revision narrowed, in the revision year (its mix of goods changed).
+a code that an HS revision narrowed, in the revision year (its mix of goods changed), and before
+it on a corridor whose drones it carried (``carried``).
 A jump may last for an episode of two years or more and end (``price_episodes``); a price seen
 off-line in one year only keeps ``sqrt(1/2)`` of its evidence (one observation, as for routes).
 """
@@ -25,7 +26,7 @@ import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
-from detour.detectors.revisions import REVISION_YEAR, narrowed_codes
+from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound, narrowed_codes
 from detour.detectors.scoring import Params, break_stats, episodes, mask, matrix, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
@@ -75,6 +76,21 @@ def price_episodes(years: tuple[int, ...], params: Params) -> list[tuple[int, in
     return [(t, e) for t, e in episodes(years, params) if e == T or e - t >= 2]
 
 
+def carried(panel: Panel, cand: pd.DataFrame) -> np.ndarray:
+    """Per candidate row: is its code one HS2022 narrowed (``revisions.narrowed_codes``) on a
+    corridor that trades, from the revision year, a code created from it (8806)? Such a
+    corridor's drones were declared under this code before the revision."""
+    narrowed = cand.hs.isin(narrowed_codes()).to_numpy()
+    if not narrowed.any():
+        return narrowed
+    p = panel.pairs
+    new = p.filter(p.hs.isin(list(bounded_codes())) & (p.year >= REVISION_YEAR) & (p.v > 0))
+    df = panel.engine.execute(new.select("exporter", "importer", "hs").distinct())
+    pairs = {(e, i, old) for e, i, hs in df.itertuples(index=False) for old in history_bound(hs)}
+    keys = zip(cand.exporter, cand.importer, cand.hs, strict=True)
+    return narrowed & np.array([k in pairs for k in keys], dtype=bool)
+
+
 class UnitValueDetector(Detector):
     name = "unit_value"
     kind = "unit_value"
@@ -118,6 +134,12 @@ class UnitValueDetector(Detector):
         luv = mask(matrix(rows, KEYS, "luv", years, cand), present)
         val = matrix(rows, KEYS, "val", years, cand)
         n, T = rel.shape
+        # Before HS2022 a corridor's drones were declared under the codes 8806 took them from
+        # (8802.20, 8525.80, ...). Where the corridor trades 8806 from 2022, those codes' price
+        # before then is a mix of drones and the goods that stayed, and it drifts as the mix
+        # does: unknown, not a price (``carried``).
+        before = np.asarray(years)[None, :] < REVISION_YEAR
+        rel = np.where(carried(panel, cand)[:, None] & before, np.nan, rel)
         zs = np.full((n, T), -np.inf)
         ends = np.full((n, T), T)
         # A code whose scope an HS revision narrowed (8802.11/.20 and 8525.80 lost drones to

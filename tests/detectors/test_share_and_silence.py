@@ -3,7 +3,9 @@
 - a destination's extra imports must come mostly from the hub: a market that opens from nothing
   with many suppliers at once is no route through any one of them;
 - a reporter's silence in a chapter says something when no other partner traded with it there
-  (a lone covert flow), and nothing when several partners did (a chapter hidden everywhere).
+  (a lone covert flow), and nothing when several partners did (a chapter hidden everywhere);
+- a code HS2022 narrowed (8802.20) carried a corridor's drones before the revision when the
+  corridor trades 8806 from 2022: its price there is a mix, not a price.
 
 The rule on hub totals that could show a route (``routes.hub_weight``, ``routes.visible``) is
 covered by its doctests and by ``test_route_evidence.py``.
@@ -103,3 +105,36 @@ def test_a_lone_undeclared_flow_is_found(silence_alerts):
 
 def test_a_chapter_hidden_from_every_partner_stays_quiet(silence_alerts):
     assert _undeclared(silence_alerts, "HUN") == []
+
+
+@functools.cache
+def _carry_world() -> World:
+    w = World(seed=43).background(goods=("880220", "940360"))
+    # Look-alike: USA → SRB declared its drones under 8802.20 before HS2022 (the corridor trades
+    # 8806.21 from 2022): 8802.20's price there swung with the mix of drones and light aircraft,
+    # dear in 2019-2020 and back to the usual price from 2021.
+    f = w.flow("USA", "SRB", "880220", 8e6)
+    f.uv = {y: (200.0 if y in (2019, 2020) else 50.0) for y in w.years}
+    w.flow("USA", "SRB", "880621", {y: 3e6 for y in w.years if y >= 2022})
+    # Planted: the same price episode on a corridor that trades no drones.
+    g = w.flow("USA", "BRA", "880220", 8e6)
+    g.uv = {y: (200.0 if y in (2019, 2020) else 50.0) for y in w.years}
+    return w
+
+
+@pytest.fixture(scope="module")
+def carry_alerts(tmp_path_factory):
+    return _alerts(_carry_world(), tmp_path_factory, "carry")
+
+
+def _prices(alerts, destination):
+    return [a for a in alerts if a.kind == "unit_value" and (a.origin, a.destination) == ("USA", destination)]
+
+
+def test_a_price_episode_in_an_old_aircraft_code_is_found(carry_alerts):
+    found = _prices(carry_alerts, "BRA")
+    assert found and (found[0].start, found[0].end) == (2019, 2020)
+
+
+def test_the_price_of_a_code_that_carried_a_corridors_drones_is_not_read(carry_alerts):
+    assert _prices(carry_alerts, "SRB") == []
