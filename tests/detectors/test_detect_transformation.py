@@ -17,7 +17,8 @@ def test_planted_components_to_products(world_alerts):
     assert (a.origin, a.hub, a.destination) == ("CZE", "SRB", "UKR")
     assert a.hs == ("360200", "930690")  # the propellant and the ammunition made from it
     # SRB also exports ammunition to many others, so its totals barely move: the soft AND with
-    # the hub's totals keeps 60% of the legs' evidence, and the score sits mid-scale.
+    # the hub's totals, too large to show the route, keeps 60% of the legs' evidence (BLIND_FLOOR),
+    # and the score sits mid-scale.
     assert a.start == 2022 and a.end == 2024 and a.score >= 35
     assert "components" in a.explanation and "never existed" in a.explanation
     assert {(e.reporter, e.hs) for e in a.evidence} >= {
