@@ -17,9 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detour.detectors import run_detectors
 from detour.detectors.routes import competes, jump, support
-from detour.engine import get_engine
 from tests.detectors.scenarios import step
 from tests.detectors.world import YEARS, World
 
@@ -64,9 +62,6 @@ def test_only_surges_of_a_fitting_size_compete():
     assert competes(onward, inbound, 0.5, 2.0).tolist() == [True, True, False, False]
 
 
-def _alerts(world: World, tmp_path_factory, name: str):
-    return run_detectors(get_engine("duckdb"), world.ingest(tmp_path_factory.mktemp(name)))
-
 
 @functools.cache
 def _fit_world() -> World:
@@ -82,7 +77,7 @@ def _fit_world() -> World:
 
 @pytest.fixture(scope="module")
 def fit_alerts(tmp_path_factory):
-    return _alerts(_fit_world(), tmp_path_factory, "fit")
+    return _fit_world().detect(tmp_path_factory.mktemp("fit"))
 
 
 def test_route_fits_its_origin_when_the_hub_also_buys_for_itself(fit_alerts):
@@ -116,7 +111,7 @@ def _through_world() -> World:
 
 @pytest.fixture(scope="module")
 def through_alerts(tmp_path_factory):
-    return _alerts(_through_world(), tmp_path_factory, "through")
+    return _through_world().detect(tmp_path_factory.mktemp("through"))
 
 
 def _route_score(alerts, o, h):
@@ -151,7 +146,7 @@ def _kit_world() -> World:
 
 @pytest.fixture(scope="module")
 def kit_alerts(tmp_path_factory):
-    return _alerts(_kit_world(), tmp_path_factory, "kit")
+    return _kit_world().detect(tmp_path_factory.mktemp("kit"))
 
 
 def test_a_kit_of_components_combines_its_inbound_evidence(kit_alerts):
@@ -179,7 +174,7 @@ def _price_world() -> World:
 
 @pytest.fixture(scope="module")
 def price_alerts(tmp_path_factory):
-    return _alerts(_price_world(), tmp_path_factory, "price")
+    return _price_world().detect(tmp_path_factory.mktemp("price"))
 
 
 def test_a_price_episode_that_ended_is_found(price_alerts):
@@ -211,7 +206,7 @@ def _share_world() -> World:
 
 @pytest.fixture(scope="module")
 def share_alerts(tmp_path_factory):
-    return _alerts(_share_world(), tmp_path_factory, "share")
+    return _share_world().detect(tmp_path_factory.mktemp("share"))
 
 
 def test_a_small_origin_is_not_blamed_for_a_big_hubs_onward_surge(share_alerts):
@@ -241,7 +236,7 @@ def _reason_world() -> World:
 
 @pytest.fixture(scope="module")
 def reason_alerts(tmp_path_factory):
-    return _alerts(_reason_world(), tmp_path_factory, "reason")
+    return _reason_world().detect(tmp_path_factory.mktemp("reason"))
 
 
 def test_an_origin_that_ships_the_destination_openly_has_no_reason_to_detour(reason_alerts):
@@ -275,7 +270,7 @@ def _drone_world() -> World:
 
 @pytest.fixture(scope="module")
 def drone_alerts(tmp_path_factory):
-    return _alerts(_drone_world(), tmp_path_factory, "drones")
+    return _drone_world().detect(tmp_path_factory.mktemp("drones"))
 
 
 def test_a_drone_route_from_nothing_is_found_and_one_inside_old_aircraft_trade_is_not(drone_alerts):

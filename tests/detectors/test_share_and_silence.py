@@ -17,14 +17,8 @@ import functools
 
 import pytest
 
-from detour.detectors import run_detectors
-from detour.engine import get_engine
 from tests.detectors.scenarios import step
 from tests.detectors.world import World
-
-
-def _alerts(world: World, tmp_path_factory, name: str):
-    return run_detectors(get_engine("duckdb"), world.ingest(tmp_path_factory.mktemp(name)))
 
 
 def _drop(w: World, country: str, hs: str) -> None:
@@ -55,7 +49,7 @@ def _market_world() -> World:
 
 @pytest.fixture(scope="module")
 def market_alerts(tmp_path_factory):
-    return _alerts(_market_world(), tmp_path_factory, "market")
+    return _market_world().detect(tmp_path_factory.mktemp("market"))
 
 
 def _routes(alerts, hub, destination):
@@ -91,7 +85,7 @@ def _silence_world() -> World:
 
 @pytest.fixture(scope="module")
 def silence_alerts(tmp_path_factory):
-    return _alerts(_silence_world(), tmp_path_factory, "silence")
+    return _silence_world().detect(tmp_path_factory.mktemp("silence"))
 
 
 def _undeclared(alerts, origin):
@@ -124,7 +118,7 @@ def _carry_world() -> World:
 
 @pytest.fixture(scope="module")
 def carry_alerts(tmp_path_factory):
-    return _alerts(_carry_world(), tmp_path_factory, "carry")
+    return _carry_world().detect(tmp_path_factory.mktemp("carry"))
 
 
 def _prices(alerts, destination):

@@ -146,6 +146,13 @@ class World:
         ingest_paths(directory / "store", [path], "comtrade", progress=False)
         return Store(directory / "store")
 
+    def detect(self, directory: Path) -> list:
+        """Every detector's alerts on this world, ingested under ``directory``, on DuckDB."""
+        from detour.detectors import run_detectors
+        from detour.engine import get_engine
+
+        return run_detectors(get_engine("duckdb"), self.ingest(directory))
+
 
 def _code(iso3: str) -> int:
     return {"USA": 842, "FRA": 251, "ITA": 381, "IND": 699}.get(iso3) or int(
