@@ -30,9 +30,10 @@ surge, with no onward leg, scores nothing) times ``hub_weight``: a soft AND with
 totals, so a hub whose totals did not move keeps 40% of the evidence where they could have shown
 the route (``HUB_FLOOR``) and 60% where they are too large to tell (``BLIND_FLOOR``). The
 onward z also needs the hub to have supplied at least half of the destination's extra imports
-(``_share``: a market opening to many suppliers at once is no route). The detectors then weigh it by how well the two legs'
-*excess values* fit together (``coherence``): for transshipment, what the hub sent on against
-what it took in; for transformation, the products' value against the components'. Chance
+(``_share``: a market opening to many suppliers at once is no route). The detectors then
+weigh it by how well the two legs' *excess values* fit together (``coherence``): for
+transshipment, what the hub sent on against what it took in; for transformation, the
+products' value against the components'. Chance
 coincidences of two unrelated new flows rarely fit; planted or real routes do. They also
 weigh it by the fit *year by year* (``profile_fit``: two coincident flows rarely keep pace, one
 stops while the other runs on) and by the onward leg's support (``support``: one year seen).
@@ -259,7 +260,8 @@ def score_routes(
         # other suppliers' noise counting as far as their growth was used (a fall of D's other
         # imports, or a one-off lump among them, corrects nothing and adds no noise).
         grew = np.fmax(np.nan_to_num(post_x - pre_x), 0.0)
-        used = np.clip(grew / np.where(sig_x > 0, sig_x, 1.0), 0.0, 1.0)
+        z_grew = grew / np.where(sig_x > 0, sig_x, 1.0)
+        used = np.clip(z_grew, 0.0, 1.0)
         z = (post_o - pre_o - grew) / np.hypot(sig_o, np.nan_to_num(sig_x) * used)
         # Attribution by share, on the destination's side (the mirror of ``OWNED`` for the hub's
         # imports): of the destination's extra imports of the goods, the hub must have supplied
@@ -269,7 +271,7 @@ def score_routes(
         # once) lifts every supplier from nothing: in logs each leg's growth is large and the
         # others' growth, measured on the leg's own size, cannot cancel it; in values the hub
         # is one supplier among many.
-        clear = np.clip(grew / np.where(sig_x > 0, sig_x, 1.0) / prm.min_z, 0.0, 1.0)
+        clear = np.clip(z_grew / prm.min_z, 0.0, 1.0)
         share = _share(np.where(obs_out, v_out, np.nan), np.where(obs_out, oth, np.nan), t, e, clear)
         z = z * np.clip(share / OWNED, 0.0, 1.0)
         z[np.isnan(zo)] = np.nan
@@ -283,9 +285,9 @@ def score_routes(
     # Every break year t and episode end e (a scheme may run for a few years and stop); the
     # onward leg in the same episode, or a year later.
     for t, e in episodes(years, prm):
-        z_in = np.fmax(break_stats(l_in, t, prm, e)[0], break_stats(l_in_rel, t, prm, e)[0]) - elsewhere
+        z_leg, pre_i, post_i, _ = break_stats(l_in, t, prm, e)
+        z_in = np.fmax(z_leg, break_stats(l_in_rel, t, prm, e)[0]) - elsewhere
         z_hub_in, hub_pre, _, hub_sig = break_stats(l_hub_in, t, prm, e, floor_hub_in)
-        _, pre_i, post_i, _ = break_stats(l_in, t, prm, e)
         see_in = visible(hub_pre, hub_sig, pre_i, post_i)
         # Attribution by share: when the hub's total imports of the goods broke and this origin
         # supplied most of the extra (``OWNED``), the break of the total is this leg's evidence
