@@ -1,5 +1,6 @@
 """Alert sections of the HTML report: for each alert a Sankey of the route, the yearly series of
-each leg as each side declared it, and the evidence table.
+each leg as each side declared it (for unit-value alerts also the unit value each side declared,
+USD per kg, on a second axis), and the evidence table.
 
 The fragment never embeds plotly.js: the report page includes it once, inline.
 """
@@ -11,6 +12,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.subplots import make_subplots
 
 from detour.analysis.declarations import annual
 from detour.analysis.mirror import mirror_pairs
@@ -35,7 +37,8 @@ def legs(alert: Alert) -> list[tuple[str, str]]:
 
 
 def fetch_legs(alerts: list[Alert], engine: Engine, store: Store) -> pd.DataFrame:
-    """Yearly exporter- and importer-declared values of every alert's legs, in one query."""
+    """Yearly exporter- and importer-declared values (and net weights) of every alert's legs, in
+    one query."""
     countries = sorted({c for a in alerts for leg in legs(a) for c in leg})
     codes = sorted({h for a in alerts for h in a.hs})
     decl = engine.declarations(store)
@@ -48,6 +51,8 @@ def fetch_legs(alerts: list[Alert], engine: Engine, store: Store) -> pd.DataFram
         "hs",
         x=p.export_value.fill_null(0) + p.reexport_value.fill_null(0),
         m=p.import_value.fill_null(0),
+        x_kg=p.export_kg.fill_null(0),
+        m_kg=p.import_kg.fill_null(0),
     )
     return engine.execute(p.filter((p.x > 0) | (p.m > 0)).order_by(["exporter", "importer", "hs", "year"]))
 
@@ -94,15 +99,35 @@ def sankey(alert: Alert, series: pd.DataFrame) -> go.Figure:
 
 
 def timeseries(alert: Alert, series: pd.DataFrame) -> go.Figure:
-    fig = go.Figure()
+    """Each leg's yearly value as each side declared it; for a unit-value alert also the unit value
+    each side declared (USD per kg, the importer's CIF as declared), on a second axis."""
+    prices = alert.kind == "unit_value"
+    fig = make_subplots(specs=[[{"secondary_y": True}]]) if prices else go.Figure()
     for e, i in legs(alert):
-        s = series[(series.exporter == e) & (series.importer == i)].groupby("year")[["x", "m"]].sum()
+        cols = ["x", "m", "x_kg", "m_kg"]
+        s = series[(series.exporter == e) & (series.importer == i)].groupby("year")[cols].sum()
         for col, who, dash in (("x", f"{e} declared export", "solid"), ("m", f"{i} declared import", "dot")):
             fig.add_trace(
                 go.Scatter(
                     x=s.index, y=s[col], mode="lines+markers", name=f"{e}→{i}: {who}", line=dict(dash=dash)
                 )
             )
+            if prices:
+                kg = s[f"{col}_kg"]
+                uv = (s[col] / kg.where(kg > 0)).dropna()
+                fig.add_trace(
+                    go.Scatter(
+                        x=uv.index,
+                        y=uv,
+                        mode="lines+markers",
+                        name=f"{e}→{i}: {who}, USD/kg",
+                        line=dict(dash=dash, width=3),
+                        marker=dict(symbol="diamond"),
+                    ),
+                    secondary_y=True,
+                )
+    if prices:
+        fig.update_yaxes(title_text="USD/kg", secondary_y=True)
     fig.add_vrect(x0=alert.start - 0.5, x1=alert.end + 0.5, fillcolor="#d62728", opacity=0.08, line_width=0)
     fig.update_layout(
         height=320,

@@ -39,3 +39,12 @@ def test_explanations_are_escaped(world_store, world_alerts):
     a = replace(world_alerts("mixed")[0], explanation="<script>alert(1)</script>")
     html = render_alert_sections([a], get_engine("duckdb"), world_store("mixed"))
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+
+
+def test_unit_value_alert_shows_the_declared_prices(world_store, world_alerts):
+    a = next(a for a in world_alerts("mixed") if a.kind == "unit_value")
+    html = render_alert_sections([a], get_engine("duckdb"), world_store("mixed"))
+    # Plotly's JSON writes "/" as "\u002f": the price traces sit on the second y axis.
+    assert "USD\\u002fkg" in html and '"yaxis":"y2"' in html
+    b = next(a for a in world_alerts("mixed") if a.kind == "transshipment")
+    assert '"yaxis":"y2"' not in render_alert_sections([b], get_engine("duckdb"), world_store("mixed"))
