@@ -578,7 +578,8 @@ def profile_fit(
     routes: pd.DataFrame, low: float, high: float, with_total: bool, total_weight: np.ndarray | None = None
 ) -> np.ndarray:
     """How well the two legs fit year by year, 0-1: the mean over the route's years (from the
-    inbound break, either leg carrying excess) of ``coherence`` of the onward excess (aligned on
+    inbound break, either leg carrying excess), weighted by the larger of the two legs' excess
+    that year, of ``coherence`` of the onward excess (aligned on
     its lag) against the inbound excess (or, ``with_total``, the better of that fit and the fit to
     the hub's excess imports of the goods from everyone, weighted by ``total_weight``). Two
     unrelated flows that happen to start together rarely keep pace: one stops while the other
@@ -594,8 +595,12 @@ def profile_fit(
         w = np.ones(len(c)) if total_weight is None else np.asarray(total_weight, dtype=float)
         c = np.fmax(c, coherence(e_out / np.maximum(e_tot, 1.0), low, high) * w[:, None])
     c = np.where(inflow > 0, c, 0.0)
-    n = active.sum(axis=1)
-    return np.where(n > 0, (c * active).sum(axis=1) / np.maximum(n, 1), 0.0)
+    # Each year weighs by the goods the route's own legs carried in it (the larger excess): a
+    # residual of half a million after a route of twenty million a year ended is not "one leg
+    # running on without the other", while a leg that runs on at its size is.
+    size = np.where(active, np.maximum(e_in, e_out), 0.0)
+    total = size.sum(axis=1)
+    return np.where(total > 0, (c * size).sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
 
 
 def one_origin(routes: pd.DataFrame, z: str) -> pd.DataFrame:

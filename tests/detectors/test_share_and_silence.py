@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from detour.detectors.routes import profile_fit
 from tests.detectors.scenarios import step
 from tests.detectors.world import World
 
@@ -132,3 +135,42 @@ def test_a_price_episode_in_an_old_aircraft_code_is_found(carry_alerts):
 
 def test_the_price_of_a_code_that_carried_a_corridors_drones_is_not_read(carry_alerts):
     assert _prices(carry_alerts, "SRB") == []
+
+
+def _profile(e_in: list[float], e_out: list[float]) -> pd.DataFrame:
+    """A one-route table carrying year profiles, as ``score_routes`` returns it."""
+    r = pd.DataFrame({"t1": [2022]})
+    a, b = np.array([e_in]), np.array([e_out])
+    r.attrs["profiles"] = (a, np.zeros_like(a), b, np.ones_like(a, dtype=bool))
+    return r
+
+
+def test_a_small_residual_after_a_route_ended_does_not_spoil_its_fit():
+    # Components 8M and 20M, products 16M and 52M, then 0.5M of components and no products.
+    ended = profile_fit(_profile([8e6, 20e6, 0.5e6], [16e6, 52e6, 0.0]), 1.0, 10.0, False)
+    # The same route whose components run on at their size without products: a poor fit.
+    runs_on = profile_fit(_profile([8e6, 20e6, 20e6], [16e6, 52e6, 0.0]), 1.0, 10.0, False)
+    assert ended[0] > 0.95 and runs_on[0] < 0.8
+
+
+@functools.cache
+def _lifetime_world() -> World:
+    w = World(seed=44).background(goods=("930690", "360200", "940360"))
+    for country in ("SVK", "UKR"):
+        _drop(w, country, "930690")
+        _drop(w, country, "360200")
+    w.flow("ITA", "UKR", "930630", 2e6)  # UKR reports its other chapter-93 imports all along
+    # Planted: GBR began selling SVK propellants in 2019 (USD 0.3-0.45M a year, nothing before),
+    # then 8M and 20M in 2022-2023 while SVK's ammunition to UKR appeared (16M, 50M).
+    w.flow("GBR", "SVK", "360200", {2019: 3e5, 2020: 4.3e5, 2021: 4.4e5, 2022: 8e6, 2023: 2e7, 2024: 6e5})
+    w.flow("SVK", "UKR", "930690", {2022: 1.6e7, 2023: 5e7})
+    w.flow("SVK", "POL", "930630", 2e6)  # SVK reports its other chapter-93 exports all along
+    return w
+
+
+def test_a_route_on_a_small_earlier_flow_is_found(tmp_path_factory):
+    # A scenario check (tuning seed 21's GBR -> SVK -> UKR in small): the route rides on a flow of
+    # a few hundred thousand that began three years before it, and leaves a residual year.
+    alerts = _lifetime_world().detect(tmp_path_factory.mktemp("lifetime"))
+    found = [a for a in alerts if a.kind == "transformation" and (a.origin, a.hub) == ("GBR", "SVK")]
+    assert found and found[0].destination == "UKR"
