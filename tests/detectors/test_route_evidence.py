@@ -14,12 +14,11 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from detour.detectors.routes import competes, jump, support
 from tests.detectors.scenarios import step
-from tests.detectors.world import YEARS, World
+from tests.detectors.world import YEARS, World, route_profiles
 
 
 class _Panel:
@@ -29,15 +28,6 @@ class _Panel:
         min_value = 100_000.0
 
 
-def _profiles(e_in: list[float], e_out: list[float]) -> pd.DataFrame:
-    """A one-route table carrying year profiles, as ``score_routes`` returns it."""
-    r = pd.DataFrame({"t1": [2020], "t2": [2021], "end": [2021]})
-    e_in_a, e_out_a = np.array([e_in]), np.array([e_out])
-    window = np.ones_like(e_in_a, dtype=bool)
-    r.attrs["profiles"] = (e_in_a, np.zeros_like(e_in_a), e_out_a, window)
-    return r
-
-
 def test_support_counts_the_years_each_leg_carried_goods():
     zeros = [0.0] * len(YEARS)
     lump_in, lump_out = zeros.copy(), zeros.copy()
@@ -45,10 +35,10 @@ def test_support_counts_the_years_each_leg_carried_goods():
     run_in, run_out = zeros.copy(), zeros.copy()
     run_in[5] = run_in[6] = 5e6
     run_out[5] = run_out[6] = 5e6
-    assert np.allclose(support(_profiles(lump_in, lump_out), _Panel()), [np.sqrt(0.5)])
-    assert np.allclose(support(_profiles(run_in, run_out), _Panel()), [1.0])
+    assert np.allclose(support(route_profiles(lump_in, lump_out), _Panel()), [np.sqrt(0.5)])
+    assert np.allclose(support(route_profiles(run_in, run_out), _Panel()), [1.0])
     # A two-year inbound leg with a one-year onward leg is judged on the thinner leg.
-    assert np.allclose(support(_profiles(run_in, lump_out), _Panel()), [np.sqrt(0.5)])
+    assert np.allclose(support(route_profiles(run_in, lump_out), _Panel()), [np.sqrt(0.5)])
 
 
 def test_jump_is_the_largest_rise_over_earlier_years():

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import functools
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from detour.detectors.routes import profile_fit
 from tests.detectors.scenarios import step
-from tests.detectors.world import World
+from tests.detectors.world import World, route_profiles
 
 
 def _drop(w: World, country: str, hs: str) -> None:
@@ -137,19 +135,11 @@ def test_the_price_of_a_code_that_carried_a_corridors_drones_is_not_read(carry_a
     assert _prices(carry_alerts, "SRB") == []
 
 
-def _profile(e_in: list[float], e_out: list[float]) -> pd.DataFrame:
-    """A one-route table carrying year profiles, as ``score_routes`` returns it."""
-    r = pd.DataFrame({"t1": [2022]})
-    a, b = np.array([e_in]), np.array([e_out])
-    r.attrs["profiles"] = (a, np.zeros_like(a), b, np.ones_like(a, dtype=bool))
-    return r
-
-
 def test_a_small_residual_after_a_route_ended_does_not_spoil_its_fit():
     # Components 8M and 20M, products 16M and 52M, then 0.5M of components and no products.
-    ended = profile_fit(_profile([8e6, 20e6, 0.5e6], [16e6, 52e6, 0.0]), 1.0, 10.0, False)
+    ended = profile_fit(route_profiles([8e6, 20e6, 0.5e6], [16e6, 52e6, 0.0]), 1.0, 10.0, False)
     # The same route whose components run on at their size without products: a poor fit.
-    runs_on = profile_fit(_profile([8e6, 20e6, 20e6], [16e6, 52e6, 0.0]), 1.0, 10.0, False)
+    runs_on = profile_fit(route_profiles([8e6, 20e6, 20e6], [16e6, 52e6, 0.0]), 1.0, 10.0, False)
     assert ended[0] > 0.95 and runs_on[0] < 0.8
 
 
