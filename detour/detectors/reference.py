@@ -46,6 +46,18 @@ def destination_prior() -> dict[str, float]:
     return {str(d["iso3"]): weight for d in doc.get("destinations") or ()}
 
 
+def military_goods() -> tuple[str, ...]:
+    """HS prefixes of goods whose covert supply has reasons whatever the destination (arms).
+
+    >>> military_goods()[:2]
+    ('93', '3601')
+    """
+    codes = tuple(str(c) for c in _hubs().get("military_goods") or ())
+    if any(not c.isdigit() or len(c) not in (2, 4, 6) for c in codes):
+        raise ConfigError("detour/data/hubs.yaml: 'military_goods' needs HS prefixes of 2, 4 or 6 digits")
+    return codes
+
+
 def group(name: str) -> tuple[str, ...]:
     """A named group of countries (``coalition``) as ISO3 codes."""
     groups = _hubs().get("groups") or {}

@@ -51,6 +51,7 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
+from detour.detectors.reference import group, military_goods
 from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound, narrowed_codes
 from detour.detectors.scoring import (
     _nanmedian,
@@ -420,6 +421,20 @@ def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np
     Destinations of concern (``hubs.yaml``: comprehensive restrictions) keep a reason whatever
     the chapter does: restrictions there name particular goods (the EU's HS6 sanctions lists),
     so the rest of a chapter may go on while the listed codes are sent round.
+
+    And the goods must be closed to the destination at all. Military goods (``hubs.yaml``
+    ``military_goods``: arms, ammunition, explosives, armoured vehicles, warships) need an arms
+    licence wherever they go, so their covert supply has reasons anywhere. Every other watched
+    good (dual-use electronics, bearings, machine tools, aircraft and drone parts: mostly civil
+    trade) ships freely except to the destinations of concern, so a route of such goods (the
+    goods that reach the destination: the product, for an assembly route) to any other
+    destination has no reason to go round and keeps ``NO_REASON``. Military goods have no
+    reason to go round to a member of the sanctions coalition either (``hubs.yaml`` group
+    ``coalition``: the EU, the UK, the US, Canada, Japan, Norway, Switzerland): allies buy arms
+    openly from every supplier not itself under restrictions. Goods *from* a country of concern
+    keep a reason wherever they go (import bans: Russian goods sent round to the EU through a
+    third country). Without a list of countries of concern (a panel built with no priors) these
+    parts are not applied.
     """
     n, T = v_dir.shape
     if n == 0:
@@ -439,7 +454,13 @@ def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np
     post = _nanmedian(np.where(cols >= t, rest, np.nan))
     open_channel = (np.nan_to_num(pre) >= DIRECT_MATERIAL) & (np.nan_to_num(post) >= 0.5 * np.nan_to_num(pre))
     concern = cand.d.isin(list(panel.destination_prior)).to_numpy()
-    return np.where(open_channel & ~concern, NO_REASON, 1.0)
+    no_reason = open_channel & ~concern
+    if panel.destination_prior:
+        military = cand.hs_out.str.startswith(military_goods()).to_numpy()
+        ally = cand.d.isin(group("coalition")).to_numpy()
+        from_concern = cand.o.isin(list(panel.destination_prior)).to_numpy()
+        no_reason |= ~from_concern & ((~military & ~concern) | (military & ally))
+    return np.where(no_reason, NO_REASON, 1.0)
 
 
 def visible(

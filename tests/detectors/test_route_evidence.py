@@ -83,18 +83,18 @@ def test_the_hubs_own_supplier_is_not_a_route(fit_alerts):
 @functools.cache
 def _through_world() -> World:
     w = World(seed=32).background()
-    # Planted: KOR → MNG → BRA in processors; MNG (no other trade in them) sees its total
-    # imports and its total exports of them both rise. Neither country is on a prior list.
+    # Planted: KOR → MNG → RUS in processors; MNG (no other trade in them) sees its total
+    # imports and its total exports of them both rise. Neither country is on a hub list.
     w.flow("KOR", "MNG", "854231", step(0, 6e6))
-    w.flow("MNG", "BRA", "854231", step(0, 6e6))
-    w.flows.pop(("KOR", "BRA", "854231"), None)  # no direct trade
-    # Look-alike: ITA → TUR and TUR → EGY start together in capacitors. TUR's total imports of
+    w.flow("MNG", "RUS", "854231", step(0, 6e6))
+    w.flows.pop(("KOR", "RUS", "854231"), None)  # no direct trade
+    # Look-alike: ITA → TUR and TUR → RUS start together in capacitors. TUR's total imports of
     # them rise (ITA is its only supplier), but TUR only switched customers: its exports to GRC
-    # fell by what it now sells to EGY, so its total exports did not move.
+    # fell by what it now sells to RUS, so its total exports did not move.
     for key in [k for k in w.flows if k[1] == "TUR" and k[2] == "853224"]:
         del w.flows[key]
     w.flow("ITA", "TUR", "853224", step(0, 6e6))
-    w.flow("TUR", "EGY", "853224", step(0, 6e6))
+    w.flow("TUR", "RUS", "853224", step(0, 6e6))
     w.flow("TUR", "GRC", "853224", step(6e6, 0))
     return w
 
@@ -209,18 +209,19 @@ def test_a_small_origin_is_not_blamed_for_a_big_hubs_onward_surge(share_alerts):
 @functools.cache
 def _reason_world() -> World:
     w = World(seed=36).background()
-    # Two identical routes in processors from 2022, no direct trade in the code itself:
-    # KOR → MNG → BRA, where KOR sells BRA nothing else in chapter 85 ...
+    # Two identical routes in munitions from 2022, no direct trade in the code itself:
+    # KOR → MNG → BRA, where KOR sells BRA nothing else in chapter 93 ...
     for o, d in (("KOR", "BRA"), ("JPN", "CHL")):
-        for key in [k for k in w.flows if k[0] == o and k[1] == d and k[2].startswith("85")]:
+        for key in [k for k in w.flows if k[0] == o and k[1] == d and k[2].startswith("93")]:
             del w.flows[key]
-    w.flow("KOR", "MNG", "854231", step(0, 6e6))
-    w.flow("MNG", "BRA", "854231", step(0, 6e6))
+    w.flow("KOR", "MNG", "930690", step(0, 6e6))
+    w.flow("MNG", "BRA", "930690", step(0, 6e6))
     # ... and JPN → KHM → CHL, where JPN openly sells CHL USD 20M a year of other watched
-    # chapter-85 goods, before and after: no reason to send processors round.
-    w.flow("JPN", "KHM", "854231", step(0, 6e6))
-    w.flow("KHM", "CHL", "854231", step(0, 6e6))
-    w.flow("JPN", "CHL", "851762", step(2e7, 2.1e7))
+    # chapter-93 goods, before and after: no reason to send munitions round. (Military goods:
+    # dual-use ones to these destinations would have no reason either, ``test_reason_by_goods``.)
+    w.flow("JPN", "KHM", "930690", step(0, 6e6))
+    w.flow("KHM", "CHL", "930690", step(0, 6e6))
+    w.flow("JPN", "CHL", "930630", step(2e7, 2.1e7))
     return w
 
 
