@@ -45,7 +45,9 @@ def alerts(tmp_path_factory):
 
 def _score(alerts, name: str) -> float:
     o, h, d, _ = ROUTES[name]
-    found = [a.score for a in alerts if a.kind == "transshipment" and (a.origin, a.hub, a.destination) == (o, h, d)]
+    found = [
+        a.score for a in alerts if a.kind == "transshipment" and (a.origin, a.hub, a.destination) == (o, h, d)
+    ]
     return max(found, default=0.0)
 
 
