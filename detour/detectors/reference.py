@@ -46,6 +46,20 @@ def destination_prior() -> dict[str, float]:
     return {str(d["iso3"]): weight for d in doc.get("destinations") or ()}
 
 
+def restricted_since() -> dict[str, int]:
+    """Country of concern → the first year its comprehensive restrictions applied.
+
+    >>> restricted_since()["RUS"], restricted_since()["IRN"]
+    (2022, 2012)
+    """
+    out = {}
+    for d in _hubs().get("destinations") or ():
+        if not isinstance(d.get("since"), int):
+            raise ConfigError(f"detour/data/hubs.yaml: destination {d.get('iso3')!r} needs a 'since' year")
+        out[str(d["iso3"])] = int(d["since"])
+    return out
+
+
 def military_goods() -> tuple[str, ...]:
     """HS prefixes of goods whose covert supply has reasons whatever the destination (arms).
 

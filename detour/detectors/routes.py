@@ -51,7 +51,7 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
-from detour.detectors.reference import group, military_goods
+from detour.detectors.reference import group, military_goods, restricted_since
 from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound, narrowed_codes
 from detour.detectors.scoring import (
     _nanmedian,
@@ -433,8 +433,11 @@ def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np
     ``coalition``: the EU, the UK, the US, Canada, Japan, Norway, Switzerland): allies buy arms
     openly from every supplier not itself under restrictions. Goods *from* a country of concern
     keep a reason wherever they go (import bans: Russian goods sent round to the EU through a
-    third country). Without a list of countries of concern (a panel built with no priors) these
-    parts are not applied.
+    third country). A country is of concern from the year its restrictions began (``hubs.yaml``
+    ``since``: Russia and Belarus 2022), judged at the route's first year: processors sent
+    round to Russia in 2019 had no more reason to go round than processors sent to Brazil.
+    Without a list of countries of concern (a panel built with no priors) these parts are not
+    applied.
     """
     n, T = v_dir.shape
     if n == 0:
@@ -453,13 +456,22 @@ def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np
     pre = _nanmedian(np.where(cols < t, rest, np.nan))
     post = _nanmedian(np.where(cols >= t, rest, np.nan))
     open_channel = (np.nan_to_num(pre) >= DIRECT_MATERIAL) & (np.nan_to_num(post) >= 0.5 * np.nan_to_num(pre))
-    concern = cand.d.isin(list(panel.destination_prior)).to_numpy()
+    # A country is of concern for a route from the year its restrictions began (``hubs.yaml``
+    # ``since``): the route's first year must be that year or later.
+    since = restricted_since()
+    year = np.asarray(panel.years)[np.asarray(t1)]
+
+    def of_concern(who: pd.Series) -> np.ndarray:
+        listed = who.isin(list(panel.destination_prior)).to_numpy()
+        first = who.map(since).fillna(0).to_numpy()
+        return listed & (year >= first)
+
+    concern = of_concern(cand.d)
     no_reason = open_channel & ~concern
     if panel.destination_prior:
         military = cand.hs_out.str.startswith(military_goods()).to_numpy()
         ally = cand.d.isin(group("coalition")).to_numpy()
-        from_concern = cand.o.isin(list(panel.destination_prior)).to_numpy()
-        no_reason |= ~from_concern & ((~military & ~concern) | (military & ally))
+        no_reason |= ~of_concern(cand.o) & ((~military & ~concern) | (military & ally))
     return np.where(no_reason, NO_REASON, 1.0)
 
 

@@ -29,17 +29,19 @@ ROUTES = {
     "dual-use from a country of concern": ("RUS", "LAO", "ITA", "853224"),
     "arms to a conflict zone": ("SRB", "NPL", "EGY", "930690"),
     "arms to an ally": ("BRA", "PRY", "POL", "930630"),
+    "dual-use to Russia before its restrictions": ("VNM", "BTN", "RUS", "852691"),
 }
+CUT = {"dual-use to Russia before its restrictions": 2019}  # first year of the route; else 2022
 
 
 @functools.cache
 def _world() -> World:
     w = World(seed=38).background()
-    for o, h, d, hs in ROUTES.values():
+    for name, (o, h, d, hs) in ROUTES.items():
         for key in [k for k in w.flows if k[0] == o and k[1] == d and k[2][:2] == hs[:2]]:
             del w.flows[key]  # no direct trade in the chapter: no open channel either
-        w.flow(o, h, hs, step(0, 6e6))
-        w.flow(h, d, hs, step(0, 6e6))
+        w.flow(o, h, hs, step(0, 6e6, CUT.get(name, 2022)))
+        w.flow(h, d, hs, step(0, 6e6, CUT.get(name, 2022)))
     return w
 
 
@@ -61,6 +63,14 @@ def test_dual_use_goods_go_round_only_to_a_destination_of_concern(alerts):
     assert concern >= 50
     # The same route to Brazil keeps half its evidence: processors ship to Brazil openly.
     assert _score(alerts, "dual-use elsewhere") < 0.7 * concern
+
+
+def test_a_destination_is_of_concern_from_the_year_its_restrictions_began(alerts):
+    # Processors sent round to Russia from 2019 had no more reason to go round than to Brazil
+    # (Russia's comprehensive restrictions began in 2022, ``hubs.yaml``).
+    concern = _score(alerts, "dual-use to a destination of concern")
+    early = _score(alerts, "dual-use to Russia before its restrictions")
+    assert 0 < early < 0.8 * concern  # without the dates: about the same score
 
 
 def test_goods_from_a_country_of_concern_keep_their_reason(alerts):
