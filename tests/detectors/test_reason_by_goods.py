@@ -3,9 +3,10 @@
 Dual-use goods (processors, capacitors) ship freely except to the destinations of concern, so a
 route of them elsewhere has no reason to go round; military goods need a licence everywhere, but
 allies (the sanctions coalition) buy them openly; goods from a country of concern keep a reason
-wherever they go (import bans). Each route below is the same shape (a new flow of USD 6M a year
-from 2022 into an unlisted hub, forwarded to the destination, no direct trade), so only the
-reason differs.
+wherever they go (import bans); and a country is of concern only from the year its restrictions
+began. Each route below is the same shape (a new flow of USD 6M a year into an unlisted hub,
+forwarded to the destination, no direct trade, from 2022 unless ``CUT`` says otherwise), so only
+the reason differs.
 """
 
 from __future__ import annotations
