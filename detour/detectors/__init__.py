@@ -17,6 +17,7 @@ from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.reference import destination_prior, hub_prior
 from detour.detectors.revisions import declared_codes
+from detour.detectors.routes import one_explanation
 from detour.detectors.scoring import Params
 from detour.detectors.watchlist import Watchlist, load_watchlist, load_watchlists
 from detour.engine.base import Engine
@@ -97,6 +98,7 @@ def run_detectors(
                 alerts.extend(as_declared(a) for a in d.run(panel, scope))
     finally:
         panel.close()
+    alerts = one_explanation(alerts)
     report("done", len(detectors) + 1, len(detectors) + 1)
     return sorted(alerts, key=lambda a: (-a.score, a.id))
 

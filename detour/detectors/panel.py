@@ -38,6 +38,7 @@ import pandas as pd
 from detour.analysis.cif_fob import margins, with_margin
 from detour.analysis.declarations import annual
 from detour.analysis.mirror import mirror_pairs
+from detour.detectors.reference import restricted_since
 from detour.detectors.revisions import bounds_of, bridge, declared, predecessors
 from detour.detectors.scoring import Params
 from detour.detectors.watchlist import Watchlist
@@ -116,11 +117,14 @@ class Panel:
         panel.code_life = life.set_index("hs")
         return panel
 
-    def prior(self, hub: str | None, destination: str | None) -> float:
-        """Ranking lift for a listed hub and a destination of concern (never a filter)."""
-        return (1.0 + self.hub_prior.get(hub or "", 0.0)) * (
-            1.0 + self.destination_prior.get(destination or "", 0.0)
-        )
+    def prior(self, hub: str | None, destination: str | None, year: int | None = None) -> float:
+        """Lift for a listed hub and a destination of concern (never a filter). A destination
+        is of concern from the year its restrictions began (``hubs.yaml`` ``since``): a route
+        that began earlier (``year``) gets no lift for it."""
+        lift = self.destination_prior.get(destination or "", 0.0)
+        if year is not None and year < restricted_since().get(destination or "", 0):
+            lift = 0.0
+        return (1.0 + self.hub_prior.get(hub or "", 0.0)) * (1.0 + lift)
 
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         """Compute ``expr`` once and keep it in the engine until ``close``."""
@@ -167,9 +171,13 @@ class Panel:
         return out
 
     def observed(self, a: pd.Series, b: pd.Series, hs: pd.Series) -> np.ndarray:
-        """(rows x years): could the flow a → b in ``hs`` have been seen that year? The exporter or
-        the importer reported the chapter, and the code existed (see ``code_life``)."""
-        return (self.covered(a, hs, "X") | self.covered(b, hs, "M")) & self.alive(hs)
+        """(rows x years): could the flow a → b in ``hs`` have been seen that year? The code
+        existed (see ``code_life``), and the exporter or the importer either reported the chapter
+        on its side or reported that year while no partner recorded any trade with it in the
+        chapter (``silent_seen``: a country that sold no propellants that year, rather than one
+        that hides them)."""
+        seen = self.silent_seen(a, b, hs, "X") | self.silent_seen(b, a, hs, "M")
+        return seen & self.alive(hs)
 
     def covered(self, reporter: pd.Series, hs: pd.Series, side: str) -> np.ndarray:
         """(rows x years): did ``reporter`` declare anything in ``hs``'s chapter on ``side`` that year?"""

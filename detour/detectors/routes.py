@@ -41,6 +41,7 @@ stops while the other runs on) and by the onward leg's support (``support``: one
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -63,6 +64,7 @@ from detour.detectors.scoring import (
     matrix,
     total_floor,
 )
+from detour.model.alert import Alert
 
 HUB_FLOOR = 0.4  # share of the legs' evidence kept when the hub's totals could show the route, and did not
 BLIND_FLOOR = 0.6  # ... when the hub's totals are too large and noisy to show the route either way
@@ -76,9 +78,10 @@ def surges(panel: Panel) -> ibis.Table:
     born = p.year.min().over(ibis.window(group_by=p.hs))
     t = p.mutate(prev_sum=p.v.sum().over(w) - p.v, born=born)
     # Codes HS2022 created n:n (8806) have no history of their own, only a bound on it
-    # (``revisions.history_bound``), which scoring uses: they are candidates from their first
-    # year when they exceed ``growth`` times the pair's yearly mean before 2022 in all the bound
+    # (``revisions.history_bound``), which scoring uses: in their first year they are candidates
+    # when they exceed ``growth`` times the pair's yearly mean before 2022 in all the bound
     # codes together (a superset of any one code's bound: a cheap, conservative pre-filter).
+    # From their second year on, their own years are their history (``persist``).
     every = list(narrowed_codes())
     n_old = max(sum(1 for y in panel.years if y < REVISION_YEAR), 1)
     old = p.filter(p.hs.isin(every) & (p.year < REVISION_YEAR))
@@ -86,7 +89,8 @@ def surges(panel: Panel) -> ibis.Table:
     t = t.left_join(old, ["exporter", "importer"]).select(t, old.bound_mean)
     bounded = t.hs.isin(list(bounded_codes()))
     own_mean = t.prev_sum / ibis.greatest(t.year - t.born, 1)
-    prev_mean = ibis.ifelse(bounded, ibis.greatest(own_mean, t.bound_mean.fill_null(0.0)), own_mean)
+    first = bounded & (t.year <= t.born)
+    prev_mean = ibis.ifelse(first, ibis.greatest(own_mean, t.bound_mean.fill_null(0.0)), own_mean)
     known = (t.year - t.born >= prm.min_pre) | bounded
     keep = known & (t.v >= prm.min_value) & (t.v >= prm.growth * prev_mean)
     if prm.since is not None:
@@ -207,18 +211,34 @@ def score_routes(
     obs_in = observed("o", "h", "hs_in")
     obs_out = observed("h", "d", "hs_out")
     obs_dir = observed("o", "d", "hs_out")
+    # Years a code HS2022 created n:n (8806) did not exist hold its bound (``_bounded``); from a
+    # break after the code's first year, its own years cap them (``persist``).
+    filled_in, filled_out = _filled(panel, cand.hs_in), _filled(panel, cand.hs_out)
     c = prm.floor_usd
-    l_in, l_out = mask(log_level(v_in, c), obs_in), mask(log_level(v_out, c), obs_out)
-    # The inbound leg on its own scale too: a sporadic trickle (a few hundred thousand one year,
-    # nothing the next) swings by whole log units on the flow floor, so its MAD drowns a surge to
-    # tens of millions. On a floor a tenth of the leg's largest year, the trickle is noise and
-    # the surge stands out; the bound ln(11)/sigma_floor (~4.8) keeps this from ever lifting a
-    # leg that was already material beyond the evidence threshold.
-    rel = np.maximum(c, SCALE_FLOOR * v_in.max(axis=1, initial=0.0))[:, None]
-    l_in_rel = mask(np.log(np.maximum(v_in, 0.0) + rel), obs_in)
-    l_hub_in, l_hub_out = mask(log_level(h_total, c), obs_in), mask(log_level(h_sales, c), obs_out)
-    oth = np.maximum(d_total - v_out, 0.0)
     d_dir = np.where(obs_dir, v_dir, 0.0)
+
+    @functools.lru_cache(maxsize=2)
+    def inbound_at(t: int) -> tuple[np.ndarray, ...]:
+        """The inbound leg and the hub's total imports of its goods for a break at ``t``: values,
+        and log levels (the leg on the flow floor and on its own scale, the total)."""
+        vi, ht = persist(v_in, filled_in, obs_in, t), persist(h_total, filled_in, obs_in, t)
+        # The inbound leg on its own scale too: a sporadic trickle (a few hundred thousand one
+        # year, nothing the next) swings by whole log units on the flow floor, so its MAD drowns
+        # a surge to tens of millions. On a floor a tenth of the leg's largest year, the trickle
+        # is noise and the surge stands out; the bound ln(11)/sigma_floor (~4.8) keeps this from
+        # ever lifting a leg that was already material beyond the evidence threshold.
+        rel = np.maximum(c, SCALE_FLOOR * vi.max(axis=1, initial=0.0))[:, None]
+        l_in_rel = mask(np.log(np.maximum(vi, 0.0) + rel), obs_in)
+        return vi, ht, mask(log_level(vi, c), obs_in), l_in_rel, mask(log_level(ht, c), obs_in)
+
+    @functools.lru_cache(maxsize=2)
+    def outbound_at(t: int) -> tuple[np.ndarray, ...]:
+        """The onward leg, the destination's imports of the goods from everyone else and the
+        hub's total exports of them, for a break at ``t`` (values of the first two)."""
+        vo = persist(v_out, filled_out, obs_out, t)
+        oth = np.maximum(persist(d_total, filled_out, obs_out, t) - vo, 0.0)
+        l_hub_out = mask(log_level(persist(h_sales, filled_out, obs_out, t), c), obs_out)
+        return vo, oth, mask(log_level(vo, c), obs_out), l_hub_out
     n, T = v_in.shape
     # Totals over many partners are far less noisy than one flow: they get the aggregate floor.
     agg = replace(prm, sigma_floor=prm.gap_sigma_floor)
@@ -232,7 +252,7 @@ def score_routes(
     # surge is of a size that could explain the onward one (``competes``): the route's evidence
     # is multiplied by the fit of the two legs' sizes, so an inbound surge a hundred times too
     # small could never have produced a route as strong, whatever its z.
-    fits = competes(jump(v_out), jump(v_in), *window)
+    fits = competes(jump(v_out, filled_out, obs_out), jump(v_in, filled_in, obs_in), *window)
     m = cand[fits].groupby(["h", "d", "hs_out"])["o"].nunique()
     m = np.maximum(cand.set_index(["h", "d", "hs_out"]).index.map(m).to_numpy(dtype=float), 1.0)
     elsewhere = np.sqrt(2 * np.log(np.nan_to_num(m, nan=1.0)))
@@ -248,12 +268,13 @@ def score_routes(
         """z of H -> D over the episode [t, e) net of D's imports from everyone else, the z of the
         hub's total exports of the goods, and the z those exports would show if the onward leg's
         extra goods were added to them (``visible``)."""
+        vo, oth, l_out, l_hub_out = outbound_at(t)
         zo, pre_o, post_o, sig_o = break_stats(l_out, t, prm, e)
         # D's imports from everyone else are measured on a floor the size of the onward leg's
         # level in the episode: the question is whether D bought this much more from others
         # too. A sporadic other supplier of a few million appearing beside a surge of tens of
         # millions does not explain it away (on the flow floor its log growth would be huge).
-        size = np.nan_to_num(_nanmedian(np.where(obs_out[:, t:e], v_out[:, t:e], np.nan)))
+        size = np.nan_to_num(_nanmedian(np.where(obs_out[:, t:e], vo[:, t:e], np.nan)))
         floor = np.maximum(c, size)[:, None]
         l_oth = mask(np.log(oth + floor), obs_out)
         _, pre_x, post_x, sig_x = break_stats(l_oth, t, agg, e)
@@ -273,7 +294,7 @@ def score_routes(
         # others' growth, measured on the leg's own size, cannot cancel it; in values the hub
         # is one supplier among many.
         clear = np.clip(z_grew / prm.min_z, 0.0, 1.0)
-        share = _share(np.where(obs_out, v_out, np.nan), np.where(obs_out, oth, np.nan), t, e, clear)
+        share = _share(np.where(obs_out, vo, np.nan), np.where(obs_out, oth, np.nan), t, e, clear)
         z = z * np.clip(share / OWNED, 0.0, 1.0)
         z[np.isnan(zo)] = np.nan
         hub_z, hub_pre, _, hub_sig = break_stats(l_hub_out, t, prm, e, floor_hub_out)
@@ -286,6 +307,7 @@ def score_routes(
     # Every break year t and episode end e (a scheme may run for a few years and stop); the
     # onward leg in the same episode, or a year later.
     for t, e in episodes(years, prm):
+        vi, ht, l_in, l_in_rel, l_hub_in = inbound_at(t)
         z_leg, pre_i, post_i, _ = break_stats(l_in, t, prm, e)
         z_in = np.fmax(z_leg, break_stats(l_in_rel, t, prm, e)[0]) - elsewhere
         z_hub_in, hub_pre, _, hub_sig = break_stats(l_hub_in, t, prm, e, floor_hub_in)
@@ -296,10 +318,10 @@ def score_routes(
         # search over origins is involved (at most one holds the majority), so no look-elsewhere
         # charge: a hub that took USD 2M a year and now takes 15M, 13M of it from one origin,
         # shows that origin's surge more clearly than the origin's own lumpy series does.
-        owned = _owned(v_in, h_total, t, e)
+        owned = _owned(vi, ht, t, e)
         z_in = np.fmax(z_in, np.where(owned >= OWNED, z_hub_in * owned, np.nan))
-        dir_pre = np.median(d_dir[:, :t], axis=1)
-        post_d = np.median(d_dir[:, t:e], axis=1)
+        vd = persist(d_dir, filled_out, obs_dir, t)
+        dir_pre, post_d = np.median(vd[:, :t], axis=1), np.median(vd[:, t:e], axis=1)
         ok = (post_d <= prm.stop_ratio * dir_pre) | (post_d < prm.min_value)
         for k in (0, 1):
             if t + k >= T:
@@ -338,9 +360,10 @@ def score_routes(
     out["elsewhere"] = elsewhere  # the inbound leg's look-elsewhere charge (``kit`` adds it back)
     e_in, e_out, e_tot = np.zeros((n, T)), np.zeros((n, T)), np.zeros((n, T))
     for t in sorted(set(t1) | set(t2)):  # excess over each row's own pre-period, per break year
-        e_in[t1 == t] = excess(v_in[t1 == t], t)
-        e_tot[t1 == t] = excess(h_total[t1 == t], t)
-        e_out[t2 == t] = excess(v_out[t2 == t], t)
+        a, b = t1 == t, t2 == t
+        e_in[a] = excess(persist(v_in[a], filled_in[a], obs_in[a], t), t)
+        e_tot[a] = excess(persist(h_total[a], filled_in[a], obs_in[a], t), t)
+        e_out[b] = excess(persist(v_out[b], filled_out[b], obs_out[b], t), t)
 
     # Year-by-year profiles, the onward leg aligned on the inbound one (shifted back by its lag):
     # a route carries goods every year it runs, so each year's onward excess should answer that
@@ -366,6 +389,45 @@ def score_routes(
     res.attrs["profiles"] = out.attrs["profiles"]
     res.attrs["rows"] = finite
     return res, rows
+
+
+def _filled(panel: Panel, hs: pd.Series) -> np.ndarray:
+    """(rows x years): years whose value is a bound, not the code's own (``_bounded``): a code
+    HS2022 created n:n, before it existed."""
+    bound = hs.map(history_bound).str.len().to_numpy() > 0
+    return bound[:, None] & ~panel.alive(hs)
+
+
+def persist(values: np.ndarray, filled: np.ndarray, observed: np.ndarray, t: int) -> np.ndarray:
+    """``values`` for a break at column ``t``, the ``filled`` years (a bound on trade in a code
+    that did not exist yet: ``_bounded``) capped at the largest value of the row's own observed
+    years before ``t``.
+
+    The bound is the most a pair can have traded in drones before 2022: the whole of its trade in
+    light aircraft and cameras. Trade persists, so a pair that traded drones then went on trading
+    them in 8806 from 2022; its own first years in the new code say how much it did. A pair that
+    traded none in 2022, both sides reporting, was not trading drones in 2021 either, and a flow
+    that appears in 2023 appeared from nothing, however many aircraft it sold before. Without an
+    own year before ``t`` (a break in the code's first year) the bound stands.
+
+    >>> v = np.array([[9e8, 9e8, 0.0, 5e6], [9e8, 9e8, 4e8, 5e6]])
+    >>> filled = np.array([[True, True, False, False]] * 2)
+    >>> persist(v, filled, np.ones((2, 4), bool), 3)[:, :2].tolist()
+    [[0.0, 0.0], [400000000.0, 400000000.0]]
+    >>> persist(v, filled, np.ones((2, 4), bool), 2)[:, :2].tolist()
+    [[900000000.0, 900000000.0], [900000000.0, 900000000.0]]
+    """
+    rows = np.nonzero(filled[:, :t].any(axis=1))[0]
+    if not len(rows):
+        return values
+    own = ~filled[rows, :t] & observed[rows, :t]
+    cap = np.max(np.where(own, values[rows, :t], -np.inf), axis=1, initial=-np.inf)
+    rows, cap = rows[np.isfinite(cap)], cap[np.isfinite(cap)]
+    if not len(rows):
+        return values
+    out = values.copy()
+    out[rows] = np.where(filled[rows], np.minimum(values[rows], cap[:, None]), values[rows])
+    return out
 
 
 def _with_bounds(keys: pd.DataFrame) -> pd.DataFrame:
@@ -588,12 +650,16 @@ def support(routes: pd.DataFrame, panel: Panel) -> np.ndarray:
     return np.sqrt(np.clip(np.minimum(n_in, n_out), 1, 2) / 2.0)
 
 
-def jump(values: np.ndarray) -> np.ndarray:
+def jump(
+    values: np.ndarray, filled: np.ndarray | None = None, observed: np.ndarray | None = None
+) -> np.ndarray:
     """Per row, the largest rise of a year's value over the median of the years before it: the
-    size of a leg's surge, before any break is chosen (a proxy for the excess it can carry)."""
+    size of a leg's surge, before any break is chosen (a proxy for the excess it can carry).
+    Years holding a bound (``filled``) count as ``persist`` caps them."""
     out = np.zeros(len(values))
     for t in range(1, values.shape[1]):
-        out = np.maximum(out, values[:, t] - np.median(values[:, :t], axis=1))
+        v = values if filled is None or observed is None else persist(values, filled, observed, t)
+        out = np.maximum(out, v[:, t] - np.median(v[:, :t], axis=1))
     return out
 
 
@@ -657,6 +723,49 @@ def one_destination(routes: pd.DataFrame, z: str) -> pd.DataFrame:
     surge (a big economy sells new things to someone every year).
     """
     return _best_only(routes, z, ["o", "h", "hs_in"], "d")
+
+
+ROUTE_KINDS = ("transshipment", "transformation")
+
+
+def legs_of(alert: Alert) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
+    """A route alert's inbound and onward legs (exporter, importer, HS6 as declared), read from
+    its evidence: each declaration of a flow origin → hub or hub → destination, by either side."""
+    def flows(a: str, b: str | None) -> set[tuple[str, str, str]]:
+        out = set()
+        for e in alert.evidence:
+            out_side = e.flow in ("export", "re-export")
+            exporter, importer = (e.reporter, e.partner) if out_side else (e.partner, e.reporter)
+            if (exporter, importer) == (a, b):
+                out.add((exporter, importer, e.hs))
+        return out
+
+    return flows(alert.origin, alert.hub), flows(alert.hub or "", alert.destination)
+
+
+def one_explanation(alerts: list[Alert]) -> list[Alert]:
+    """Across the route detectors, keep one explanation per leg: the better-scoring alert when a
+    transshipment and a transformation alert share a leg (the same flow, the same goods).
+
+    ``one_origin`` and ``one_destination`` apply this within each detector. Across them, one
+    onward surge of drones out of a hub may be read as drones forwarded from one origin
+    (transshipment) or as drones assembled from another origin's chips (transformation), and one
+    inbound surge of chips as chips forwarded or chips built into drones. Each reading uses the
+    same evidence; they compete, and the weaker repeats the stronger's evidence with a chance
+    partner. A leg in different roles is no competition: goods forwarded O → H1 → H2 and then
+    built into a product H2 → D are a chain, H1 → H2 the onward leg of one and the inbound leg of
+    the other. Alerts of other kinds, and route alerts that share no leg, are kept as they are.
+    """
+    claimed: dict[tuple[str, ...], str] = {}  # (role, leg) → the kind of the alert that explains it
+    dropped: set[str] = set()
+    for a in sorted((a for a in alerts if a.kind in ROUTE_KINDS), key=lambda a: (-a.score, a.id)):
+        inbound, onward = legs_of(a)
+        legs = {("in", *leg) for leg in inbound} | {("out", *leg) for leg in onward}
+        if any(claimed.get(leg, a.kind) != a.kind for leg in legs):
+            dropped.add(a.id)
+            continue
+        claimed.update(dict.fromkeys(legs, a.kind))
+    return [a for a in alerts if a.id not in dropped]
 
 
 def _best_only(routes: pd.DataFrame, z: str, legs: list[str], who: str) -> pd.DataFrame:

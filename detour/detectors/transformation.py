@@ -120,9 +120,13 @@ class TransformationDetector(Detector):
         )
         routes["z_fit"] = routes.z_raw * fit * support(routes, panel) * routes.reason
         routes = one_destination(one_origin(routes, "z_fit"), "z_fit")
-        routes = routes[routes.z_fit >= panel.params.min_z]
-        prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]
-        routes["score"] = [to_score(z * p, self.kind) for z, p in zip(routes.z_fit, prior, strict=True)]
+        # The threshold sees the evidence weighed by the priors (as in ``transshipment``).
+        routes = routes.assign(
+            prior=[panel.prior(h, d, int(t)) for h, d, t in zip(routes.h, routes.d, routes.t1, strict=True)]
+        )
+        routes = routes[routes.z_fit * routes.prior >= panel.params.min_z]
+        weighed = routes.z_fit * routes.prior
+        routes["score"] = [to_score(z, self.kind) for z in weighed]
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]

@@ -16,7 +16,8 @@ and why they stay quiet:
   factor 2, then falling), and the hub's total imports and exports of the goods do not both move;
 - a hub that switched customers (or suppliers): one of its totals stays flat.
 
-Ranking: the score lifts listed hubs and destinations of concern (``hubs.yaml``) by their prior.
+Ranking: the score lifts listed hubs and destinations of concern (``hubs.yaml``) by their prior,
+and the evidence threshold sees the lifted evidence.
 
 One alert per (origin, hub, destination), listing every HS6 code that scored.
 """
@@ -75,9 +76,15 @@ class TransshipmentDetector(Detector):
         # One alert per (origin, hub, destination): its codes' evidence combined.
         routes = routes[routes.z_fit >= MIN_PART]
         routes["z_fit"] = combined(routes, ["o", "h", "d"], "hs_in", "z_fit")
-        routes = routes[routes.z_fit >= panel.params.min_z]
-        prior = [panel.prior(h, d) for h, d in zip(routes.h, routes.d, strict=True)]
-        routes["score"] = [to_score(z * p, self.kind) for z, p in zip(routes.z_fit, prior, strict=True)]
+        # The threshold sees the evidence weighed by what is known of the ends (the priors), as
+        # it already sees the reason to detour: a route through a listed hub to a destination of
+        # concern needs less of the data's own evidence than one between two unlisted countries.
+        routes = routes.assign(
+            prior=[panel.prior(h, d, int(t)) for h, d, t in zip(routes.h, routes.d, routes.t1, strict=True)]
+        )
+        routes = routes[routes.z_fit * routes.prior >= panel.params.min_z]
+        weighed = routes.z_fit * routes.prior
+        routes["score"] = [to_score(z, self.kind) for z in weighed]
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]

@@ -9,8 +9,9 @@ import pytest
 
 from detour.detectors import run_detectors
 from detour.detectors.revisions import bridge, declared_codes, series_code
-from detour.detectors.routes import one_destination, one_origin, support
+from detour.detectors.routes import one_destination, one_explanation, one_origin, support
 from detour.engine import get_engine
+from detour.model.alert import Alert, Evidence
 from tests.detectors.scenarios import step
 from tests.detectors.world import YEARS, World
 
@@ -111,3 +112,37 @@ def test_support_counts_both_legs_years():
 
     r = pd.DataFrame({"t1": [2023, 2024, 2022], "t2": [2024, 2024, 2022], "end": [2024, 2024, 2022]})
     assert np.allclose(support(r, P()), [1.0, np.sqrt(0.5), np.sqrt(0.5)])
+
+
+def _route(kind: str, o: str, h: str, d: str, inbound: str, onward: str, score: float) -> Alert:
+    """A route alert whose evidence declares the inbound leg in ``inbound`` and the onward in
+    ``onward`` (each side once, as the hub's partners and the hub declared them)."""
+    evidence = (
+        Evidence(2023, o, h, "export", inbound, 5e6),
+        Evidence(2023, h, o, "import", inbound, 5.2e6),
+        Evidence(2024, h, d, "export", onward, 6e6),
+    )
+    return Alert(kind, o, h, d, tuple(sorted({inbound, onward})), 2023, 2024, score, 5e6, "test", evidence)
+
+
+def test_one_onward_surge_is_one_explanation_across_the_route_detectors():
+    """Drones forwarded from France and drones assembled from Czech chips cannot both explain
+    India's one onward surge of drones to Russia: the better-scoring reading is kept."""
+    forwarded = _route("transshipment", "FRA", "IND", "RUS", "880629", "880629", 70.0)
+    assembled = _route("transformation", "CZE", "IND", "RUS", "854232", "880629", 41.0)
+    other = _route("transformation", "CZE", "IND", "BLR", "854232", "880629", 30.0)
+    phantom = Alert("phantom_export", "FRA", None, "IND", ("880629",), 2023, 2024, 20.0, 1e6, "test")
+    kept = one_explanation([assembled, forwarded, other, phantom])
+    assert [a.kind for a in kept] == ["transshipment", "transformation", "phantom_export"]
+    assert kept[1].destination == "BLR"
+    # The weaker reading goes whichever detector produced it.
+    stronger = _route("transformation", "CZE", "IND", "RUS", "854232", "880629", 80.0)
+    assert [a.kind for a in one_explanation([forwarded, stronger])] == ["transformation"]
+
+
+def test_a_chain_of_routes_is_not_a_competition():
+    """Propellants forwarded IND → ISR → ARM and then built into ammunition ARM → IND: ISR → ARM
+    is the onward leg of one and the inbound leg of the other; both are kept."""
+    forwarded = _route("transshipment", "IND", "ISR", "ARM", "360200", "360200", 83.0)
+    assembled = _route("transformation", "ISR", "ARM", "IND", "360200", "930630", 83.5)
+    assert len(one_explanation([forwarded, assembled])) == 2

@@ -246,11 +246,22 @@ def _drone_world() -> World:
     # drone flow appeared from nothing (the bound on its history is zero).
     w.flow("KOR", "MNG", "880622", step(0, 6e6))
     w.flow("MNG", "BRA", "880622", step(0, 6e6))
-    # JPN → KHM → CHL, the same, but JPN sold KHM USD 15M a year of light aeroplanes (8802.20)
+    # JPN → KHM → BLR, the same, but JPN sold KHM USD 15M a year of light aeroplanes (8802.20)
     # before 2022: whatever drones it sold were inside that, so nothing is known to be new.
     w.flow("JPN", "KHM", "880622", step(0, 6e6))
-    w.flow("KHM", "CHL", "880622", step(0, 6e6))
+    w.flow("KHM", "BLR", "880622", step(0, 6e6))
     w.flow("JPN", "KHM", "880220", step(1.5e7, 9e6))
+    # FRA → LAO → RUS from 2023: FRA sold LAO USD 15M a year of light aeroplanes before 2022, but
+    # no drones in 2022, the code's first year, with both reporting: the drones appeared from
+    # nothing in 2023, whatever the aircraft trade before (``routes.persist``).
+    w.flow("FRA", "LAO", "880622", step(0, 6e6, 2023))
+    w.flow("LAO", "RUS", "880622", step(0, 6e6, 2023))
+    w.flow("FRA", "LAO", "880220", step(1.5e7, 9e6))
+    # USA → THA → RUS from 2023 is no route: USA sold THA drones all along, inside its light
+    # aeroplanes before 2022 and in 8806 from 2022 at the same level; only the onward leg is new.
+    w.flow("USA", "THA", "880622", step(0, 6e6))
+    w.flow("USA", "THA", "880220", step(2.1e7, 9e6))
+    w.flow("THA", "RUS", "880622", step(0, 6e6, 2023))
     # Other drone trade from 2022 so the code has a world of corridors.
     for e, i in (("CHN", "USA"), ("CHN", "DEU"), ("USA", "GBR"), ("FRA", "ITA"), ("CHN", "IND")):
         w.flow(e, i, "880622", step(0, 2e7))
@@ -267,4 +278,12 @@ def drone_alerts(tmp_path_factory):
 def test_a_drone_route_from_nothing_is_found_and_one_inside_old_aircraft_trade_is_not(drone_alerts):
     routes = {(a.origin, a.hub, a.destination) for a in drone_alerts if a.kind == "transshipment"}
     assert ("KOR", "MNG", "BRA") in routes
-    assert ("JPN", "KHM", "CHL") not in routes
+    assert ("JPN", "KHM", "BLR") not in routes
+
+
+def test_drones_that_appear_after_the_codes_first_year_are_judged_on_its_own_years(drone_alerts):
+    """The bound on a pair's drone trade before 2022 (its light aircraft and cameras) gives way to
+    the code's own years: no drones in 2022 means none before either (trade persists)."""
+    routes = {(a.origin, a.hub, a.destination) for a in drone_alerts if a.kind == "transshipment"}
+    assert ("FRA", "LAO", "RUS") in routes
+    assert ("USA", "THA", "RUS") not in routes
