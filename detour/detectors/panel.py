@@ -176,11 +176,18 @@ class Panel:
         on its side or reported that year while no partner recorded any trade with it in the
         chapter (``silent_seen``: a country that sold no propellants that year, rather than one
         that hides them)."""
-        seen = self.silent_seen(a, b, hs, "X") | self.silent_seen(b, a, hs, "M")
-        return seen & self.alive(hs)
+        # Silences depend on the chapter only: judged once per (exporter, importer, chapter).
+        rows, first = _unique_rows(a, b, pd.Series([f"{str(h)[:2]}0000" for h in hs], dtype=object))
+        ua, ub, uh = (pd.Series(np.asarray(x, dtype=object)[first]) for x in (a, b, hs))
+        seen = self.silent_seen(ua, ub, uh, "X") | self.silent_seen(ub, ua, uh, "M")
+        return seen[rows] & self.alive(hs)
 
     def covered(self, reporter: pd.Series, hs: pd.Series, side: str) -> np.ndarray:
         """(rows x years): did ``reporter`` declare anything in ``hs``'s chapter on ``side`` that year?"""
+        rows, first = _unique_rows(reporter, pd.Series([str(h)[:2] for h in hs], dtype=object))
+        if len(first) < len(rows):  # judged once per (reporter, chapter)
+            ur, uh = (pd.Series(np.asarray(x, dtype=object)[first]) for x in (reporter, hs))
+            return self.covered(ur, uh, side)[rows]
         n, T = len(reporter), len(self.years)
         keys = pd.MultiIndex.from_arrays(
             [
@@ -253,3 +260,14 @@ class Panel:
                 [c.reporter.astype(object), c.year.astype(int), c.chapter.astype(object)]
             )
         return self._cov_index[side]
+
+
+def _unique_rows(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """For rows given as parallel columns: each row's index among the distinct rows, and the
+    position of each distinct row's first occurrence (``x[first][rows]`` rebuilds ``x``)."""
+    frame = pd.DataFrame({i: np.asarray(c, dtype=object) for i, c in enumerate(columns)})
+    if frame.empty:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    rows = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = np.unique(rows, return_index=True)[1]
+    return rows, first

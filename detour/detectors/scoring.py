@@ -113,9 +113,30 @@ def mask(values: np.ndarray, observed: np.ndarray) -> np.ndarray:
 
 
 def _nanmedian(a: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows are expected: unsupported breaks
-        return np.nanmedian(a, axis=1)
+    """Row medians ignoring NaN (NaN for a row with no value): ``np.nanmedian(a, axis=1)``.
+
+    Written out because NumPy computes a NaN median along a short axis through masked arrays,
+    which took a third of detection time on rows of nine years; sorting puts NaN last, so the
+    median is the middle of each row's first ``k`` sorted values.
+
+    >>> _nanmedian(np.array([[3.0, np.nan, 1.0, 2.0], [np.nan] * 4, [4.0, 1.0, np.nan, np.nan]])).tolist()
+    [2.0, nan, 2.5]
+    """
+    a = np.asarray(a, dtype=float)
+    if a.ndim != 2:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows are expected
+            return np.nanmedian(a, axis=-1)
+    if a.shape[1] == 0:
+        return np.full(len(a), np.nan)
+    k = (~np.isnan(a)).sum(axis=1)
+    s = np.sort(a, axis=1)
+    i = np.arange(len(a))
+    lo, hi = np.maximum((k - 1) // 2, 0), np.maximum(k // 2, 0)
+    hi = np.minimum(hi, a.shape[1] - 1)
+    med = (s[i, lo] + s[i, hi]) / 2.0
+    med[k == 0] = np.nan
+    return med
 
 
 def break_stats(
