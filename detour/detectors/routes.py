@@ -62,6 +62,7 @@ from detour.detectors.scoring import (
     log_level,
     mask,
     matrix,
+    to_score,
     total_floor,
 )
 from detour.model.alert import Alert
@@ -220,8 +221,10 @@ def score_routes(
     @functools.lru_cache(maxsize=2)
     def inbound_at(t: int) -> tuple[np.ndarray, ...]:
         """The inbound leg and the hub's total imports of its goods for a break at ``t``: values,
-        and log levels (the leg on the flow floor and on its own scale, the total)."""
+        and log levels (the leg on the flow floor and on its own scale, the total); and the
+        direct flow."""
         vi, ht = persist(v_in, filled_in, obs_in, t), persist(h_total, filled_in, obs_in, t)
+        vd = persist(d_dir, filled_out, obs_dir, t)
         # The inbound leg on its own scale too: a sporadic trickle (a few hundred thousand one
         # year, nothing the next) swings by whole log units on the flow floor, so its MAD drowns
         # a surge to tens of millions. On a floor a tenth of the leg's largest year, the trickle
@@ -229,7 +232,7 @@ def score_routes(
         # ever lifting a leg that was already material beyond the evidence threshold.
         rel = np.maximum(c, SCALE_FLOOR * vi.max(axis=1, initial=0.0))[:, None]
         l_in_rel = mask(np.log(np.maximum(vi, 0.0) + rel), obs_in)
-        return vi, ht, mask(log_level(vi, c), obs_in), l_in_rel, mask(log_level(ht, c), obs_in)
+        return vi, ht, mask(log_level(vi, c), obs_in), l_in_rel, mask(log_level(ht, c), obs_in), vd
 
     @functools.lru_cache(maxsize=2)
     def outbound_at(t: int) -> tuple[np.ndarray, ...]:
@@ -307,7 +310,7 @@ def score_routes(
     # Every break year t and episode end e (a scheme may run for a few years and stop); the
     # onward leg in the same episode, or a year later.
     for t, e in episodes(years, prm):
-        vi, ht, l_in, l_in_rel, l_hub_in = inbound_at(t)
+        vi, ht, l_in, l_in_rel, l_hub_in, vd = inbound_at(t)
         z_leg, pre_i, post_i, _ = break_stats(l_in, t, prm, e)
         z_in = np.fmax(z_leg, break_stats(l_in_rel, t, prm, e)[0]) - elsewhere
         z_hub_in, hub_pre, _, hub_sig = break_stats(l_hub_in, t, prm, e, floor_hub_in)
@@ -320,7 +323,6 @@ def score_routes(
         # shows that origin's surge more clearly than the origin's own lumpy series does.
         owned = _owned(vi, ht, t, e)
         z_in = np.fmax(z_in, np.where(owned >= OWNED, z_hub_in * owned, np.nan))
-        vd = persist(d_dir, filled_out, obs_dir, t)
         dir_pre, post_d = np.median(vd[:, :t], axis=1), np.median(vd[:, t:e], axis=1)
         ok = (post_d <= prm.stop_ratio * dir_pre) | (post_d < prm.min_value)
         for k in (0, 1):
@@ -723,6 +725,19 @@ def one_destination(routes: pd.DataFrame, z: str) -> pd.DataFrame:
     surge (a big economy sells new things to someone every year).
     """
     return _best_only(routes, z, ["o", "h", "hs_in"], "d")
+
+
+def weigh_by_priors(routes: pd.DataFrame, panel: Panel, kind: str) -> pd.DataFrame:
+    """The routes whose evidence ``z_fit`` times the priors of their ends (a listed hub, a
+    destination of concern from its ``since`` year, judged at the route's first year ``t1``)
+    clears the threshold, each with its ``score``. The threshold sees the priors as it sees the
+    reason to detour: a route through a listed hub to a destination of concern needs less of the
+    data's own evidence than one between two unlisted countries."""
+    prior = [panel.prior(h, d, int(t)) for h, d, t in zip(routes.h, routes.d, routes.t1, strict=True)]
+    weighed = routes.z_fit * np.asarray(prior, dtype=float)
+    kept = routes[weighed >= panel.params.min_z].copy()
+    kept["score"] = [to_score(z, kind) for z in weighed[weighed >= panel.params.min_z]]
+    return kept
 
 
 ROUTE_KINDS = ("transshipment", "transformation")

@@ -132,8 +132,7 @@ def _nanmedian(a: np.ndarray) -> np.ndarray:
     k = (~np.isnan(a)).sum(axis=1)
     s = np.sort(a, axis=1)
     i = np.arange(len(a))
-    lo, hi = np.maximum((k - 1) // 2, 0), np.maximum(k // 2, 0)
-    hi = np.minimum(hi, a.shape[1] - 1)
+    lo, hi = np.maximum((k - 1) // 2, 0), k // 2  # k == 0 reads column 0 and is set to NaN below
     med = (s[i, lo] + s[i, hi]) / 2.0
     med[k == 0] = np.nan
     return med

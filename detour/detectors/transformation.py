@@ -36,8 +36,9 @@ from detour.detectors.routes import (
     route_candidates,
     score_routes,
     support,
+    weigh_by_priors,
 )
-from detour.detectors.scoring import MIN_PART, combined, to_score
+from detour.detectors.scoring import MIN_PART, combined
 from detour.detectors.watchlist import Watchlist
 from detour.model.alert import Alert
 from detour.model.codes import country_name
@@ -120,13 +121,7 @@ class TransformationDetector(Detector):
         )
         routes["z_fit"] = routes.z_raw * fit * support(routes, panel) * routes.reason
         routes = one_destination(one_origin(routes, "z_fit"), "z_fit")
-        # The threshold sees the evidence weighed by the priors (as in ``transshipment``).
-        routes = routes.assign(
-            prior=[panel.prior(h, d, int(t)) for h, d, t in zip(routes.h, routes.d, routes.t1, strict=True)]
-        )
-        routes = routes[routes.z_fit * routes.prior >= panel.params.min_z]
-        weighed = routes.z_fit * routes.prior
-        routes["score"] = [to_score(z, self.kind) for z in weighed]
+        routes = weigh_by_priors(routes, panel, self.kind)
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]

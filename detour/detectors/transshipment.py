@@ -39,8 +39,9 @@ from detour.detectors.routes import (
     route_candidates,
     score_routes,
     support,
+    weigh_by_priors,
 )
-from detour.detectors.scoring import MIN_PART, combined, to_score
+from detour.detectors.scoring import MIN_PART, combined
 from detour.model.alert import Alert
 from detour.model.codes import country_name
 
@@ -76,15 +77,7 @@ class TransshipmentDetector(Detector):
         # One alert per (origin, hub, destination): its codes' evidence combined.
         routes = routes[routes.z_fit >= MIN_PART]
         routes["z_fit"] = combined(routes, ["o", "h", "d"], "hs_in", "z_fit")
-        # The threshold sees the evidence weighed by what is known of the ends (the priors), as
-        # it already sees the reason to detour: a route through a listed hub to a destination of
-        # concern needs less of the data's own evidence than one between two unlisted countries.
-        routes = routes.assign(
-            prior=[panel.prior(h, d, int(t)) for h, d, t in zip(routes.h, routes.d, routes.t1, strict=True)]
-        )
-        routes = routes[routes.z_fit * routes.prior >= panel.params.min_z]
-        weighed = routes.z_fit * routes.prior
-        routes["score"] = [to_score(z, self.kind) for z in weighed]
+        routes = weigh_by_priors(routes, panel, self.kind)
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]
