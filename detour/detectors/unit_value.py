@@ -27,7 +27,7 @@ import pandas as pd
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound, narrowed_codes
-from detour.detectors.scoring import Params, break_stats, episodes, mask, matrix, to_score
+from detour.detectors.scoring import MAD_SCALE, Params, break_stats, episodes, mask, matrix, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
 
@@ -35,10 +35,12 @@ KEYS = ["exporter", "importer", "hs"]
 MIN_CORRIDORS = 5
 MIN_PREMIUM = math.log(1.5)
 CANDIDATE_JUMP = math.log(2.0)
-# Observed prices needed before a break. A flow's appearance from nothing is clear after two
-# silent years (``Params.min_pre``), but a price's own noise cannot be judged from two values:
-# with two, chance breaks on a world without planted patterns rose from 507 to 801 (19M rows,
-# all products; ``benchmarks/detect_speed.py``).
+# Observed prices needed before a break for the corridor's own noise to count. A flow's
+# appearance from nothing is clear after two silent years (``Params.min_pre``), but a price's
+# own noise cannot be judged from two values: with two, chance breaks on a world without planted
+# patterns rose from 507 to 801 (19M rows, all products; ``benchmarks/detect_speed.py``). A
+# corridor with only two prices before a break borrows its noise from the code's other
+# corridors (``price_noise``) instead.
 PRICE_MIN_PRE = 3
 
 
@@ -55,6 +57,30 @@ def relative_prices(panel: Panel) -> ibis.Table:
     ref = ref.filter(ref.n_ref >= MIN_CORRIDORS)
     r = t.join(ref, ["hs", "year"])
     return r.select(*KEYS, "year", "val", "luv", "ref", rel=r.luv - r.ref)
+
+
+def price_noise(panel: Panel) -> pd.Series:
+    """Per HS6 code, the year-to-year noise of a corridor's relative price, pooled over all the
+    code's corridors: ``1.4826 * median(|rel_t - rel_t-1|) / sqrt(2)`` over consecutive observed
+    years (the difference of two years carries the noise twice).
+
+    With two prices before a break, a corridor's own spread says almost nothing about its noise
+    (two values an accident apart give a MAD of nearly zero); the code's other corridors do: a
+    code of heterogeneous goods (computers, parts "of other kinds") has noisy prices on every
+    corridor. This is the empirical-Bayes prior a short history falls back on; ``score`` uses it
+    as the noise floor of such breaks, never below ``price_sigma_floor``.
+    """
+    if "price_noise" in panel.shared:
+        return panel.shared["price_noise"]
+    r = panel.shared.get("relative_prices")
+    r = relative_prices(panel) if r is None else r
+    w = ibis.window(group_by=[r.exporter, r.importer, r.hs], order_by=r.year)
+    d = r.mutate(step=(r.rel - r.rel.lag().over(w)).abs(), gap=r.year - r.year.lag().over(w))
+    d = d.filter(d.gap == 1)
+    df = panel.engine.execute(d.group_by("hs").aggregate(step=d.step.median()))
+    noise = pd.Series(MAD_SCALE * df.step.to_numpy() / math.sqrt(2.0), index=df.hs.to_numpy(), dtype=float)
+    panel.shared["price_noise"] = noise
+    return noise
 
 
 def price_episodes(years: tuple[int, ...], params: Params) -> list[tuple[int, int]]:
@@ -104,7 +130,7 @@ class UnitValueDetector(Detector):
         h = r.mutate(csum=r.rel.sum().over(w) - r.rel, cnt=r.rel.count().over(w) - 1)
         prev = h.csum / ibis.greatest(h.cnt, 1)
         keep = (
-            (h.cnt >= max(prm.min_pre, PRICE_MIN_PRE))
+            (h.cnt >= prm.min_pre)
             & (h.val >= prm.min_value)
             & ((h.rel - prev).abs() >= CANDIDATE_JUMP)
             & (h.rel.abs() >= MIN_PREMIUM)
@@ -119,14 +145,7 @@ class UnitValueDetector(Detector):
         return h.filter(keep).select(*KEYS).distinct()
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
-        prm, years = (
-            replace(
-                panel.params,
-                sigma_floor=panel.params.price_sigma_floor,
-                min_pre=max(panel.params.min_pre, PRICE_MIN_PRE),
-            ),
-            panel.years,
-        )
+        prm, years = replace(panel.params, sigma_floor=panel.params.price_sigma_floor), panel.years
         cand = candidates[KEYS].drop_duplicates().reset_index(drop=True)
         rows = panel.series(cand, {k: k for k in KEYS}, panel.shared["relative_prices"])
         present = matrix(rows.assign(one=1.0), KEYS, "one", years, cand) > 0
@@ -146,10 +165,17 @@ class UnitValueDetector(Detector):
         # 8806 in 2022) changes composition that year: its unit value moves with the goods that
         # left, not with a price. Breaks in the revision year are not scored for such codes.
         narrowed = cand.hs.isin(narrowed_codes()).to_numpy()
+        # The noise floor: the price floor where the corridor has its own history to judge its
+        # noise by (``PRICE_MIN_PRE`` prices before the break), the code's pooled noise where
+        # it has only two (``price_noise``).
+        pooled = np.fmax(cand.hs.map(price_noise(panel)).to_numpy(dtype=float), prm.sigma_floor)
+        pooled = np.nan_to_num(pooled, nan=prm.sigma_floor)
         for t, e in price_episodes(years, prm):
             skip = narrowed & (years[t] == REVISION_YEAR)
-            up, pre_up, post_up, _ = break_stats(rel, t, prm, e)
-            down, _, post_down, _ = break_stats(-rel, t, prm, e)
+            short = (~np.isnan(rel[:, :t])).sum(axis=1) < PRICE_MIN_PRE
+            floor = np.where(short, pooled, prm.sigma_floor)
+            up, pre_up, post_up, _ = break_stats(rel, t, prm, e, floor)
+            down, _, post_down, _ = break_stats(-rel, t, prm, e, floor)
             z = np.fmax(up, down)
             if e < T:
                 # A closed episode is one the price came back from: the year after it is back

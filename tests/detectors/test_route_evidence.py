@@ -182,6 +182,47 @@ def test_a_one_year_price_blip_stays_quiet(price_alerts):
 
 
 @functools.cache
+def _short_price_world() -> World:
+    w = World(seed=36).background(goods=("880730", "853224"))
+    # Capacitors' prices are noisy on every corridor (heterogeneous goods): each corridor's
+    # price wanders by about 0.6 log units a year. Aircraft parts' prices are steady.
+    for (_, _, hs), f in w.flows.items():
+        if hs == "853224":
+            f.uv = {y: 150.0 * float(np.exp(w.rng.normal(0, 0.6))) for y in YEARS}
+    # Planted: a corridor that opened in 2020 declares aircraft parts at a quarter of the price
+    # from 2022: two prices before the break.
+    f = w.flow("USA", "BRA", "880730", {y: 8e6 for y in YEARS if y >= 2020})
+    f.uv = {y: (60.0 if y >= 2022 else 250.0) for y in YEARS}
+    # Look-alike: the same on a capacitor corridor. Two steady prices say nothing about its
+    # noise; the code's other corridors say a factor of four is within it.
+    g = w.flow("KOR", "VNM", "853224", {y: 8e6 for y in YEARS if y >= 2020})
+    g.uv = {y: (37.5 if y >= 2022 else 150.0) for y in YEARS}
+    return w
+
+
+@pytest.fixture(scope="module")
+def short_price_alerts(tmp_path_factory):
+    return _short_price_world().detect(tmp_path_factory.mktemp("short-price"))
+
+
+def test_a_price_break_after_two_prices_is_found(short_price_alerts):
+    found = [
+        a
+        for a in short_price_alerts
+        if a.kind == "unit_value" and (a.origin, a.destination, a.hs) == ("USA", "BRA", ("880730",))
+    ]
+    assert found and found[0].start == 2022
+
+
+def test_two_prices_borrow_the_codes_noise(short_price_alerts):
+    assert not [
+        a
+        for a in short_price_alerts
+        if a.kind == "unit_value" and (a.origin, a.destination, a.hs) == ("KOR", "VNM", ("853224",))
+    ]
+
+
+@functools.cache
 def _share_world() -> World:
     w = World(seed=35).background()
     # DEU, a big importer and exporter of processors, starts selling EGY twelve million a year;
