@@ -210,10 +210,16 @@ class UnitValueDetector(Detector):
             before, after = np.exp(np.nanmedian(luv[i, :t])), np.exp(np.nanmedian(luv[i, t:e]))
             premium = np.exp(np.nanmedian(rel[i, t:e]))
             verb = "rose" if after > before else "fell"
+            n_pre = int((~np.isnan(rel[i, :t])).sum())
+            history = (
+                "a steady history"
+                if n_pre >= PRICE_MIN_PRE
+                else f"a history of {n_pre} prices (judged by the price noise of the code's other corridors)"
+            )
             text = (
                 f"The unit value of {country_name(o)}'s exports of HS {hs} to {country_name(d)} {verb} from "
                 f"about USD {before:,.2f}/kg to USD {after:,.2f}/kg in {years[t]}–{end}, {premium:.1f} times "
-                f"the price of the same goods on other corridors, against a steady history."
+                f"the price of the same goods on other corridors, against {history}."
             )
             found.append((o, d, hs, years[t], end, score, round(float(val[i, t:e].sum()), 2), text))
         keys = pd.DataFrame([f[:3] for f in found], columns=KEYS)

@@ -212,6 +212,7 @@ def test_a_price_break_after_two_prices_is_found(short_price_alerts):
         if a.kind == "unit_value" and (a.origin, a.destination, a.hs) == ("USA", "BRA", ("880730",))
     ]
     assert found and found[0].start == 2022
+    assert "a history of 2 prices" in found[0].explanation
 
 
 def test_two_prices_borrow_the_codes_noise(short_price_alerts):
