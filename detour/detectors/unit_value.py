@@ -40,7 +40,7 @@ CANDIDATE_JUMP = math.log(2.0)
 # own noise cannot be judged from two values: with two, chance breaks on a world without planted
 # patterns rose from 507 to 801 (19M rows, all products; ``benchmarks/detect_speed.py``). A
 # corridor with only two prices before a break borrows its noise from the code's other
-# corridors (``price_noise``) instead.
+# corridors (``price_noise``) instead: 555 on the same world.
 PRICE_MIN_PRE = 3
 
 
@@ -168,8 +168,7 @@ class UnitValueDetector(Detector):
         # The noise floor: the price floor where the corridor has its own history to judge its
         # noise by (``PRICE_MIN_PRE`` prices before the break), the code's pooled noise where
         # it has only two (``price_noise``).
-        pooled = np.fmax(cand.hs.map(price_noise(panel)).to_numpy(dtype=float), prm.sigma_floor)
-        pooled = np.nan_to_num(pooled, nan=prm.sigma_floor)
+        pooled = np.fmax(cand.hs.map(price_noise(panel)).to_numpy(dtype=float), prm.sigma_floor)  # NaN: floor
         for t, e in price_episodes(years, prm):
             skip = narrowed & (years[t] == REVISION_YEAR)
             short = (~np.isnan(rel[:, :t])).sum(axis=1) < PRICE_MIN_PRE
