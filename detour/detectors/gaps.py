@@ -42,6 +42,7 @@ from detour.detectors.scoring import break_stats, episodes, log_level, mask, mat
 KEYS = ["exporter", "importer", "hs"]
 HELD = 0.75  # a year holds a gap when the silent side records less than this share of the other
 ADDED_FLOOR = 0.35  # evidence kept by a gap that is no additional trade (an old flow's record lost)
+CONTINUED = 0.5  # a gap that closed while the declared flow went on at this share of its level: recorded late
 
 
 GAP_MIN_PRE = 2  # observed years of a pair's mirror needed before a gap opens
@@ -155,8 +156,6 @@ def score_gaps(
         better = z > zbest
         zbest, tb, eb = np.where(better, z, zbest), np.where(better, t, tb), np.where(better, e, eb)
     out = cand.copy()
-    out["z"] = zbest
-    out["start"] = [years[i] for i in tb]
     ends, values = [], []
     for i, t in enumerate(tb):
         # The episode runs on while the gap holds (silent years neither end nor extend it).
@@ -165,5 +164,17 @@ def score_gaps(
         live = np.nonzero(held[i, t : t + stop])[0]
         ends.append(years[t + live.max()] if len(live) else years[t])
         values.append(float(gap[i, t : t + stop][held[i, t : t + stop]].sum()))
+        # Recorded late: the gap closed (an observed year where it no longer holds) while the
+        # declaring side went on at about its level during the gap, so the silent side began
+        # recording a flow that continued. Goods that went elsewhere, or a covert supply, stop
+        # when the scheme ends and the declared flow falls with them; a new flow the partner
+        # registered a year or two late (or attributed to the right partner from then on) goes
+        # on, now on both sides. That is the commoner reporting accident, as in ADDED_FLOOR.
+        if t + stop < T and len(live):
+            level = np.median(big[i, t : t + stop][held[i, t : t + stop]])
+            if big[i, t + stop] >= CONTINUED * level:
+                zbest[i] *= ADDED_FLOOR
+    out["z"] = zbest
+    out["start"] = [years[i] for i in tb]
     out["end"], out["value_usd"] = ends, values
     return out[np.isfinite(out.z)].reset_index(drop=True), rows

@@ -95,6 +95,11 @@ def gap_world(seed: int = 13) -> World:
         w.silence("USA", y, "X", "93")
     # Look-alike: a one-year hole in TUR's import records (not persistent).
     w.flow("CHN", "TUR", "853224", 5e6, m_years=set(YEARS) - {2023})
+    # Look-alikes: new flows from 2019 that one side records only from their third year, then
+    # both sides go on recording the same flow (registered late, not goods gone elsewhere).
+    late = {y: (1e6 if y >= 2019 else 0.0) for y in YEARS}
+    w.flow("DEU", "KOR", "852691", late, m_years=set(range(2021, 2025)))
+    w.flow("ITA", "EGY", "854231", late, x_years=set(range(2021, 2025)))
     return w
 
 
@@ -134,6 +139,7 @@ LOOKALIKES = {
         "importer hides the chapter": ("ITA", "IND", "930690"),
         "importer did not report": ("JPN", "VNM", "854231"),
         "one-year hole": ("CHN", "TUR", "853224"),
+        "a new flow the importer recorded late": ("DEU", "KOR", "852691"),
     },
     "undeclared_export": {
         "constant mirror gap": ("FRA", "EGY", "852691"),
@@ -141,6 +147,7 @@ LOOKALIKES = {
         "exporter hides the chapter": ("USA", "UKR", "930690"),
         "exporter did not report": ("VNM", "JPN", "854231"),
         "importer's one-year hole": ("CHN", "TUR", "853224"),
+        "a new flow the exporter declared late": ("ITA", "EGY", "854231"),
     },
     "unit_value": {
         "world price rise": ("*", "*", "854231"),
