@@ -20,6 +20,10 @@ Additionality: the pattern is *additional* declared trade the other side never r
 the declaring side did not rise above its own recent level (an old flow whose other side's
 records fell silent, the commoner reporting accident), the evidence keeps ``ADDED_FLOOR``.
 
+Recorded late: a gap that closed while the declaring side went on at ``CONTINUED`` of its level
+or more is the silent side beginning to record a flow that continued (a new flow registered a
+year or two late); it also keeps ``ADDED_FLOOR``. Diverted or covert goods stop with the scheme.
+
 Partner attribution differs by direction (DOMAIN.md): an importer names the country of origin,
 an exporter the last known destination. So re-exports are set aside: an exporter's own
 re-exports are not compared (the importer may book them against the origin), and re-exports
