@@ -18,6 +18,10 @@ in the same episode or a year later:
   every one of them and scores nothing;
 - the direct flow O→D must have stopped (post median at most ``stop_ratio`` × pre median) or
   never been material (post median below ``min_value``); otherwise the route is not needed.
+  This gate holds for transshipment (the same goods: an origin that still ships them to the
+  destination itself has no use for a hub). An assembly route carries other goods than the
+  direct flow, so for transformation a direct product flow that went on is no gate but an open
+  channel (``reason_to_detour``), which halves the evidence.
 
 - ``z_hub``: the hub's *total* trade in the goods, from and to everyone, should break too: its
   total imports of the inbound goods *and* its total exports of the outbound goods (the smaller
@@ -164,14 +168,18 @@ def _legs(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def score_routes(
-    panel: Panel, cand: pd.DataFrame, window: tuple[float, float] = (0.5, 2.0)
+    panel: Panel, cand: pd.DataFrame, window: tuple[float, float] = (0.5, 2.0), direct_gate: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per candidate route: evidence ``z_raw`` (and the legs' z), break years ``t1``/``t2``,
     ``end``, the excess values ``e_in``, ``e_out``, ``e_in_total`` (the hub's excess imports of the
     inbound goods from everyone), the direct flow's pre median, and ``value_usd``; plus the rows.
 
     ``window`` is the detector's fit window (onward excess / inbound excess): only inbound and
-    onward surges of a size that could fit count as competitors in the look-elsewhere corrections."""
+    onward surges of a size that could fit count as competitors in the look-elsewhere corrections.
+
+    ``direct_gate``: a route whose direct flow O→D in the onward goods went on is dropped
+    (transshipment). Without it (transformation) such a route is kept, and its direct flow counts
+    as an open channel in ``reason``; ``direct_post`` tells the explanation which it was."""
     prm, years = panel.params, panel.years
     cand = cand.reset_index(drop=True)
     rows, tot = _legs(panel, cand)
@@ -303,7 +311,8 @@ def score_routes(
         hub_z, hub_pre, _, hub_sig = break_stats(l_hub_out, t, prm, e, floor_hub_out)
         return z, hub_z, visible(hub_pre, hub_sig, pre_o, post_o)
 
-    names_best = ("zc", "z_in", "z_out", "hub", "z_hub_in", "z_hub_out", "see_in", "see_out", "dir_pre")
+    names_best = ("zc", "z_in", "z_out", "hub", "z_hub_in", "z_hub_out", "see_in", "see_out")
+    names_best += ("dir_pre", "dir_post")
     best = {k: np.full(n, -np.inf if k == "zc" else np.nan) for k in names_best}
     t1, lag = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
     out_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -324,7 +333,7 @@ def score_routes(
         owned = _owned(vi, ht, t, e)
         z_in = np.fmax(z_in, np.where(owned >= OWNED, z_hub_in * owned, np.nan))
         dir_pre, post_d = np.median(vd[:, :t], axis=1), np.median(vd[:, t:e], axis=1)
-        ok = (post_d <= prm.stop_ratio * dir_pre) | (post_d < prm.min_value)
+        ok = (post_d <= prm.stop_ratio * dir_pre) | (post_d < prm.min_value) | (not direct_gate)
         for k in (0, 1):
             if t + k >= T:
                 continue
@@ -347,7 +356,7 @@ def score_routes(
             better = zc > best["zc"]
             for name, value in zip(
                 names_best,
-                (zc, z_in, z_out, hub, z_hub_in, z_hub_out, see_in, see_out, dir_pre),
+                (zc, z_in, z_out, hub, z_hub_in, z_hub_out, see_in, see_out, dir_pre, post_d),
                 strict=True,
             ):
                 best[name] = np.where(better, value, best[name])
@@ -358,7 +367,7 @@ def score_routes(
     out["z_hub"], out["z_hub_in"], out["z_hub_out"] = best["hub"], best["z_hub_in"], best["z_hub_out"]
     out["see_in"], out["see_out"] = best["see_in"], best["see_out"]
     out["t1"], out["t2"] = np.asarray(years)[t1], np.asarray(years)[t2]
-    out["direct_pre"] = best["dir_pre"]
+    out["direct_pre"], out["direct_post"] = best["dir_pre"], best["dir_post"]
     out["elsewhere"] = elsewhere  # the inbound leg's look-elsewhere charge (``kit`` adds it back)
     e_in, e_out, e_tot = np.zeros((n, T)), np.zeros((n, T)), np.zeros((n, T))
     for t in sorted(set(t1) | set(t2)):  # excess over each row's own pre-period, per break year
@@ -385,7 +394,10 @@ def score_routes(
     live = e_out > 0
     last = np.where(live.any(axis=1), T - 1 - np.argmax(live[:, ::-1], axis=1), t2)
     out["end"] = np.asarray(years)[np.maximum(last, t2)]
-    out["reason"] = reason_to_detour(panel, cand, v_dir, t1)
+    # Without the gate, a direct flow that went on (what the gate would have dropped) is an open
+    # channel for the goods.
+    went_on = (out.direct_post >= prm.min_value) & (out.direct_post > prm.stop_ratio * out.direct_pre)
+    out["reason"] = reason_to_detour(panel, cand, v_dir, t1, went_on.to_numpy())
     finite = np.isfinite(out.z_raw.to_numpy())
     res = out[finite].reset_index(drop=True)
     res.attrs["profiles"] = out.attrs["profiles"]
@@ -469,12 +481,16 @@ NO_REASON = 0.5  # evidence kept by a route whose origin openly ships the destin
 DIRECT_MATERIAL = 1_000_000.0  # USD a year: direct trade in a chapter at which it is an open channel
 
 
-def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np.ndarray) -> np.ndarray:
+def reason_to_detour(
+    panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np.ndarray, direct_open: np.ndarray | None = None
+) -> np.ndarray:
     """Per route, 1 when the origin had a reason to send the goods round, else ``NO_REASON``.
 
     A detour costs money and raises questions; it pays only when the direct channel is closed.
-    The route's own codes' direct flow must already have stopped or never existed
-    (``score_routes``); here the question is the origin's direct trade with the destination in
+    For transshipment the route's own code's direct flow must already have stopped or never
+    existed (``score_routes``). For transformation it may have gone on (``direct_open``): an
+    origin that goes on selling the destination the assembled product itself has an open
+    channel for it, whatever the destination. Otherwise the question is the origin's direct trade with the destination in
     the *rest of the watched goods of the same chapter* (the route's code taken out). When that
     trade was material (``DIRECT_MATERIAL``) before the route began and went on (its median
     from the route's first year at least half its earlier median), the origin ships that
@@ -532,6 +548,10 @@ def reason_to_detour(panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np
 
     concern = of_concern(cand.d)
     no_reason = open_channel & ~concern
+    if direct_open is not None:
+        # The origin goes on shipping the destination the very goods the route delivers: an open
+        # channel whatever the destination (the restrictions' lists cannot be what it avoids).
+        no_reason |= np.asarray(direct_open, dtype=bool)
     if panel.destination_prior:
         military = cand.hs_out.str.startswith(military_goods()).to_numpy()
         ally = cand.d.isin(group("coalition")).to_numpy()

@@ -8,9 +8,13 @@ then also holds the rule's other headings, so a watch-list of products still see
 Statistics as for transshipment (``detour.detectors.routes``): components into the hub surge,
 products out of it to the destination surge the same year or a year later faster than the
 destination's imports of those products from everyone else, and the destination's direct
-imports of the product from the origin stopped or never existed. Look-alikes: a hub importing
+imports of the product from the origin stopped or never existed, or the route keeps half its
+evidence (an open channel, ``routes.reason_to_detour``). Look-alikes: a hub importing
 parts for its own use (no product leg), a destination re-arming from all suppliers (no excess
-over its other suppliers), an origin that keeps selling the product directly, and unrelated
+over its other suppliers), an origin that keeps selling the product directly (a supply chain
+it had no need to hide; not excluded outright, because parts and the assembled product are
+different goods, and a hub's assembly for the destination is not explained by the origin's own
+sales of the product), and unrelated
 new flows that coincide: assembled products are worth more than their parts, but not out of
 all proportion, so the products' excess value must be 1-10x the components' (``coherence``).
 """
@@ -112,7 +116,7 @@ class TransformationDetector(Detector):
         )
 
     def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
-        routes, rows = score_routes(panel, candidates, window=(FIT_LOW, FIT_HIGH))
+        routes, rows = score_routes(panel, candidates, window=(FIT_LOW, FIT_HIGH), direct_gate=False)
         routes["z_raw"] = kit(routes)
         # Products out should be worth more than this origin's components in, but not out of all
         # proportion (the assembler may buy the same parts from others for its own production).
@@ -135,7 +139,18 @@ class TransformationDetector(Detector):
                     | (rows.exporter == o) & (rows.importer == d) & rows.hs.isin(prods)
                 )
             ]
-            direct = "stopped" if (g.direct_pre >= panel.params.min_value).any() else "never existed"
+            went_on = (best.direct_post >= panel.params.min_value) & (
+                best.direct_post > panel.params.stop_ratio * best.direct_pre
+            )
+            if went_on:
+                direct = (
+                    f"went on ({country_name(o)} also sold those products to {country_name(d)} directly, "
+                    "so this may be an ordinary supply chain)"
+                )
+            elif (g.direct_pre >= panel.params.min_value).any():
+                direct = "stopped"
+            else:
+                direct = "never existed"
             text = (
                 f"{country_name(o)}'s exports of components (HS {', '.join(comps)}) to {country_name(h)} "
                 f"surged from {int(best.t1)} and {country_name(h)}'s exports of products made from them "
