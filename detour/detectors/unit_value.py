@@ -2,9 +2,7 @@
 
 DOMAIN.md pattern 5: a sanctions premium on a rerouted corridor, or a price that fits other
 goods than the declared code (misclassification). Per flow-year the unit value is FOB value over
-net weight, from the exporter's declaration, else the importer's brought back to FOB; a year in
-which both sides declared the flow and their values disagree by ``MIN_PREMIUM`` or more has no
-price (one side mis-valued it, and a price that really moved shows in both declarations). Its log
+net weight, from the exporter's declaration, else the importer's brought back to FOB. Its log
 is taken *relative to the median unit value of the same HS6 that year over all corridors*
 (at least ``MIN_CORRIDORS`` of them), which removes world price moves (the chip shortage lifted
 every corridor). The evidence z is the robust break of that relative price against the flow's
@@ -53,13 +51,8 @@ def relative_prices(panel: Panel) -> ibis.Table:
     use_m = (p.m_value > 0) & (p.m_kg > 0)
     uv = ibis.cases((use_x, p.x_value / p.x_kg), (use_m, fob_m / p.m_kg), else_=ibis.null("float64"))
     val = ibis.cases((use_x, p.x_value), (use_m, fob_m), else_=ibis.null("float64"))
-    # Both sides declared the flow-year but disagree on its value by MIN_PREMIUM or more (after
-    # the CIF/FOB margin): one of them mis-valued it (valuation, timing, a partner mixed up), and
-    # the price cannot be read from either. A price that really moved shows in both declarations.
-    both = (p.x_value.fill_null(0) > 0) & (p.m_value.fill_null(0) > 0)
-    agree = ~both | ((fob_m / p.x_value).ln().abs() < MIN_PREMIUM)
-    t = p.select(*KEYS, "year", val=val, luv=uv.ln(), agree=agree)
-    t = t.filter(t.luv.notnull() & (t.val >= prm.floor_usd) & t.agree).drop("agree")
+    t = p.select(*KEYS, "year", val=val, luv=uv.ln())
+    t = t.filter(t.luv.notnull() & (t.val >= prm.floor_usd))
     ref = t.group_by(["hs", "year"]).aggregate(ref=t.luv.median(), n_ref=t.count())
     ref = ref.filter(ref.n_ref >= MIN_CORRIDORS)
     r = t.join(ref, ["hs", "year"])

@@ -118,10 +118,6 @@ def unit_value_world(seed: int = 14) -> World:
     # Look-alike: a tiny flow whose price jumps.
     h = w.flow("EGY", "BRA", "852691", 3e4)
     h.uv = step(300.0, 1500.0)
-    # Look-alike: the importer mis-values a steady flow at a third of its value in 2023 and 2024,
-    # years the exporter declared no weight, so the only price is the importer's, and wrong.
-    k = w.flow("ITA", "TUR", "853224", 3e6, x_no_kg={2023, 2024})
-    k.m_misvalued = {2023: 0.3, 2024: 0.3}
     return w
 
 
@@ -157,7 +153,6 @@ LOOKALIKES = {
         "world price rise": ("*", "*", "854231"),
         "always dearer corridor": ("KOR", "JPN", "853224"),
         "tiny flow": ("EGY", "BRA", "852691"),
-        "the two declarations disagree on the value": ("ITA", "TUR", "853224"),
     },
 }
 

@@ -66,8 +66,6 @@ class Flow:
     m_years: set[int] | None = None  # years the importer declares it
     uv: dict[int, float] = field(default_factory=dict)  # USD/kg override per year
     margin: float = 0.06  # log CIF/FOB
-    x_no_kg: set[int] = field(default_factory=set)  # years the exporter leaves the weight empty
-    m_misvalued: dict[int, float] = field(default_factory=dict)  # importer's value x factor, per year
 
 
 @dataclass
@@ -122,7 +120,7 @@ class World:
     def _silent(self, reporter: str, year: int, side: str, hs: str) -> bool:
         return (reporter, year, side, None) in self.silent or (reporter, year, side, hs[:2]) in self.silent
 
-    def declarations(self) -> list[tuple[int, str, str, str, str, float, float | None]]:
+    def declarations(self) -> list[tuple[int, str, str, str, str, float, float]]:
         """(year, reporter, X|M, partner, hs, value, kg) rows, in a deterministic order."""
         out = []
         for (e, i, hs), f in sorted(self.flows.items()):
@@ -131,9 +129,9 @@ class World:
                 kg = v / uv
                 if (f.x_years is None or y in f.x_years) and not self._silent(e, y, "X", hs):
                     xv = v * np.exp(self.rng.normal(0, 0.02))
-                    out.append((y, e, "X", i, hs, round(xv, 2), None if y in f.x_no_kg else round(kg, 3)))
+                    out.append((y, e, "X", i, hs, round(xv, 2), round(kg, 3)))
                 if (f.m_years is None or y in f.m_years) and not self._silent(i, y, "M", hs):
-                    mv = v * np.exp(f.margin + self.rng.normal(0, 0.02)) * f.m_misvalued.get(y, 1.0)
+                    mv = v * np.exp(f.margin + self.rng.normal(0, 0.02))
                     out.append(
                         (y, i, "M", e, hs, round(mv, 2), round(kg * np.exp(self.rng.normal(0, 0.01)), 3))
                     )
@@ -163,7 +161,7 @@ def _code(iso3: str) -> int:
 
 
 def _row(
-    year: int, reporter: str, flow: str, partner: str, hs: str, value: float, kg: float | None
+    year: int, reporter: str, flow: str, partner: str, hs: str, value: float, kg: float
 ) -> dict[str, Any]:
     imp = flow == "M"
     r = dict.fromkeys(API_COLUMNS, "")
@@ -193,8 +191,8 @@ def _row(
             "motCode": 0,
             "qtyUnitCode": 8,
             "qtyUnitAbbr": "kg",
-            "qty": "" if kg is None else kg,
-            "netWgt": "" if kg is None else kg,
+            "qty": kg,
+            "netWgt": kg,
             "cifvalue": value if imp else "",
             "fobvalue": "" if imp else value,
             "primaryValue": value,
