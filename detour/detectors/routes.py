@@ -179,7 +179,7 @@ def score_routes(
 
     ``direct_gate``: a route whose direct flow O→D in the onward goods went on is dropped
     (transshipment). Without it (transformation) such a route is kept, and its direct flow counts
-    as an open channel in ``reason``; ``direct_post`` tells the explanation which it was."""
+    as an open channel in ``reason``; ``direct_open`` tells the explanation which it was."""
     prm, years = panel.params, panel.years
     cand = cand.reset_index(drop=True)
     rows, tot = _legs(panel, cand)
@@ -396,8 +396,10 @@ def score_routes(
     out["end"] = np.asarray(years)[np.maximum(last, t2)]
     # Without the gate, a direct flow that went on (what the gate would have dropped) is an open
     # channel for the goods.
-    went_on = (out.direct_post >= prm.min_value) & (out.direct_post > prm.stop_ratio * out.direct_pre)
-    out["reason"] = reason_to_detour(panel, cand, v_dir, t1, went_on.to_numpy())
+    out["direct_open"] = (out.direct_post >= prm.min_value) & (
+        out.direct_post > prm.stop_ratio * out.direct_pre
+    )
+    out["reason"] = reason_to_detour(panel, cand, v_dir, t1, out.direct_open.to_numpy())
     finite = np.isfinite(out.z_raw.to_numpy())
     res = out[finite].reset_index(drop=True)
     res.attrs["profiles"] = out.attrs["profiles"]
@@ -490,8 +492,9 @@ def reason_to_detour(
     For transshipment the route's own code's direct flow must already have stopped or never
     existed (``score_routes``). For transformation it may have gone on (``direct_open``): an
     origin that goes on selling the destination the assembled product itself has an open
-    channel for it, whatever the destination. Otherwise the question is the origin's direct trade with the destination in
-    the *rest of the watched goods of the same chapter* (the route's code taken out). When that
+    channel for it, whatever the destination. Otherwise the question is the origin's direct
+    trade with the destination in the *rest of the watched goods of the same chapter* (the
+    route's code taken out). When that
     trade was material (``DIRECT_MATERIAL``) before the route began and went on (its median
     from the route's first year at least half its earlier median), the origin ships that
     destination such goods openly, and a new bilateral flow through a third country is far more

@@ -139,10 +139,7 @@ class TransformationDetector(Detector):
                     | (rows.exporter == o) & (rows.importer == d) & rows.hs.isin(prods)
                 )
             ]
-            went_on = (best.direct_post >= panel.params.min_value) & (
-                best.direct_post > panel.params.stop_ratio * best.direct_pre
-            )
-            if went_on:
+            if best.direct_open:
                 direct = (
                     f"went on ({country_name(o)} also sold those products to {country_name(d)} directly, "
                     "so this may be an ordinary supply chain)"

@@ -49,7 +49,9 @@ def alerts(tmp_path_factory):
 
 def _route(alerts, name: str):
     o, h, d = ROUTES[name]
-    found = [a for a in alerts if a.kind == "transformation" and (a.origin, a.hub, a.destination) == (o, h, d)]
+    found = [
+        a for a in alerts if a.kind == "transformation" and (a.origin, a.hub, a.destination) == (o, h, d)
+    ]
     assert len(found) <= 1
     return found[0] if found else None
 
@@ -66,4 +68,3 @@ def test_direct_sales_halve_the_evidence(alerts):
     plain, direct = _route(alerts, "no direct sales"), _route(alerts, "direct sales went on")
     assert plain is not None and direct is not None
     assert direct.score < 0.8 * plain.score
-
