@@ -9,7 +9,7 @@ Pandas side (``score_routes``), per candidate route, for every admissible break 
 episode end ``e`` (``scoring.episodes``: a route may run a few years and stop), the onward leg
 in the same episode or a year later:
 
-- ``z_in``: robust z of O→H at ``t`` on its own history, less ``sqrt(2 ln m)`` when ``m``
+- ``z_in``: robust z of O→H at ``t`` on its own history, less ``expected_max(m)`` when ``m``
   inbound flows (origins × goods) are candidates for the same onward surge (look-elsewhere: the
   best of m noise z's is about that large; electronic components are bought from everyone);
 - ``z_out``: robust z of H→D at ``t`` or ``t+1``, *minus the growth of the destination's imports
@@ -63,6 +63,7 @@ from detour.detectors.scoring import (
     break_stats,
     episodes,
     excess,
+    expected_max,
     log_level,
     mask,
     matrix,
@@ -258,7 +259,8 @@ def score_routes(
     floor_hub_in = total_floor(concentration("h", "hs_in", "M"), prm)
     floor_hub_out = total_floor(concentration("h", "hs_out", "X"), prm)
     # Look-elsewhere: when m origins' inbound flows could explain one onward surge, the best of
-    # m noise z's is about sqrt(2 ln m); an inbound z must clear that to count. (One origin's
+    # m noise z's is on average ``expected_max(m)`` (0.56 for two, 1.54 for ten); an inbound z
+    # must clear that to count. (One origin's
     # several codes are one candidate explanation, not m.) A competitor is a trial only if its
     # surge is of a size that could explain the onward one (``competes``): the route's evidence
     # is multiplied by the fit of the two legs' sizes, so an inbound surge a hundred times too
@@ -266,14 +268,14 @@ def score_routes(
     fits = competes(jump(v_out, filled_out, obs_out), jump(v_in, filled_in, obs_in), *window)
     m = cand[fits].groupby(["h", "d", "hs_out"])["o"].nunique()
     m = np.maximum(cand.set_index(["h", "d", "hs_out"]).index.map(m).to_numpy(dtype=float), 1.0)
-    elsewhere = np.sqrt(2 * np.log(np.nan_to_num(m, nan=1.0)))
+    elsewhere = expected_max(m)
     # And the other way round: when one inbound stream could be paired with m' onward surges
     # (destinations x products) out of the same hub, its best pairing is partly chance. A big
     # economy has many onward surges every year; a hub that forwards has few. The same size test.
     pairing = cand.assign(_out=cand.d + ":" + cand.hs_out)[fits]
     m_out = pairing.groupby(["o", "h", "hs_in"])["_out"].nunique()
     m_out = cand.set_index(["o", "h", "hs_in"]).index.map(m_out).to_numpy(dtype=float)
-    elsewhere_out = np.sqrt(2 * np.log(np.maximum(np.nan_to_num(m_out, nan=1.0), 1.0)))
+    elsewhere_out = expected_max(m_out)
 
     def onward(t: int, e: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """z of H -> D over the episode [t, e) net of D's imports from everyone else, the z of the

@@ -48,7 +48,9 @@ make a 75 mean "as clear as it gets" and a 25 "just past the threshold" for ever
 
 from __future__ import annotations
 
+import functools
 import math
+import statistics
 import warnings
 from dataclasses import dataclass
 
@@ -89,6 +91,33 @@ def to_score(z: float, kind: str) -> float:
         return 0.0
     k = math.log(3.0) / math.log(Z_CLEAR[kind] / Z_MIN)
     return round(max(0.0, 100.0 * (1.0 - 0.75 * (Z_MIN / z) ** k)), 2)
+
+
+@functools.lru_cache(maxsize=1)
+def _standard_normal_grid() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x = np.linspace(-9.0, 9.0, 3601)
+    cdf = np.array([statistics.NormalDist().cdf(v) for v in x])
+    return x, np.exp(-0.5 * x**2) / math.sqrt(2.0 * math.pi), cdf
+
+
+def expected_max(m: np.ndarray) -> np.ndarray:
+    """The expected largest of ``m`` independent standard normal z's (0 for ``m`` <= 1): what the
+    best of ``m`` candidate explanations scores by chance alone (the look-elsewhere charge).
+
+    ``E[max] = ∫ x · m φ(x) Φ(x)^(m-1) dx`` has no closed form; it is integrated numerically on a
+    fine grid (the standard normal from the standard library, no extra dependency). The familiar
+    ``sqrt(2 ln m)`` is its large-``m`` asymptote and overstates it for the few competitors a route
+    usually has (1.18 for two, where the true value is 0.56).
+
+    >>> expected_max(np.array([1.0, 2.0, 3.0, 10.0, 100.0])).round(3).tolist()
+    [0.0, 0.564, 0.846, 1.539, 2.508]
+    """
+    x, pdf, cdf = _standard_normal_grid()
+    mm = np.maximum(np.nan_to_num(np.asarray(m, dtype=float), nan=1.0), 1.0)
+    u, inv = np.unique(mm, return_inverse=True)
+    density = u[:, None] * pdf[None, :] * cdf[None, :] ** (u[:, None] - 1.0)
+    e = np.trapezoid(x[None, :] * density, x, axis=1)
+    return np.where(mm > 1.0, e[inv].reshape(mm.shape), 0.0)
 
 
 def log_level(values: np.ndarray, floor: float) -> np.ndarray:
