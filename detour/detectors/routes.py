@@ -11,7 +11,7 @@ in the same episode or a year later:
 
 - ``z_in``: robust z of O→H at ``t`` on its own history, less ``expected_max(m)`` when ``m``
   inbound flows (origins × goods) are candidates for the same onward surge (look-elsewhere: the
-  best of m noise z's is about that large; electronic components are bought from everyone);
+  best of m noise z's is that large on average; electronic components are bought from everyone);
 - ``z_out``: robust z of H→D at ``t`` or ``t+1``, *minus the growth of the destination's imports
   of the same goods from everyone else* (a difference in differences, in log units, over the
   root sum of squares of both noises). A destination buying more from all its suppliers lifts
@@ -260,8 +260,8 @@ def score_routes(
     floor_hub_out = total_floor(concentration("h", "hs_out", "X"), prm)
     # Look-elsewhere: when m origins' inbound flows could explain one onward surge, the best of
     # m noise z's is on average ``expected_max(m)`` (0.56 for two, 1.54 for ten); an inbound z
-    # must clear that to count. (One origin's
-    # several codes are one candidate explanation, not m.) A competitor is a trial only if its
+    # must clear that to count. (One origin's several codes are one candidate explanation, not
+    # m.) A competitor is a trial only if its
     # surge is of a size that could explain the onward one (``competes``): the route's evidence
     # is multiplied by the fit of the two legs' sizes, so an inbound surge a hundred times too
     # small could never have produced a route as strong, whatever its z.
