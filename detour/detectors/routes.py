@@ -59,6 +59,7 @@ from detour.detectors.panel import Panel
 from detour.detectors.reference import group, military_goods, restricted_since
 from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound, narrowed_codes
 from detour.detectors.scoring import (
+    MIN_PART,
     _nanmedian,
     break_stats,
     episodes,
@@ -605,6 +606,56 @@ def hub_weight(
         return floor + (1 - floor) * hub_share(z, legs)
 
     return np.fmin(side(z_hub_in, see_in), side(z_hub_out, see_out))
+
+
+def hub_witness(route: pd.Series, hub: str, inbound: str, outbound: str) -> str:
+    """What the hub's own totals say about a route, as a clause for its explanation.
+
+    The soft AND (``hub_weight``) asks the hub's total imports of the inbound goods and its total
+    exports of the outbound ones to corroborate the two legs. Each side either moved with them,
+    could have shown a route of this size and did not, or is too large or noisy to tell either
+    way. The analyst should know which: on the simulated worlds nearly every chance pairing of
+    two new flows that reaches the top of the list has both totals unable to tell (a big
+    economy), so the finding then rests on the two bilateral flows alone. A total moved when its
+    own z is individually suggestive (``MIN_PART``, 2), and could have shown the route when the z
+    the route's goods would give it (``visible``) is. The score weighs the same quantities against
+    the legs' z (``hub_weight``); the sentence reports them on their own scale. ``route`` is a
+    scored route row (``z_hub_in``, ``z_hub_out``, ``see_in``, ``see_out``).
+
+    >>> row = pd.Series(dict(z_hub_in=7.0, z_hub_out=9.0, see_in=8.0, see_out=9.0))
+    >>> hub_witness(row, "Armenia", "goods", "goods")
+    "Armenia's total imports and exports of these goods rose with them"
+    >>> big = row.copy(); big[["z_hub_in", "see_in", "z_hub_out", "see_out"]] = [0.3, 1.5, 0.2, 0.1]
+    >>> hub_witness(big, "China", "goods", "goods")  # doctest: +ELLIPSIS
+    "China's own totals in these goods are too large or too noisy ..., so the finding rests on ..."
+    >>> quiet = row.copy(); quiet["z_hub_in"] = 0.5  # it could have shown the route (see_in 8)
+    >>> hub_witness(quiet, "Kazakhstan", "components", "products")  # doctest: +ELLIPSIS
+    "Kazakhstan's total imports of the components did not rise, ..., and its total exports ... rose with them"
+    """
+
+    def state(z: float, see: float) -> str:
+        if np.nan_to_num(z) >= MIN_PART:
+            return "moved"
+        return "silent" if np.nan_to_num(see) >= MIN_PART else "blind"
+
+    s_in, s_out = state(route.z_hub_in, route.see_in), state(route.z_hub_out, route.see_out)
+    if s_in == s_out == "moved":
+        goods = "these goods" if inbound == outbound else f"the {inbound} and {outbound}"
+        return f"{hub}'s total imports and exports of {goods} rose with them"
+    if s_in == s_out == "blind":
+        return (
+            f"{hub}'s own totals in these goods are too large or too noisy to confirm a route of this "
+            "size, so the finding rests on the two flows alone"
+        )
+    said = {
+        "moved": "rose with them",
+        "silent": "did not rise, although a route of this size would show in them",
+        "blind": "are too large or too noisy to confirm a route of this size",
+    }
+    return (
+        f"{hub}'s total imports of the {inbound} {said[s_in]}, "
+        f"and its total exports of the {outbound} {said[s_out]}"
+    )
 
 
 def hub_share(hub: np.ndarray, legs: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ from detour.detectors.reference import Rule, transformation_rules
 from detour.detectors.routes import (
     coherence,
     hub_weight,
+    hub_witness,
     one_destination,
     one_origin,
     profile_fit,
@@ -152,7 +153,8 @@ class TransformationDetector(Detector):
                 f"{country_name(o)}'s exports of components (HS {', '.join(comps)}) to {country_name(h)} "
                 f"surged from {int(best.t1)} and {country_name(h)}'s exports of products made from them "
                 f"(HS {', '.join(prods)}) to {country_name(d)} surged from {int(best.t2)}, while direct "
-                f"{country_name(o)}–{country_name(d)} trade in those products {direct}."
+                f"{country_name(o)}–{country_name(d)} trade in those products {direct}; "
+                f"{hub_witness(best, country_name(h), 'components', 'products')}."
             )
             alerts.append(
                 Alert(

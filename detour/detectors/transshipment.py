@@ -33,6 +33,7 @@ from detour.detectors.panel import Panel
 from detour.detectors.routes import (
     coherence,
     hub_share,
+    hub_witness,
     one_destination,
     one_origin,
     profile_fit,
@@ -96,7 +97,7 @@ class TransshipmentDetector(Detector):
                 f"{country_name(o)}'s exports of HS {', '.join(codes)} to {country_name(h)} surged from "
                 f"{int(best.t1)} and {country_name(h)}'s exports of the same goods to {country_name(d)} "
                 f"surged from {int(best.t2)}, while direct {country_name(o)}–{country_name(d)} trade "
-                f"{direct}."
+                f"{direct}; {hub_witness(best, country_name(h), 'goods', 'goods')}."
             )
             alerts.append(
                 Alert(

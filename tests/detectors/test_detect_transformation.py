@@ -21,6 +21,8 @@ def test_planted_components_to_products(world_alerts):
     # and the score sits mid-scale.
     assert a.start == 2022 and a.end == 2024 and a.score >= 35
     assert "components" in a.explanation and "never existed" in a.explanation
+    # ... and the sentence tells the analyst that Serbia's totals cannot corroborate it.
+    assert a.explanation.endswith("so the finding rests on the two flows alone.")
     assert {(e.reporter, e.hs) for e in a.evidence} >= {
         ("CZE", "360200"),
         ("SRB", "930690"),

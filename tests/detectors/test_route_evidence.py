@@ -116,6 +116,12 @@ def test_goods_passing_through_move_both_hub_totals(through_alerts):
     # The customer switch keeps HUB_FLOOR of its legs' evidence: well below the forwarding hub
     # (with the hub's imports *or* exports moving it would have scored the same).
     assert switching < 0.8 * forwarding
+    # The explanation says what the hub's totals showed.
+    said = {(a.origin, a.hub): a.explanation for a in through_alerts if a.kind == "transshipment"}
+    assert said["KOR", "MNG"].endswith("Mongolia's total imports and exports of these goods rose with them.")
+    # Türkiye's imports rose (Italy is its only supplier); its exports did not.
+    assert "Türkiye's total imports of the goods rose with them" in said["ITA", "TUR"]
+    assert "its total exports of the goods rose" not in said["ITA", "TUR"]
 
 
 @functools.cache
