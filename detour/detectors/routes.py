@@ -640,8 +640,9 @@ def hub_witness(route: pd.Series, hub: str, inbound: str, outbound: str) -> str:
 
     s_in, s_out = state(route.z_hub_in, route.see_in), state(route.z_hub_out, route.see_out)
     if s_in == s_out == "moved":
-        goods = "these goods" if inbound == outbound else f"the {inbound} and {outbound}"
-        return f"{hub}'s total imports and exports of {goods} rose with them"
+        if inbound == outbound:
+            return f"{hub}'s total imports and exports of these goods rose with them"
+        return f"{hub}'s total imports of the {inbound} and exports of the {outbound} rose with them"
     if s_in == s_out == "blind":
         return (
             f"{hub}'s own totals in these goods are too large or too noisy to confirm a route of this "
