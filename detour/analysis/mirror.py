@@ -78,7 +78,9 @@ def mirror_pairs(ann: ibis.Table) -> ibis.Table:
 
     One scan and one group-by: each declaration is oriented (an import's partner is the
     exporter) and lands in its side's columns through filtered aggregates. ``annual`` leaves at
-    most one row per side and key, so ``max`` picks that row's value.
+    most one row per side and key, and the sum is that row's value; a caller that relabels codes
+    (the detectors' HS-revision bridge sums the six HS2022 subheadings of 3603 into 360300) may
+    pass several, whose values and weights add up.
     """
     imp = ann.flow == "import"
     t = ann.filter(ann.flow.isin(["export", "import", "re-export"])).mutate(
@@ -88,10 +90,10 @@ def mirror_pairs(ann: ibis.Table) -> ibis.Table:
     # The basis travels as a boolean (is it CIF?) through the group-by, the costliest step of the
     # mirror: a string aggregate per side costs more than the value's own. Bases are FOB or CIF.
     g = t.group_by(["year", "exporter", "importer", "hs"]).aggregate(
-        export_value=t.value_usd.max(where=x), _x_cif=(t.value_basis == "CIF").max(where=x),
-        export_kg=t.net_kg.max(where=x), import_value=t.value_usd.max(where=m),
-        _m_cif=(t.value_basis == "CIF").max(where=m), import_kg=t.net_kg.max(where=m),
-        reexport_value=t.value_usd.max(where=rx))
+        export_value=t.value_usd.sum(where=x), _x_cif=(t.value_basis == "CIF").max(where=x),
+        export_kg=t.net_kg.sum(where=x), import_value=t.value_usd.sum(where=m),
+        _m_cif=(t.value_basis == "CIF").max(where=m), import_kg=t.net_kg.sum(where=m),
+        reexport_value=t.value_usd.sum(where=rx))
 
     def basis(value: ibis.Column, cif: ibis.Column) -> ibis.Column:
         return ibis.cases((value.isnull(), ibis.null("string")), (cif, "CIF"), else_="FOB")

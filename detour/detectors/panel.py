@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from detour.analysis.cif_fob import margins, with_margin
-from detour.analysis.declarations import annual
+from detour.analysis.declarations import StoreProfile, annual
 from detour.analysis.mirror import mirror_pairs
 from detour.detectors.reference import restricted_since
 from detour.detectors.revisions import bounds_of, bridge, declared, predecessors
@@ -86,7 +86,10 @@ class Panel:
         # series (``revisions``), so predecessors are read too and relabelled before summing.
         watched = watchlist.union(predecessors(watchlist.codes) + bounds_of(watchlist.codes))
         d = decl.filter(watched.predicate(decl.hs))
-        ann = annual(d.mutate(hs=bridge(d.hs)))
+        # A store of one source without monthly rows has one row per key already (ingest refuses
+        # duplicate keys): ``annual`` skips the source and month resolution (a third of the
+        # panel's time over all products), and ``mirror_pairs`` sums what the bridge relabelled.
+        ann = annual(d.mutate(hs=bridge(d.hs)), profile=StoreProfile.of(store))
         if len({f.source for f in store.files()} - {"baci"}) > 1:
             # Two declaration sources would each hold the same flow: keep the larger, never the sum.
             ann = ann.group_by(["year", "reporter", "partner", "flow", "hs"]).aggregate(

@@ -146,3 +146,27 @@ def test_a_chain_of_routes_is_not_a_competition():
     forwarded = _route("transshipment", "IND", "ISR", "ARM", "360200", "360200", 83.0)
     assembled = _route("transformation", "ISR", "ARM", "IND", "360200", "930630", 83.5)
     assert len(one_explanation([forwarded, assembled])) == 2
+
+
+def test_the_panel_sums_the_subheadings_a_revision_split(tmp_path):
+    """HS2022 split 3603.00 into six subheadings. One pair declaring two of them in a year is one
+    360300 flow worth their sum on each side, whichever path the panel's annual values take (a
+    one-source store skips ``annual``'s source resolution; ``mirror_pairs`` must then add up)."""
+    from detour.detectors.panel import Panel
+    from detour.detectors.watchlist import Watchlist
+
+    w = World(seed=3)
+    w.flow("CZE", "UKR", "360300", {2020: 2e6, 2021: 2e6})
+    w.flow("CZE", "UKR", "360340", {2022: 1e6, 2023: 1.5e6})
+    w.flow("CZE", "UKR", "360350", {2022: 3e6, 2023: 2.5e6})
+    store = w.ingest(tmp_path)
+    engine = get_engine("duckdb")
+    panel = Panel.build(engine, store, Watchlist("x", "x", ("3603",)))
+    got = engine.execute(panel.pairs).set_index("year").sort_index()
+    assert got.hs.unique().tolist() == ["360300"] and got.index.tolist() == [2020, 2021, 2022, 2023]
+    decl = engine.execute(engine.declarations(store))  # as ingested
+    for flow, column in (("export", "x_value"), ("import", "m_value")):
+        want = decl[decl.flow == flow].groupby("year").value_usd.sum()
+        assert np.allclose(got[column].to_numpy(), want.to_numpy(), rtol=1e-9), (flow, got[column], want)
+    x_kg = decl[decl.flow == "export"].groupby("year").net_kg.sum()
+    assert np.allclose(got.x_kg.to_numpy(), x_kg.to_numpy(), rtol=1e-9)
