@@ -54,6 +54,34 @@ def as_declared(alert: Alert) -> Alert:
     return alert if codes == tuple(alert.hs) else replace(alert, hs=codes)
 
 
+def open_panel(
+    engine: Engine,
+    store: Store | Path | str,
+    detectors: Sequence[Detector],
+    *,
+    watchlist: str | Path | Watchlist | Sequence[str | Path | Watchlist] | None = None,
+    since: int | None = None,
+    params: Params | None = None,
+) -> Panel:
+    """The panel the ``detectors`` need over the watch-list (default: ``default``), with the
+    priors; the caller closes it. ``run_detectors`` and ``trace.trace_route`` share it."""
+    store = store if isinstance(store, Store) else Store(store)
+    if watchlist is None or isinstance(watchlist, str | Path | Watchlist):
+        wl = load_watchlist(watchlist or "default")
+    else:
+        wl = load_watchlists(list(watchlist))
+    params = params or Params()
+    if since is not None:
+        params = Params(**{**params.__dict__, "since": int(since)})
+    codes: tuple[str, ...] = ()
+    for d in detectors:
+        codes += d.codes(wl)
+    panel = Panel.build(engine, store, wl.union(codes), params, hub_prior())
+    panel.watchlist = wl
+    panel.destination_prior = destination_prior()
+    return panel
+
+
 def run_detectors(
     engine: Engine,
     store: Store | Path | str,
@@ -72,23 +100,10 @@ def run_detectors(
     ``progress(step, done, total)`` is called before each step (building the panel, then one
     step per detector) so a shell can show a progress bar.
     """
-    store = store if isinstance(store, Store) else Store(store)
-    if watchlist is None or isinstance(watchlist, str | Path | Watchlist):
-        wl = load_watchlist(watchlist or "default")
-    else:
-        wl = load_watchlists(list(watchlist))
     detectors = [get_detector(k) for k in (kinds or DETECTORS)]
-    params = params or Params()
-    if since is not None:
-        params = Params(**{**params.__dict__, "since": int(since)})
-    codes: tuple[str, ...] = ()
-    for d in detectors:
-        codes += d.codes(wl)
     report = progress or (lambda step, done, total: None)
     report("building the panel of watched flows", 0, len(detectors) + 1)
-    panel = Panel.build(engine, store, wl.union(codes), params, hub_prior())
-    panel.watchlist = wl
-    panel.destination_prior = destination_prior()
+    panel = open_panel(engine, store, detectors, watchlist=watchlist, since=since, params=params)
     scope = Scope(_codes(origins), _codes(hubs), _codes(destinations))
     alerts: list[Alert] = []
     try:

@@ -46,7 +46,7 @@ stops while the other runs on) and by the onward leg's support (``support``: one
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import ibis
@@ -815,6 +815,26 @@ def weigh_by_priors(routes: pd.DataFrame, panel: Panel, kind: str) -> pd.DataFra
     kept = routes[weighed >= panel.params.min_z].copy()
     kept["score"] = [to_score(z, kind) for z in weighed[weighed >= panel.params.min_z]]
     return kept
+
+
+Stage = tuple[str, Callable[[pd.DataFrame], pd.DataFrame]]
+
+
+def run_stages(
+    routes: pd.DataFrame,
+    stages: Sequence[Stage],
+    record: Callable[[str, pd.DataFrame, pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
+    """Pass scored routes through a detector's selection stages in order (competition between
+    explanations, the threshold), each a function of the surviving rows that keeps their index.
+    ``record(name, before, after)`` sees every stage: ``detour.detectors.trace`` uses it to say
+    where a route stopped and what beat it; the detectors' own ``score`` passes none."""
+    for name, step in stages:
+        after = step(routes)
+        if record is not None:
+            record(name, routes, after)
+        routes = after
+    return routes
 
 
 ROUTE_KINDS = ("transshipment", "transformation")

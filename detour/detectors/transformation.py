@@ -38,7 +38,9 @@ from detour.detectors.routes import (
     one_destination,
     one_origin,
     profile_fit,
+    Stage,
     route_candidates,
+    run_stages,
     score_routes,
     support,
     weigh_by_priors,
@@ -116,17 +118,30 @@ class TransformationDetector(Detector):
             panel, scope, lambda hs: hs.substr(0, 4).isin(comps), lambda hs: hs.substr(0, 4).isin(prods), link
         )
 
-    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+    def assess(self, panel: Panel, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Every candidate route's evidence ``z_fit`` (and its factors ``fit`` and ``support``)
+        before any competition or threshold; plus the legs' rows."""
         routes, rows = score_routes(panel, candidates, window=(FIT_LOW, FIT_HIGH), direct_gate=False)
         routes["z_raw"] = kit(routes)
         # Products out should be worth more than this origin's components in, but not out of all
         # proportion (the assembler may buy the same parts from others for its own production).
-        fit = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH) * profile_fit(
-            routes, FIT_LOW, FIT_HIGH, False
-        )
-        routes["z_fit"] = routes.z_raw * fit * support(routes, panel) * routes.reason
-        routes = one_destination(one_origin(routes, "z_fit"), "z_fit")
-        routes = weigh_by_priors(routes, panel, self.kind)
+        fit = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH)
+        routes["fit"] = fit * profile_fit(routes, FIT_LOW, FIT_HIGH, False)
+        routes["support"] = support(routes, panel)
+        routes["z_fit"] = routes.z_raw * routes.fit * routes.support * routes.reason
+        return routes, rows
+
+    def stages(self, panel: Panel) -> list[Stage]:
+        """One origin per onward surge, one destination per inbound surge, then the threshold."""
+        return [
+            ("one origin", lambda r: one_origin(r, "z_fit")),
+            ("one destination", lambda r: one_destination(r, "z_fit")),
+            ("threshold", lambda r: weigh_by_priors(r, panel, self.kind)),
+        ]
+
+    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+        routes, rows = self.assess(panel, candidates)
+        routes = run_stages(routes, self.stages(panel))
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]

@@ -37,7 +37,9 @@ from detour.detectors.routes import (
     one_destination,
     one_origin,
     profile_fit,
+    Stage,
     route_candidates,
+    run_stages,
     score_routes,
     support,
     weigh_by_priors,
@@ -49,6 +51,14 @@ from detour.model.codes import country_name
 FIT_LOW, FIT_HIGH = 0.5, 2.0  # onward excess / the hub's excess imports of the goods
 
 
+def _one_route(routes: pd.DataFrame) -> pd.DataFrame:
+    """One alert per (origin, hub, destination): its codes' evidence combined (``combined``),
+    each code counting only when it is itself suggestive (``MIN_PART``)."""
+    routes = routes[routes.z_fit >= MIN_PART].copy()
+    routes["z_fit"] = combined(routes, ["o", "h", "d"], "hs_in", "z_fit")
+    return routes
+
+
 class TransshipmentDetector(Detector):
     name = "transshipment"
     kind = "transshipment"
@@ -58,7 +68,9 @@ class TransshipmentDetector(Detector):
             panel, scope, panel.watchlist.predicate, panel.watchlist.predicate, lambda a, b: a == b
         )
 
-    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+    def assess(self, panel: Panel, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Every candidate route's evidence ``z_fit`` (and its factors ``fit`` and ``support``)
+        before any competition or threshold; plus the legs' rows."""
         cand = candidates[candidates.hs_in == candidates.hs_out]
         routes, rows = score_routes(panel, cand, window=(FIT_LOW, FIT_HIGH))
         # What the hub sent on should match what it took in: within 2x of this origin's extra
@@ -73,12 +85,24 @@ class TransshipmentDetector(Detector):
             coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH),
             coherence(routes.e_out / routes.e_in_total.clip(lower=1.0), FIT_LOW, FIT_HIGH) * share,
         ) * profile_fit(routes, FIT_LOW, FIT_HIGH, True, share)
-        routes["z_fit"] = routes.z_raw * fit * support(routes, panel) * routes.reason
-        routes = one_destination(one_origin(routes, "z_fit"), "z_fit")
-        # One alert per (origin, hub, destination): its codes' evidence combined.
-        routes = routes[routes.z_fit >= MIN_PART]
-        routes["z_fit"] = combined(routes, ["o", "h", "d"], "hs_in", "z_fit")
-        routes = weigh_by_priors(routes, panel, self.kind)
+        routes["fit"] = fit
+        routes["support"] = support(routes, panel)
+        routes["z_fit"] = routes.z_raw * routes.fit * routes.support * routes.reason
+        return routes, rows
+
+    def stages(self, panel: Panel) -> list[Stage]:
+        """One origin per onward surge, one destination per inbound surge, the codes of one
+        route combined (a code too weak to be part of it left out), then the threshold."""
+        return [
+            ("one origin", lambda r: one_origin(r, "z_fit")),
+            ("one destination", lambda r: one_destination(r, "z_fit")),
+            ("route's codes combined", _one_route),
+            ("threshold", lambda r: weigh_by_priors(r, panel, self.kind)),
+        ]
+
+    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+        routes, rows = self.assess(panel, candidates)
+        routes = run_stages(routes, self.stages(panel))
         alerts = []
         for (o, h, d), g in routes.groupby(["o", "h", "d"], sort=True):
             best = g.loc[g.score.idxmax()]

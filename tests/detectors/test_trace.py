@@ -1,0 +1,90 @@
+"""``detour trace``: a route traced through the route detectors agrees with the full run and says
+where a route that was not flagged stopped, and why."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from detour.cli.detect import app
+from detour.detectors.routes import ROUTE_KINDS
+from detour.detectors.trace import trace_route
+from detour.engine import get_engine
+from detour.errors import ConfigError
+from tests.detectors import scenarios
+from tests.detectors.scenarios import step
+
+
+@pytest.fixture(scope="module")
+def rival_store(tmp_path_factory):
+    """The transformation world plus a second, weaker origin of the same propellants into Serbia
+    the same year: one onward surge of ammunition, two candidate origins."""
+    w = scenarios.transformation_world()
+    w.flow("BGR", "SRB", "360200", step(1e5, 2.5e6))
+    return w.ingest(tmp_path_factory.mktemp("rival"))
+
+
+@pytest.mark.parametrize("world", ["transshipment", "transformation", "mixed"])
+def test_trace_agrees_with_the_full_run(world_store, world_alerts, world):
+    """Every route alert of a full run is flagged by its trace with the same score, and the trace
+    of a hub restricts nothing its evidence depends on."""
+    routes = [a for a in world_alerts(world) if a.kind in ROUTE_KINDS]
+    assert routes, "the fixture world must hold route alerts"
+    engine = get_engine("duckdb")
+    for alert in routes:
+        t = trace_route(engine, world_store(world), alert.origin, alert.hub, alert.destination)
+        assert t.flagged, t.verdicts
+        mine = {(a.kind, a.hs, a.score) for a in t.alerts}
+        assert (alert.kind, alert.hs, alert.score) in mine
+        assert t.verdicts[alert.kind].startswith(f"Flagged as {alert.kind}: score {alert.score:.1f}")
+        assert (t.rows[t.rows.kind == alert.kind].stage == "alert").any()
+
+
+def test_trace_names_the_rival_origin(rival_store):
+    engine = get_engine("duckdb")
+    loser = trace_route(engine, rival_store, "BGR", "SRB", "UKR")
+    winner = trace_route(engine, rival_store, "CZE", "SRB", "UKR")
+    assert winner.flagged and not loser.flagged
+    row = loser.rows[loser.rows.kind == "transformation"].iloc[0]
+    assert row.stage == "one origin"
+    assert "Czechia's HS 360200 into Serbia explains the same onward surge" in row.detail
+    assert "stopped at 'one origin'" in loser.verdicts["transformation"]
+    assert loser.candidates["transshipment"] == 0
+    assert loser.verdicts["transshipment"].startswith("No transshipment candidate")
+
+
+def test_trace_of_lookalikes(world_store):
+    engine = get_engine("duckdb")
+    store = world_store("transshipment")
+    # Broad buying: the onward leg rose no faster than Ukraine's imports from everyone else.
+    broad = trace_route(engine, store, "BRA", "SRB", "UKR", kinds=["transshipment"])
+    assert not broad.flagged
+    row = broad.rows.iloc[0]
+    assert row.stage != "alert" and row.z_out < 1.0 < row.z_in
+    assert "weaker leg: onward" in broad.verdicts["transshipment"]
+    # Direct trade went on: scored out by the direct gate, said as such.
+    direct = trace_route(engine, store, "ITA", "ARE", "EGY", kinds=["transshipment"])
+    assert not direct.flagged and direct.rows.empty
+    assert "direct flow went on" in direct.verdicts["transshipment"]
+
+
+def test_trace_rejects_bad_input(world_store):
+    engine = get_engine("duckdb")
+    with pytest.raises(ConfigError, match="ISO3"):
+        trace_route(engine, world_store("transshipment"), "Serbia", "CZE", "UKR")
+    with pytest.raises(ConfigError, match="route detectors only"):
+        trace_route(engine, world_store("transshipment"), "SRB", "CZE", "UKR", kinds=["unit_value"])
+
+
+def test_trace_cli_json_and_table(rival_store):
+    runner, obj = CliRunner(), {"store": rival_store.root, "engine": "duckdb"}
+    res = runner.invoke(app, ["trace", "bgr", "srb", "ukr", "--format", "json"], obj=obj)
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert (data["origin"], data["hub"], data["destination"], data["flagged"]) == ("BGR", "SRB", "UKR", False)
+    assert data["rows"][0]["stage"] == "one origin" and data["rows"][0]["kind"] == "transformation"
+    res = runner.invoke(app, ["trace", "CZE", "SRB", "UKR"], obj=obj)
+    assert res.exit_code == 0, res.output
+    assert "Flagged as transformation" in res.stdout
