@@ -65,7 +65,7 @@ def test_hub_view_json(world_store):
     assert d["substitution_ratio"] is not None and len(d["rows"]) == 6
 
 
-def test_register_adds_both_commands():
+def test_register_adds_the_detection_commands():
     root = typer.Typer()
     register(root)
-    assert {c.name for c in root.registered_commands} == {"detect", "hub"}
+    assert {c.name for c in root.registered_commands} == {"detect", "hub", "trace"}
