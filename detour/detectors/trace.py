@@ -182,25 +182,29 @@ def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
+def _rival(after: pd.DataFrame, row: pd.Series, keys: tuple[str, ...]) -> pd.Series | None:
+    """The surviving row with the best evidence among those sharing ``keys`` with ``row``."""
+    if after.empty:
+        return None
+    rivals = after[np.logical_and.reduce([after[k] == row[k] for k in keys])]
+    return rivals.loc[rivals.z_fit.idxmax()] if len(rivals) else None
+
+
 def _why(stage: str, row: pd.Series, after: pd.DataFrame, panel: Any) -> str:
     """Why ``row`` did not survive ``stage``: the competitor that won, or the shortfall."""
-    if stage == "one origin":
-        rivals = after[(after.h == row.h) & (after.d == row.d) & (after.hs_out == row.hs_out)]
-        if len(rivals):
-            w = rivals.loc[rivals.z_fit.idxmax()]
-            return (
-                f"{country_name(w.o)}'s HS {w.hs_in} into {country_name(row.h)} explains the same "
-                f"onward surge (HS {row.hs_out} to {country_name(row.d)}) better: evidence "
-                f"{w.z_fit:.2f} against {row.z_fit:.2f}"
-            )
-    if stage == "one destination":
-        rivals = after[(after.o == row.o) & (after.h == row.h) & (after.hs_in == row.hs_in)]
-        if len(rivals):
-            w = rivals.loc[rivals.z_fit.idxmax()]
-            return (
-                f"the same inbound surge (HS {row.hs_in}) pairs better with {country_name(row.h)}'s "
-                f"HS {w.hs_out} to {country_name(w.d)}: evidence {w.z_fit:.2f} against {row.z_fit:.2f}"
-            )
+    keys = {"one origin": ("h", "d", "hs_out"), "one destination": ("o", "h", "hs_in")}
+    w = _rival(after, row, keys[stage]) if stage in keys else None
+    if w is not None and stage == "one origin":
+        return (
+            f"{country_name(w.o)}'s HS {w.hs_in} into {country_name(row.h)} explains the same "
+            f"onward surge (HS {row.hs_out} to {country_name(row.d)}) better: evidence "
+            f"{w.z_fit:.2f} against {row.z_fit:.2f}"
+        )
+    if w is not None:
+        return (
+            f"the same inbound surge (HS {row.hs_in}) pairs better with {country_name(row.h)}'s "
+            f"HS {w.hs_out} to {country_name(w.d)}: evidence {w.z_fit:.2f} against {row.z_fit:.2f}"
+        )
     if stage == "route's codes combined":
         return f"evidence {row.z_fit:.2f} is under {MIN_PART}, too weak to count as part of the route"
     if stage == "threshold":
