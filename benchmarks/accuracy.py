@@ -4,7 +4,9 @@ For each seed: ``detour.simulate`` writes a Comtrade+ panel with planted diversi
 reporting quirks; it is ingested into a fresh store; ``detour.detectors.run_detectors`` and the
 naive baselines of ``detour.simulate.baselines`` (largest mirror gaps, largest co-surges) run on
 that store; each ranked list is scored by ``detour.simulate.accuracy`` (matching rule in its
-docstring): precision@N, recall@3N (N = planted scenarios) and decoys among the first N.
+docstring): precision@N, recall@3N (N = planted scenarios) and decoys among the first N. Detour
+is scored twice from one run: its alerts (``detect``) and its alerts followed by its leads
+(``detect --leads``, evidence under the threshold, every lead ranked after every alert).
 
 If the detectors cannot be imported the script says so on stderr and exits with status 2: it
 never prints figures it did not measure.
@@ -28,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from detour.simulate.accuracy import DetectorsMissing, benchmark, load_detectors  # noqa: E402
+from detour.simulate.accuracy import LEADS, DetectorsMissing, benchmark, load_detectors  # noqa: E402
 
-METHODS = ("detour", "mirror gap", "co-surge")
+METHODS = ("detour", LEADS, "mirror gap", "co-surge")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -65,7 +67,7 @@ def print_table(result: dict) -> None:
     per.add_column("seed")
     for m in METHODS:
         per.add_column(m, justify="right")
-    per.add_column("detour alerts", justify="right")
+    per.add_column("detour alerts + leads", justify="right")
     per.add_column("detour seconds", justify="right")
     for run in result["runs"]:
         s = run["scores"]
@@ -75,20 +77,21 @@ def print_table(result: dict) -> None:
                 f"{s[m]['precision_at_n']:.2f} / {s[m]['recall_at_3n']:.2f} ({s[m]['decoys_at_n']})"
                 for m in METHODS
             ],
-            str(s["detour"]["alerts"]),
+            f"{s['detour']['alerts']} + {s[LEADS]['alerts'] - s['detour']['alerts']}",
             f"{run['timings']['detour']:.0f}",
         )
     Console().print(per)
     kinds = Table(title="Detour recall@3N by kind (found / planted, all seeds)")
     kinds.add_column("kind")
-    kinds.add_column("found", justify="right")
+    kinds.add_column("alerts", justify="right")
+    kinds.add_column("alerts + leads", justify="right")
     totals: dict[str, list[int]] = {}
     for run in result["runs"]:
         for kind, (found, planted) in run["scores"]["detour"]["by_kind"].items():
-            t = totals.setdefault(kind, [0, 0])
-            t[0], t[1] = t[0] + found, t[1] + planted
-    for kind, (found, planted) in totals.items():
-        kinds.add_row(kind, f"{found} / {planted}")
+            t = totals.setdefault(kind, [0, 0, 0])
+            t[0], t[1], t[2] = t[0] + found, t[1] + planted, t[2] + run["scores"][LEADS]["by_kind"][kind][0]
+    for kind, (found, planted, with_leads) in totals.items():
+        kinds.add_row(kind, f"{found} / {planted}", f"{with_leads} / {planted}")
     Console().print(kinds)
 
 

@@ -80,7 +80,11 @@ def _emit_alerts(alerts: list[Alert], fmt: Format, limit: int | None) -> None:
             d = a.to_dict()
             w.writerow([";".join(d[c]) if c == "hs" else ("" if d[c] is None else d[c]) for c in CSV_COLUMNS])
         return
-    table = Table(title=f"{len(alerts)} alerts", show_lines=False)
+    from detour.detectors import is_lead
+
+    n_leads = sum(is_lead(a) for a in alerts)
+    title = f"{len(alerts) - n_leads} alerts" + (f" and {n_leads} leads (dim: under the threshold)" if n_leads else "")
+    table = Table(title=title, show_lines=False)
     for col, just in (
         ("score", "right"),
         ("kind", "left"),
@@ -101,6 +105,7 @@ def _emit_alerts(alerts: list[Alert], fmt: Format, limit: int | None) -> None:
             f"{a.start}–{a.end}",
             f"{a.value_usd:,.0f}",
             a.id,
+            style="dim" if is_lead(a) else None,
         )
     Console().print(table)
     if limit and len(alerts) > limit:
@@ -128,6 +133,13 @@ def detect(
     kind: Annotated[list[str] | None, typer.Option(help="Only these detectors (repeat)")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table | csv | json")] = Format.table,
     limit: Annotated[int, typer.Option(help="Rows shown in the table (0 = all)")] = 50,
+    leads: Annotated[
+        bool,
+        typer.Option(
+            "--leads",
+            help="Also list leads: evidence under the threshold (z 2.5-3.5), scored under 25, after every alert",
+        ),
+    ] = False,
 ) -> None:
     """Run the diversion detectors over the store; alerts sorted by score, best first.
 
@@ -142,6 +154,7 @@ def detect(
             destinations=_countries(destination),
             since=since,
             kinds=kind,
+            leads=leads,
             progress=update,
         )
     _emit_alerts(alerts, fmt, limit or None)

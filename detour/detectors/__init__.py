@@ -18,7 +18,7 @@ from detour.detectors.panel import Panel
 from detour.detectors.reference import destination_prior, hub_prior
 from detour.detectors.revisions import declared_codes
 from detour.detectors.routes import one_explanation
-from detour.detectors.scoring import Params
+from detour.detectors.scoring import LEAD_Z, Params, to_score
 from detour.detectors.watchlist import Watchlist, load_watchlist, load_watchlists
 from detour.engine.base import Engine
 from detour.errors import ConfigError
@@ -52,6 +52,19 @@ def as_declared(alert: Alert) -> Alert:
     (8803 → 8807) lists the old code for the years before it and the new one after."""
     codes = tuple(sorted({c for h in alert.hs for c in declared_codes(h, alert.start, alert.end)}))
     return alert if codes == tuple(alert.hs) else replace(alert, hs=codes)
+
+
+def is_lead(alert: Alert, params: Params | None = None) -> bool:
+    """Whether an alert's evidence is under the threshold ``min_z`` (kept only when leads are asked
+    for): its score is under what ``min_z`` scores for its kind (25 at the default)."""
+    return alert.score < to_score((params or Params()).min_z, alert.kind)
+
+
+def mark_lead(alert: Alert, params: Params) -> Alert:
+    """A lead's explanation says so in its first words; an alert is returned as it is."""
+    if not is_lead(alert, params):
+        return alert
+    return replace(alert, explanation=f"Lead, under the evidence threshold: {alert.explanation}")
 
 
 def open_panel(
@@ -93,14 +106,22 @@ def run_detectors(
     since: int | None = None,
     kinds: Iterable[str] | None = None,
     params: Params | None = None,
+    leads: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[Alert]:
     """Run the chosen detectors over one panel built once; alerts sorted by score, best first.
+
+    ``leads`` also keeps the findings whose evidence is under the threshold but at least
+    ``scoring.LEAD_Z`` (unless ``params.lead_z`` says otherwise). They score under 25, so they
+    follow every alert, and their explanation begins "Lead, under the evidence threshold".
 
     ``progress(step, done, total)`` is called before each step (building the panel, then one
     step per detector) so a shell can show a progress bar.
     """
     detectors = [get_detector(k) for k in (kinds or DETECTORS)]
+    params = params or Params()
+    if leads and params.lead_z is None:
+        params = replace(params, lead_z=LEAD_Z)
     report = progress or (lambda step, done, total: None)
     report("building the panel of watched flows", 0, len(detectors) + 1)
     panel = open_panel(engine, store, detectors, watchlist=watchlist, since=since, params=params)
@@ -113,9 +134,9 @@ def run_detectors(
                 alerts.extend(as_declared(a) for a in d.run(panel, scope))
     finally:
         panel.close()
-    alerts = one_explanation(alerts)
+    alerts = [mark_lead(a, params) for a in one_explanation(alerts)]
     report("done", len(detectors) + 1, len(detectors) + 1)
     return sorted(alerts, key=lambda a: (-a.score, a.id))
 
 
-__all__ = ["DETECTORS", "Alert", "Detector", "Params", "Scope", "get_detector", "run_detectors"]
+__all__ = ["DETECTORS", "Alert", "Detector", "Params", "Scope", "get_detector", "is_lead", "run_detectors"]

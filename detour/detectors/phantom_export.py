@@ -52,7 +52,7 @@ class PhantomExportDetector(Detector):
         flows = flows[flows.z >= MIN_PART]
         flows["z"] = combined(flows, ["exporter", "importer"], "hs", "z")
         flows["score"] = [to_score(z, self.kind) for z in flows.z]
-        flows = flows[flows.z >= panel.params.min_z]
+        flows = flows[flows.z >= panel.params.keep_z]
         alerts = []
         for (o, h), g in flows.groupby(["exporter", "importer"], sort=True):
             start, end, codes = int(g.start.min()), int(g.end.max()), sorted(g.hs)

@@ -812,8 +812,8 @@ def weigh_by_priors(routes: pd.DataFrame, panel: Panel, kind: str) -> pd.DataFra
     data's own evidence than one between two unlisted countries."""
     prior = [panel.prior(h, d, int(t)) for h, d, t in zip(routes.h, routes.d, routes.t1, strict=True)]
     weighed = routes.z_fit * np.asarray(prior, dtype=float)
-    kept = routes[weighed >= panel.params.min_z].copy()
-    kept["score"] = [to_score(z, kind) for z in weighed[weighed >= panel.params.min_z]]
+    kept = routes[weighed >= panel.params.keep_z].copy()
+    kept["score"] = [to_score(z, kind) for z in weighed[weighed >= panel.params.keep_z]]
     return kept
 
 

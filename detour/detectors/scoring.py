@@ -44,6 +44,17 @@ make a 75 mean "as clear as it gets" and a 25 "just past the threshold" for ever
 
 >>> to_score(3.5, "transshipment"), to_score(9.0, "transshipment"), to_score(16.0, "undeclared_export")
 (25.0, 75.0, 75.0)
+
+*Leads.* Under the threshold the score is linear in z, the same for every kind (``25 z / Z_MIN``),
+so it stays continuous and monotone and a lead always ranks below every alert. Detectors keep
+nothing under ``min_z`` unless ``Params.lead_z`` is set (``run_detectors(leads=True)``, ``detect
+--leads`` sets it to ``LEAD_Z`` = 2.5, a score of 17.86): a ranked list for an analyst who reads
+past the alerts. On the simulator's worlds most leads are chance (about 20 a seed for the 12
+planted scenarios), and a planted scenario whose data are weak (a trending inbound leg, an open
+channel that halves the evidence) is among them.
+
+>>> to_score(2.5, "transshipment"), to_score(2.5, "unit_value")
+(17.86, 17.86)
 """
 
 from __future__ import annotations
@@ -60,6 +71,7 @@ import pandas as pd
 MAD_SCALE = 1.4826
 ONSET_SLACK = math.log(2.0)  # a break year may carry half the post level (a mid-year start)
 Z_MIN = 3.5
+LEAD_Z = 2.5  # ``detect --leads``: evidence from here up to the threshold is kept as a lead
 Z_CLEAR = {
     "transshipment": 9.0,
     "transformation": 9.0,
@@ -82,13 +94,22 @@ class Params:
     growth: float = 2.0  # engine-side candidate filter: value >= growth x prior yearly mean
     stop_ratio: float = 0.5  # a direct flow "stopped" if its post median is at most this x pre median
     min_z: float = 3.5  # evidence threshold for every kind (the modified z-score convention)
+    lead_z: float | None = None  # if set, evidence in [lead_z, min_z) is kept too, as a lead (score < 25)
     min_score: float = 0.0  # optional extra cut on the 0-100 score
     since: int | None = None  # only breaks in or after this year
+
+
+    @property
+    def keep_z(self) -> float:
+        """The least evidence a detector keeps: ``min_z``, or ``lead_z`` when leads are asked for."""
+        return self.min_z if self.lead_z is None else min(self.lead_z, self.min_z)
 
 
 def to_score(z: float, kind: str) -> float:
     if not math.isfinite(z) or z <= 0:
         return 0.0
+    if z < Z_MIN:  # a lead under the threshold: linear up to the threshold's 25, the same for every kind
+        return round(25.0 * z / Z_MIN, 2)
     k = math.log(3.0) / math.log(Z_CLEAR[kind] / Z_MIN)
     return round(max(0.0, 100.0 * (1.0 - 0.75 * (Z_MIN / z) ** k)), 2)
 

@@ -200,7 +200,7 @@ class UnitValueDetector(Detector):
         found = []
         for i in np.nonzero(np.isfinite(zs[np.arange(n), best]))[0]:
             t, (o, d, hs) = int(best[i]), cand.iloc[i][KEYS]
-            if zs[i, t] < prm.min_z:
+            if zs[i, t] < prm.keep_z:
                 continue
             e = int(ends[i, t])
             score = to_score(float(zs[i, t]), self.kind)
