@@ -6,7 +6,10 @@ A claim names countries, goods and (perhaps) a period. It becomes questions rest
 2. do via → recipient exports rise?
 3. are there undeclared supplier exports (importers record them, the supplier does not)?
 4. are there phantom exports (the supplier records them, the importer does not)?
-5. does a detector alert match (same countries, overlapping goods and years)?
+5. does a detector alert match (same countries, overlapping goods and years)? A *lead* (evidence
+   under the detectors' threshold, ``run_detectors(leads=True)``) that matches is reported apart
+   (``leads``): it lifts "not supported" to "partly supported", never to "supported", and adds
+   nothing to the confidence.
 
 Verdicts: ``supported``, ``partly supported``, ``not supported``, ``contradicted``, or
 ``not testable`` when the store does not cover the goods or the countries: never "not
@@ -54,14 +57,14 @@ def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
     missing = [what for what, ok in (("the supplier's country", suppliers), ("the goods", hs),
                                      ("a recipient or intermediary country", recipients or vias)) if not ok]
     if missing and not (claim.kind == "halt" and suppliers and hs):
-        return {**base, "verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [],
+        return {**base, "verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [], "leads": [],
                 "reasons": [f"the claim does not name {', '.join(missing)} in a form the data can be queried by"],
                 "settle": ["a claim naming the countries and goods involved"]}
     prep = prepare(ctx.engine, ctx.store)
     from detour.check.legs import _hs_filter
 
     if ctx.engine.execute(prep.ann.filter(_hs_filter(prep.ann, hs)).count()) == 0:
-        return {**base, "verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [],
+        return {**base, "verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [], "leads": [],
                 "reasons": [f"the store holds no declarations of HS {', '.join(hs)} by any reporter"],
                 "settle": [f"UN Comtrade or national declarations of HS {', '.join(hs)} by "
                            f"{', '.join(suppliers + vias + recipients)} and their partners"]}
@@ -77,15 +80,18 @@ def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
     if claim.kind == "halt" and not (vias or recipients):
         world = sorted({p for p in _partners(ctx, prep, suppliers, hs)})
         legs["supplier→all partners"] = leg(ctx.engine, prep, suppliers, world, hs)
-    alerts = _matching_alerts(ctx, suppliers, vias, recipients, hs, window)
-    result = decide(claim, legs, window, alerts)
+    from detour.detectors import is_lead
+
+    found = _matching_alerts(ctx, suppliers, vias, recipients, hs, window)
+    alerts, leads = [a for a in found if not is_lead(a)], [a for a in found if is_lead(a)]
+    result = decide(claim, legs, window, alerts, leads)
     ev = []
     for name, lg in legs.items():
         ev += [dict(e, leg=name) for e in evidence(ctx.engine, prep, lg.origins, lg.destinations, lg.hs,
                                                    range(window.baseline.start, window.period.stop))]
     series = {name: lg.series.to_dict(orient="list") for name, lg in legs.items()}
     return {**base, **result, "window": window.to_dict(), "evidence": ev, "series": series,
-            "alerts": [a.to_dict() if hasattr(a, "to_dict") else a for a in alerts]}
+            "alerts": [a.to_dict() for a in alerts], "leads": [a.to_dict() for a in leads]}
 
 
 def _products_of(hs: list[str]) -> list[str]:
@@ -115,7 +121,7 @@ def _matching_alerts(ctx: Any, suppliers: list[str], vias: list[str], recipients
     if not suppliers:
         return []
     found = run_detectors(ctx.engine, ctx.store, origins=suppliers, hubs=vias or None,
-                          destinations=recipients or None)
+                          destinations=recipients or None, leads=True)
     out = []
     for a in found:
         d = a.to_dict()

@@ -11,6 +11,7 @@ was a fall, both sides declaring).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +75,9 @@ def answer(lg: Leg, w: Window) -> dict[str, Any]:
             "both_sides_reported": lg.reported("export", w.period) and lg.reported("import", w.period)}
 
 
-def decide(claim: Claim, legs: dict[str, Leg], w: Window, alerts: list[Any]) -> dict[str, Any]:
+def decide(
+    claim: Claim, legs: dict[str, Leg], w: Window, alerts: list[Any], leads: Sequence[Any] = ()
+) -> dict[str, Any]:
     qs = {name: answer(lg, w) for name, lg in legs.items()}
     reasons: list[str] = []
     covert = bool({"covert", "falsified documents", "front companies"} & set(claim.modality))
@@ -83,6 +86,9 @@ def decide(claim: Claim, legs: dict[str, Leg], w: Window, alerts: list[Any]) -> 
         reasons.append(_sentence(name, q, w))
     if alerts:
         reasons.append(f"{len(alerts)} detector alert(s) match the claim's countries, goods and years")
+    if leads:
+        reasons.append(f"{len(leads)} detector lead(s) match them: evidence under the detectors' threshold, "
+                       "a weak pattern rather than a finding")
     if not len(w.period):
         verdict = "not testable"
         reasons.append("the store holds no declarations for the claim's period")
@@ -99,7 +105,7 @@ def decide(claim: Claim, legs: dict[str, Leg], w: Window, alerts: list[Any]) -> 
         if alerts or (route and all(q["answer"] == "rises" for q in route)) or (
                 not route and direct and direct["answer"] == "rises"):
             verdict = "supported"
-        elif rising or gaps:
+        elif rising or gaps or leads:
             verdict = "partly supported"
         elif not covert and any(q["answer"] == "falls" and q["both_sides_reported"] for q in qs.values()):
             verdict = "contradicted"

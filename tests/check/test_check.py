@@ -91,3 +91,22 @@ def test_denial_of_a_supported_supply_is_contradicted(ctx):
 def test_goods_fall_back_to_military_list():
     assert goods(claim(items=Items(("shells",), (), ("ML3",)))) == ["9306"]
     assert goods(claim(items=Items(("parts",), ("930591",), ()))) == ["9305"]
+
+
+def test_a_matching_lead_lifts_not_supported_to_partly_supported(tmp_path):
+    """The gap world's ITA → EGY chips were recorded by Egypt two years before Italy declared them:
+    too weak for an alert (a late registration looks the same), a lead. A covert-supply claim
+    over those goods has no rising leg and no mirror gap of its own, so only the lead speaks."""
+    from tests.detectors.scenarios import gap_world
+
+    store = gap_world().ingest(tmp_path)
+    c = claim(kind="supply", supplier=(Party("Italy", "ITA"),), recipient=(Party("Egypt", "EGY"),), via=(),
+              items=Items(("chips",), ("8542",), ()), period=Period("2019-01-01", "2024-12-31"))
+    a = check_claim(Context.create(store.root, "duckdb"), c)
+    assert a["alerts"] == []
+    assert [(x["kind"], x["origin"], x["destination"]) for x in a["leads"]] == [
+        ("undeclared_export", "ITA", "EGY")
+    ]
+    assert all(x["score"] < 25 for x in a["leads"])
+    assert a["verdict"] == "partly supported", a["reasons"]
+    assert any("lead(s)" in r for r in a["reasons"])
