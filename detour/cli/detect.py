@@ -1,5 +1,5 @@
 """Detection commands: ``detect`` (alerts), ``hub`` (EBRD-style hub view) and ``trace`` (why a route
-was flagged or not)."""
+or a declared pair was flagged or not; in ``detour.cli.trace``)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from rich.table import Table
 from detour import service
 from detour.cli.data import ctx_of
 from detour.cli.output import Format, emit
+from detour.cli.trace import trace
 from detour.model.alert import Alert
 
 app = typer.Typer(help="Find diversion patterns: alerts and hub views.")
@@ -202,64 +203,6 @@ def hub(
             **view.figures,
         }
         Console().print_json(json.dumps(summary))
-
-
-def trace(
-    ctx: typer.Context,
-    origin: Annotated[str, typer.Argument(help="Origin ISO3 (e.g. SRB)")],
-    hub: Annotated[str, typer.Argument(help="Hub ISO3 (e.g. CZE)")],
-    destination: Annotated[str, typer.Argument(help="Destination ISO3 (e.g. UKR)")],
-    watchlist: Annotated[
-        list[str] | None,
-        typer.Option("--watchlist", "-w", help="Watch-list name or YAML file, as for detect"),
-    ] = None,
-    kind: Annotated[
-        list[str] | None, typer.Option(help="transshipment and/or transformation (default both)")
-    ] = None,
-    since: Annotated[int | None, typer.Option(help="Only patterns starting in or after this year")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table | csv | json")] = Format.table,
-    limit: Annotated[int, typer.Option(help="Code pairs shown in the table (0 = all)")] = 15,
-) -> None:
-    """Why a route was flagged, or why not: each leg's evidence and the stage where it stopped.
-
-    Example: detour trace SRB CZE UKR --format json
-    """
-    from detour.detectors.trace import trace_route
-
-    c = ctx_of(ctx)
-    with Console(stderr=True).status(f"tracing {origin.upper()} → {hub.upper()} → {destination.upper()}"):
-        result = trace_route(
-            c.engine, c.store, origin, hub, destination, kinds=kind, watchlist=watchlist, since=since
-        )
-    if fmt is Format.json:
-        emit(result.to_dict(), fmt)
-        return
-    if fmt is Format.csv:
-        emit(result.rows, fmt)
-        return
-    console = Console()
-    for k, sentence in result.verdicts.items():
-        console.print(f"[bold]{k}[/bold] ({result.candidates.get(k, 0)} candidate code pairs): {sentence}")
-    if len(result.rows):
-        table = Table(title="code pairs, best evidence first", show_lines=False)
-        heads = ("kind", "HS in → out", "years", "z in", "z out", "hub", "reason", "fit", "supp.",
-                 "z_fit", "prior", "evid.", "stage")  # fmt: skip
-        for col in heads:
-            table.add_column(col, justify="left" if col in ("kind", "HS in → out", "stage") else "right")
-        shown = result.rows.head(limit or None)
-        for r in shown.itertuples():
-            table.add_row(
-                "ts" if r.kind == "transshipment" else "tf",
-                r.hs_in if r.hs_in == r.hs_out else f"{r.hs_in}→{r.hs_out}",
-                f"{r.t1}/{r.t2}",
-                *[f"{v:.2f}" for v in (r.z_in, r.z_out, r.hub_weight, r.reason, r.fit, r.support, r.z_fit,
-                                       r.prior, r.evidence)],
-                r.stage,
-            )
-        console.print(table)
-        for r in shown.itertuples():
-            if r.detail:
-                console.print(f"[dim]{r.kind} HS {r.hs_in} → {r.hs_out}: {r.detail}[/dim]")
 
 
 register(app)

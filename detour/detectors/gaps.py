@@ -51,6 +51,9 @@ CONTINUED = 0.5  # a gap that closed while the declared flow went on at this sha
 
 GAP_MIN_PRE = 2  # observed years of a pair's mirror needed before a gap opens
 RECENT = 3  # the declaring side's level before a break: the median of its last observed years
+# How far a candidate got in ``score_gaps``: no unbroken run of ``min_years`` known years where the
+# gap held; such a run, but too few known years before it to break from; scored.
+GATES = ("persistence", "history", "scored")
 
 
 def _recent(values: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -100,7 +103,15 @@ def _reexports_into(panel: Panel, cand: pd.DataFrame, years: tuple[int, ...]) ->
 def score_gaps(
     panel: Panel, cand: pd.DataFrame, declaring: str, min_years: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per candidate flow: z, start, end, value_usd (the undeclared part, FOB) and the fetched rows."""
+    """Per candidate flow: z, start, end, value_usd (the undeclared part, FOB) and the fetched rows.
+
+    Every candidate is returned; ``z`` is -inf where no episode qualified, and ``gate`` says how
+    far the flow got (``GATES``). What the evidence is made of, for ``detour trace``: ``z_break``
+    (the mirror ratio's break z of the chosen episode), ``added`` (the share of the gap that was
+    additional trade), ``late`` (the recorded-late cut applied; ``closed``, the year the gap
+    closed), ``opened`` (the first year a persistent run of the gap began), and per year
+    ``declared``, ``recorded`` (both FOB), ``known`` (coverage) and ``held`` (the gap held).
+    """
     # Mirror ratios are steady (a matched pair's ratio moves a few percent a year), so two
     # observed years of history are enough to know a pair matched.
     prm = replace(
@@ -147,20 +158,26 @@ def score_gaps(
         count[:, c] = np.where(keep, count[:, c + 1] + held[:, c], 0)
     zbest = np.full(n, -np.inf)
     tb, eb = np.zeros(n, dtype=int), np.full(n, T)
+    zraw, added_share = np.full(n, np.nan), np.full(n, np.nan)
+    gate, opened = np.zeros(n, dtype=int), np.full(n, -1)
     for t, e in episodes(years, prm):
         z, _, _, _ = break_stats(short, t, prm, e)
         inside = run_len[:, t] >= e - t  # the episode [t, e) is one unbroken run of the gap
         persistent = held[:, t:e].sum(axis=1) >= min_years
-        ok = inside & persistent & np.isfinite(z) & held[:, t] & held[:, e - 1]
+        run = inside & persistent & held[:, t] & held[:, e - 1]
+        ok = run & np.isfinite(z)
+        opened = np.where(run & (opened < 0), t, opened)
+        gate = np.maximum(gate, np.where(ok, 2, np.where(run, 1, 0)))
         pre_b = np.nan_to_num(_recent(big[:, :t], obs[:, :t]))
         added = np.where(held[:, t:e], np.maximum(big[:, t:e] - pre_b[:, None], 0.0), 0.0).sum(axis=1)
         lost = np.where(held[:, t:e], gap[:, t:e], 0.0).sum(axis=1)
         share = np.clip(added / np.maximum(lost, 1.0), 0.0, 1.0)
-        z = np.where(ok, z * (ADDED_FLOOR + (1 - ADDED_FLOOR) * share), -np.inf)
+        raw, z = z, np.where(ok, z * (ADDED_FLOOR + (1 - ADDED_FLOOR) * share), -np.inf)
         better = z > zbest
         zbest, tb, eb = np.where(better, z, zbest), np.where(better, t, tb), np.where(better, e, eb)
+        zraw, added_share = np.where(better, raw, zraw), np.where(better, share, added_share)
     out = cand.copy()
-    ends, values = [], []
+    ends, values, late, closed = [], [], np.zeros(n, dtype=bool), np.full(n, np.nan)
     for i, t in enumerate(tb):
         # The episode runs on while the gap holds (silent years neither end nor extend it).
         run = held[i, t:] | ~obs[i, t:]
@@ -175,10 +192,17 @@ def score_gaps(
         # registered a year or two late (or attributed to the right partner from then on) goes
         # on, now on both sides. That is the commoner reporting accident, as in ADDED_FLOOR.
         if t + stop < T and len(live):
+            closed[i] = years[t + stop]
             level = np.median(big[i, t : t + stop][held[i, t : t + stop]])
             if big[i, t + stop] >= CONTINUED * level:
                 zbest[i] *= ADDED_FLOOR
+                late[i] = True
     out["z"] = zbest
     out["start"] = [years[i] for i in tb]
     out["end"], out["value_usd"] = ends, values
-    return out[np.isfinite(out.z)].reset_index(drop=True), rows
+    out["z_break"], out["added"], out["late"], out["closed"] = zraw, added_share, late, closed
+    out["gate"] = [GATES[g] for g in gate]
+    out["opened"] = [years[t] if t >= 0 else np.nan for t in opened]
+    for name, m in (("declared", big), ("recorded", small), ("known", obs), ("held", held)):
+        out[name] = list(m.tolist())
+    return out, rows

@@ -14,11 +14,13 @@ disagreed (no break).
 from __future__ import annotations
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.gaps import gap_candidates, score_gaps
 from detour.detectors.panel import Panel
+from detour.detectors.routes import Stage, run_stages
 from detour.detectors.scoring import MIN_PART, combined, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
@@ -46,13 +48,34 @@ class PhantomExportDetector(Detector):
             f"the same chapters, never recorded beyond the usual CIF/FOB margin."
         )
 
-    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
-        flows, rows = score_gaps(panel, candidates, self.declaring, self.min_years)
+    def assess(self, panel: Panel, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Every candidate code's evidence ``z`` and what it is made of (``gaps.score_gaps``; -inf
+        where no episode qualified), before the codes are combined; plus the fetched rows."""
+        return score_gaps(panel, candidates, self.declaring, self.min_years)
+
+    def stages(self, panel: Panel) -> list[Stage]:
+        """The codes that scored, each strong enough to count (``MIN_PART``), combined into one
+        evidence per declared pair, then the threshold."""
+        return [
+            ("scoring", lambda f: f[np.isfinite(f.z)]),
+            ("code too weak", lambda f: f[f.z >= MIN_PART]),
+            ("codes combined", self._combine),
+            ("threshold", lambda f: f[f.z >= panel.params.keep_z]),
+        ]
+
+    def _combine(self, flows: pd.DataFrame) -> pd.DataFrame:
         # One alert per declared pair: its codes' evidence combined.
-        flows = flows[flows.z >= MIN_PART]
+        flows = flows.copy()
         flows["z"] = combined(flows, ["exporter", "importer"], "hs", "z")
         flows["score"] = [to_score(z, self.kind) for z in flows.z]
-        flows = flows[flows.z >= panel.params.keep_z]
+        return flows
+
+    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+        flows, rows = self.assess(panel, candidates)
+        return self.alerts(panel, run_stages(flows, self.stages(panel)), rows)
+
+    def alerts(self, panel: Panel, flows: pd.DataFrame, rows: pd.DataFrame) -> list[Alert]:
+        """One alert per declared pair of the codes that passed every stage."""
         alerts = []
         for (o, h), g in flows.groupby(["exporter", "importer"], sort=True):
             start, end, codes = int(g.start.min()), int(g.end.max()), sorted(g.hs)

@@ -19,7 +19,9 @@ route's candidate code pairs:
   made, then a stronger alert of the other route kind claimed one of its legs), or ``alert``.
 
 Nothing here scores anything itself: the detectors' ``assess`` and ``stages`` do, and
-``routes.run_stages`` reports each stage's survivors (its ``record`` hook).
+``routes.run_stages`` reports each stage's survivors (its ``record`` hook). Two countries (a
+declared pair through the phantom-export, undeclared-export and unit-value detectors) are traced
+by ``trace_pair.trace_pair``.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detour.detectors import as_declared, get_detector, open_panel
+from detour.detectors import DETECTORS, as_declared, get_detector, open_panel
 from detour.detectors.base import Scope
 from detour.detectors.routes import ROUTE_KINDS, legs_of, one_explanation, run_stages
 from detour.detectors.scoring import MIN_PART, Params
@@ -105,7 +107,12 @@ def trace_route(
     kinds = tuple(kinds or ROUTE_KINDS)
     for k in kinds:
         if k.replace("-", "_") not in ROUTE_KINDS:
-            raise ConfigError(f"trace follows route detectors only, not {k!r}", hint=", ".join(ROUTE_KINDS))
+            pair = k.replace("-", "_") in DETECTORS
+            raise ConfigError(
+                f"a trace of three countries follows the route detectors only, not {k!r}"
+                + ("; it traces a declared pair: give two countries (ORIGIN PARTNER)" if pair else ""),
+                hint=", ".join(ROUTE_KINDS),
+            )
     detectors = [get_detector(k) for k in kinds]
     panel = open_panel(engine, store, detectors, watchlist=watchlist, since=since, params=params)
     scope = Scope(hubs=frozenset({h}))

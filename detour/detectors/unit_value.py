@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 import ibis
 import numpy as np
@@ -27,6 +28,7 @@ import pandas as pd
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.revisions import REVISION_YEAR, bounded_codes, history_bound, narrowed_codes
+from detour.detectors.routes import Stage, run_stages
 from detour.detectors.scoring import MAD_SCALE, Params, break_stats, episodes, mask, matrix, to_score
 from detour.model.alert import Alert
 from detour.model.codes import country_name
@@ -42,6 +44,11 @@ CANDIDATE_JUMP = math.log(2.0)
 # corridor with only two prices before a break borrows its noise from the code's other
 # corridors (``price_noise``) instead: 555 on the same world.
 PRICE_MIN_PRE = 3
+# How far a corridor's best price reading got in ``assess``: no break that could be judged (too
+# few prices before it, or no price in its year); a closed episode the price did not come back
+# from (or did not hold off-line in); a price within ``MIN_PREMIUM`` of the world median after the
+# break; a flow under ``min_value`` in the break year; the revision year of a narrowed code; scored.
+GATES = ("history", "closed episode", "premium", "value", "revision year", "scored")
 
 
 def relative_prices(panel: Panel) -> ibis.Table:
@@ -144,7 +151,12 @@ class UnitValueDetector(Detector):
                 keep &= h.importer.isin(sorted(partners))
         return h.filter(keep).select(*KEYS).distinct()
 
-    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+    def assess(self, panel: Panel, candidates: pd.DataFrame) -> pd.DataFrame:
+        """Every candidate corridor's best price break: ``z`` (after support; -inf where no
+        episode qualified, ``gate`` says how far the best reading got, ``GATES``), ``start``,
+        ``end``, ``before`` and ``after`` (USD/kg), ``premium`` (times the world median),
+        ``support``, ``n_pre`` (prices before the break), ``value_usd``, and per year ``price``
+        and ``relative`` (times the world median; NaN where unknown)."""
         prm, years = replace(panel.params, sigma_floor=panel.params.price_sigma_floor), panel.years
         cand = candidates[KEYS].drop_duplicates().reset_index(drop=True)
         rows = panel.series(cand, {k: k for k in KEYS}, panel.shared["relative_prices"])
@@ -158,9 +170,17 @@ class UnitValueDetector(Detector):
         # before then is a mix of drones and the goods that stayed, and it drifts as the mix
         # does: unknown, not a price (``carried``).
         before = np.asarray(years)[None, :] < REVISION_YEAR
-        rel = np.where(carried(panel, cand)[:, None] & before, np.nan, rel)
+        is_carried = carried(panel, cand)
+        rel = np.where(is_carried[:, None] & before, np.nan, rel)
         zs = np.full((n, T), -np.inf)
         ends = np.full((n, T), T)
+        # The furthest gate any episode reached, and that reading (for a corridor none passed).
+        gate, g_z, g_t, g_e = (
+            np.zeros(n, dtype=int),
+            np.full(n, -np.inf),
+            np.zeros(n, dtype=int),
+            np.full(n, T),
+        )
         # A code whose scope an HS revision narrowed (8802.11/.20 and 8525.80 lost drones to
         # 8806 in 2022) changes composition that year: its unit value moves with the goods that
         # left, not with a price. Breaks in the revision year are not scored for such codes.
@@ -176,6 +196,7 @@ class UnitValueDetector(Detector):
             up, pre_up, post_up, _ = break_stats(rel, t, prm, e, floor)
             down, _, post_down, _ = break_stats(-rel, t, prm, e, floor)
             z = np.fmax(up, down)
+            raw = np.nan_to_num(z, nan=-np.inf)
             if e < T:
                 # A closed episode is one the price came back from: the year after it is back
                 # within MIN_PREMIUM of the old level (otherwise the jump simply goes on). And
@@ -189,7 +210,13 @@ class UnitValueDetector(Detector):
             post = np.where(
                 np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), post_up, -post_down
             )
-            ok = np.isfinite(z) & (np.abs(np.nan_to_num(post)) >= MIN_PREMIUM) & (val[:, t] >= prm.min_value)
+            premium = np.abs(np.nan_to_num(post)) >= MIN_PREMIUM
+            ok = np.isfinite(z) & premium & (val[:, t] >= prm.min_value)
+            passed = (np.isfinite(raw), np.isfinite(z), np.isfinite(z) & premium, ok, ok & ~skip)
+            reached = np.sum([g.astype(int) for g in passed], axis=0)
+            better_g = (reached > gate) | ((reached == gate) & (raw > g_z))
+            gate, g_z = np.where(better_g, reached, gate), np.where(better_g, raw, g_z)
+            g_t, g_e = np.where(better_g, t, g_t), np.where(better_g, e, g_e)
             # Support: a price seen off-line in one year only is one observation, an outlier
             # rather than a level that moved; as for routes it keeps sqrt(1/2) of its evidence.
             seen = present[:, t:e].sum(axis=1)
@@ -197,40 +224,80 @@ class UnitValueDetector(Detector):
             better = z > zs[:, t]
             zs[:, t], ends[:, t] = np.where(better, z, zs[:, t]), np.where(better, e, ends[:, t])
         best = zs.argmax(axis=1)
-        found = []
-        for i in np.nonzero(np.isfinite(zs[np.arange(n), best]))[0]:
-            t, (o, d, hs) = int(best[i]), cand.iloc[i][KEYS]
-            if zs[i, t] < prm.keep_z:
-                continue
-            e = int(ends[i, t])
-            score = to_score(float(zs[i, t]), self.kind)
+        out = cand.copy()
+        cols: dict[str, list] = {
+            c: []
+            for c in ("z", "start", "end", "before", "after", "premium", "support", "n_pre", "value_usd")
+        }
+        for i in range(n):
+            t = int(best[i])
+            scored = bool(np.isfinite(zs[i, t]))
+            t, e = (t, int(ends[i, t])) if scored else (int(g_t[i]), int(g_e[i]))
             live = np.nonzero(present[i, t:e])[0]
-            end = years[t + live.max()]
-            before, after = np.exp(np.nanmedian(luv[i, :t])), np.exp(np.nanmedian(luv[i, t:e]))
-            premium = np.exp(np.nanmedian(rel[i, t:e]))
-            verb = "rose" if after > before else "fell"
-            n_pre = int((~np.isnan(rel[i, :t])).sum())
-            history = (
-                "a steady history"
-                if n_pre >= PRICE_MIN_PRE
-                else f"a history of {n_pre} prices (judged by the price noise of the code's other corridors)"
+            values = (
+                float(zs[i, t]) if scored else -np.inf,
+                years[t],
+                years[t + live.max()] if len(live) else years[min(t, T - 1)],
+                np.exp(_median(luv[i, :t])),
+                np.exp(_median(luv[i, t:e])),
+                np.exp(_median(rel[i, t:e])),
+                float(np.sqrt(np.clip(present[i, t:e].sum(), 1, 2) / 2.0)),
+                int((~np.isnan(rel[i, :t])).sum()),
+                round(float(val[i, t:e].sum()), 2),
             )
-            text = (
-                f"The unit value of {country_name(o)}'s exports of HS {hs} to {country_name(d)} {verb} from "
-                f"about USD {before:,.2f}/kg to USD {after:,.2f}/kg in {years[t]}–{end}, {premium:.1f} times "
-                f"the price of the same goods on other corridors, against {history}."
-            )
-            found.append((o, d, hs, years[t], end, score, round(float(val[i, t:e].sum()), 2), text))
-        keys = pd.DataFrame([f[:3] for f in found], columns=KEYS)
-        ev = panel.series(keys, {k: k for k in KEYS})
+            for c, v in zip(cols, values, strict=True):
+                cols[c].append(v)
+        for c, v in cols.items():
+            out[c] = v
+        out["gate"] = [GATES[g] for g in gate]
+        out["carried"] = is_carried
+        out["price"], out["relative"] = np.exp(luv).tolist(), np.exp(rel).tolist()
+        return out
+
+    def stages(self, panel: Panel) -> list[Stage]:
+        """The corridors whose best break passed every gate, then the threshold."""
+        return [
+            ("scoring", lambda f: f[np.isfinite(f.z)]),
+            ("threshold", lambda f: f[f.z >= panel.params.keep_z]),
+        ]
+
+    def score(self, panel: Panel, candidates: pd.DataFrame) -> list[Alert]:
+        return self.alerts(panel, run_stages(self.assess(panel, candidates), self.stages(panel)))
+
+    def explain(self, f: Any) -> str:
+        """The alert's sentence for one corridor of ``assess`` (a row as a named tuple)."""
+        verb = "rose" if f.after > f.before else "fell"
+        history = (
+            "a steady history"
+            if f.n_pre >= PRICE_MIN_PRE
+            else f"a history of {f.n_pre} prices (judged by the price noise of the code's other corridors)"
+        )
+        return (
+            f"The unit value of {country_name(f.exporter)}'s exports of HS {f.hs} to "
+            f"{country_name(f.importer)} {verb} from about USD {f.before:,.2f}/kg to USD {f.after:,.2f}/kg "
+            f"in {f.start}–{f.end}, {f.premium:.1f} times the price of the same goods on other corridors, "
+            f"against {history}."
+        )
+
+    def alerts(self, panel: Panel, found: pd.DataFrame) -> list[Alert]:
+        """One alert per corridor that passed every stage."""
+        ev = panel.series(found[KEYS], {k: k for k in KEYS})
         alerts = []
-        for o, d, hs, start, end, score, value, text in found:
+        for f in found.itertuples(index=False):
+            o, d, hs, start, end = f.exporter, f.importer, f.hs, int(f.start), int(f.end)
             mine = ev[
                 (ev.exporter == o) & (ev.importer == d) & (ev.hs == hs) & ev.year.between(start - 1, end)
             ]
+            score = to_score(float(f.z), self.kind)
+            value, text = float(f.value_usd), self.explain(f)
             alerts.append(
                 Alert(
                     self.kind, o, None, d, (hs,), start, end, score, value, text, tuple(panel.evidence(mine))
                 )
             )
         return alerts
+
+
+def _median(values: np.ndarray) -> float:
+    """``np.nanmedian`` of one row, NaN (without a warning) when it holds no value."""
+    return float(np.nanmedian(values)) if (~np.isnan(values)).any() else np.nan
