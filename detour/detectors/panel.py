@@ -62,6 +62,8 @@ class Panel:
     destination_prior: dict[str, float] = field(default_factory=dict)
     shared: dict[str, ibis.Table] = field(default_factory=dict)  # intermediate tables reused by detectors
     code_life: pd.DataFrame = field(default_factory=pd.DataFrame)  # hs → first, last year in the data
+    # (reporter, partner, year, side) with goods booked under a confidential code (``_confidential``)
+    confidential: pd.MultiIndex = field(default_factory=lambda: pd.MultiIndex.from_tuples([], names=range(4)))
     _cov_index: dict[str, pd.MultiIndex] = field(default_factory=dict, repr=False)
     _temp: list[Any] = field(default_factory=list, repr=False)
 
@@ -82,6 +84,7 @@ class Panel:
         cov["year"] = cov["year"].astype(int)
         years = tuple(range(int(cov.year.min()), int(cov.year.max()) + 1)) if len(cov) else ()
         panel = cls(engine, watchlist, None, cov, years, params or Params(), hub_prior or {})  # type: ignore[arg-type]
+        panel.confidential = _confidential(engine, decl, panel.params.min_gap)
         # HS revisions: a flow declared under an old code and then under its successor is one
         # series (``revisions``), so predecessors are read too and relabelled before summing.
         watched = watchlist.union(predecessors(watchlist.codes) + bounds_of(watchlist.codes))
@@ -218,6 +221,7 @@ class Panel:
         n, T = seen.shape
         if n == 0:
             return seen
+        seen &= ~self.hidden(reporter, partner, side)
         reported = np.asarray(
             pd.MultiIndex.from_arrays(
                 [np.repeat(np.asarray(reporter, dtype=object), T), np.tile(np.asarray(self.years), n)]
@@ -246,7 +250,24 @@ class Panel:
         total = counts.reindex(pd.MultiIndex.from_frame(rows[[me, "ch", "year"]])).fillna(0).to_numpy()
         own = pd.MultiIndex.from_frame(rows).isin(mine)
         others = (total - own).reshape(n, T)
-        return seen | (reported & (others == 0))
+        return seen | (reported & (others == 0) & ~self.hidden(reporter, partner, side))
+
+    def hidden(self, reporter: pd.Series, partner: pd.Series, side: str) -> np.ndarray:
+        """(rows x years): did ``reporter`` book goods with ``partner`` on ``side`` under a
+        confidential code that year (``_confidential``)? Then its silence about any one of their
+        flows says nothing: the goods may be under that code (DOMAIN.md, confidential trade)."""
+        n, T = len(reporter), len(self.years)
+        if n == 0 or len(self.confidential) == 0:
+            return np.zeros((n, T), dtype=bool)
+        keys = pd.MultiIndex.from_arrays(
+            [
+                np.repeat(np.asarray(reporter, dtype=object), T),
+                np.repeat(np.asarray(partner, dtype=object), T),
+                np.tile(np.asarray(self.years, dtype=int), n),
+                np.full(n * T, side, dtype=object),
+            ]
+        )
+        return keys.isin(self.confidential).reshape(n, T)
 
     def alive(self, hs: pd.Series) -> np.ndarray:
         """(rows x years): was the HS code in use that year (between its first and last year in the data)?"""
@@ -263,6 +284,26 @@ class Panel:
                 [c.reporter.astype(object), c.year.astype(int), c.chapter.astype(object)]
             )
         return self._cov_index[side]
+
+
+CONFIDENTIAL = "99"  # HS chapter 99 (9999, 999999): "commodities not specified according to kind"
+
+
+def _confidential(engine: Engine, decl: ibis.Table, least: float) -> pd.MultiIndex:
+    """(reporter, partner, year, side) where the reporter booked at least ``least`` USD a year
+    with the partner under chapter 99 (``999999``, ``9999``): national confidentiality rules
+    move hidden HS6 detail there (DOMAIN.md). The threshold is ``min_gap``, the size below which
+    a one-sided flow is routine anyway: a smaller confidential entry could not hold a gap."""
+    d = decl.filter(~decl.source.isin(["baci"]) & decl.hs.startswith(CONFIDENTIAL))
+    df = engine.execute(
+        d.group_by(["reporter", "partner", "year", "flow"]).aggregate(value=d.value_usd.sum())
+    )
+    df["side"] = df["flow"].map(SIDE)
+    df = df.dropna(subset=["side"]).groupby(["reporter", "partner", "year", "side"], as_index=False)["value"].sum()
+    df = df[df.value >= least]
+    return pd.MultiIndex.from_arrays(
+        [df.reporter.astype(object), df.partner.astype(object), df.year.astype(int), df.side.astype(object)]
+    )
 
 
 def _unique_rows(*columns: pd.Series) -> tuple[np.ndarray, np.ndarray]:

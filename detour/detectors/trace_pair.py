@@ -241,7 +241,8 @@ def _span(ys: Sequence[int]) -> str:
 def _unknown(panel: Panel, o: str, p: str, hs: str, known: Sequence[bool]) -> str:
     """The years nobody could see this flow, and why: a reporter that did not report that year, or
     one that declared nothing in the chapter while other partners recorded trade with it (the
-    chapter hidden from everyone, ``Panel.silent_seen``), or a code not in use."""
+    chapter hidden from everyone, ``Panel.silent_seen``), one that booked trade with the partner
+    under a confidential code (``Panel.hidden``), or a code not in use."""
     years = [y for y, k in zip(panel.years, known, strict=True) if not k]
     if not years:
         return ""
@@ -252,17 +253,24 @@ def _unknown(panel: Panel, o: str, p: str, hs: str, known: Sequence[bool]) -> st
     sides = ((o, p, "X", "exports"), (p, o, "M", "imports"))
     seen = {side: panel.silent_seen(pd.Series([me]), pd.Series([them]), pd.Series([hs]), side)[0]
             for me, them, side, _ in sides}  # fmt: skip
+    hidden = {side: panel.hidden(pd.Series([me]), pd.Series([them]), side)[0] for me, them, side, _ in sides}
     for j, y in enumerate(panel.years):
         if y not in years:
             continue
         if not alive[j]:
             why.setdefault(f"HS {hs} was not in use", []).append(y)
             continue
-        for me, _, side, flow in sides:
+        for me, them, side, flow in sides:
             if seen[side][j]:
                 continue
             if (me, y) not in reported:
                 text = f"{country_name(me)} did not report"
+            elif hidden[side][j]:
+                text = (
+                    f"{country_name(me)} booked {flow} {'from' if side == 'M' else 'to'} {country_name(them)} "
+                    "under a confidential code "
+                    f"(chapter 99), where these goods may be"
+                )
             else:
                 text = (
                     f"{country_name(me)} declared no {flow} in chapter {ch} while other partners recorded "
