@@ -299,7 +299,8 @@ def _confidential(engine: Engine, decl: ibis.Table, least: float) -> pd.MultiInd
         d.group_by(["reporter", "partner", "year", "flow"]).aggregate(value=d.value_usd.sum())
     )
     df["side"] = df["flow"].map(SIDE)
-    df = df.dropna(subset=["side"]).groupby(["reporter", "partner", "year", "side"], as_index=False)["value"].sum()
+    keys = ["reporter", "partner", "year", "side"]
+    df = df.dropna(subset=["side"]).groupby(keys, as_index=False)["value"].sum()
     df = df[df.value >= least]
     return pd.MultiIndex.from_arrays(
         [df.reporter.astype(object), df.partner.astype(object), df.year.astype(int), df.side.astype(object)]

@@ -24,7 +24,6 @@ are scored and combined on their own, so the result is the full run's for that p
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,18 +34,15 @@ import pandas as pd
 
 from detour.detectors import as_declared, get_detector, mark_lead, open_panel
 from detour.detectors.base import Scope
-from detour.detectors.gaps import ADDED_FLOOR, HELD
+from detour.detectors.pair_reasons import gap_rows, no_candidate, price_rows, verdict
 from detour.detectors.panel import Panel
-from detour.detectors.revisions import REVISION_YEAR
 from detour.detectors.routes import ROUTE_KINDS, run_stages
-from detour.detectors.scoring import LEAD_Z, MIN_PART, Params
+from detour.detectors.scoring import Params
 from detour.detectors.trace import _iso
-from detour.detectors.unit_value import CANDIDATE_JUMP, MIN_PREMIUM
 from detour.detectors.watchlist import Watchlist
 from detour.engine.base import Engine
 from detour.errors import ConfigError
 from detour.model.alert import Alert
-from detour.model.codes import country_name
 from detour.store.catalog import Store
 
 PAIR_KINDS = ("phantom_export", "undeclared_export", "unit_value")
@@ -134,14 +130,14 @@ def trace_pair(
             cand = engine.execute(det.candidates(panel, scope)) if panel.years else pd.DataFrame()
             counts[det.kind] = int(len(cand))
             if cand.empty:
-                verdicts[det.kind] = _no_candidate(det.kind, o, p, traded, det, panel.params)
+                verdicts[det.kind] = no_candidate(det.kind, o, p, traded, det, panel.params)
                 continue
             target, alerts = _trace_kind(det, panel, scope, cand)
             made += alerts
             frames.append(
-                _gap_rows(target, panel, det.min_years)
+                gap_rows(target, panel, det.min_years)
                 if det.kind != "unit_value"
-                else _price_rows(target, panel)
+                else price_rows(target, panel)
             )
             series.append(_series(target, panel.years))
     finally:
@@ -150,7 +146,7 @@ def trace_pair(
     for det in detectors:
         if det.kind not in verdicts:
             mine = [a for a in made if a.kind == det.kind]
-            verdicts[det.kind] = _verdict(det.kind, rows[rows.kind == det.kind], mine, o, p)
+            verdicts[det.kind] = verdict(det.kind, rows[rows.kind == det.kind], mine, o, p)
     sr = pd.concat(series, ignore_index=True) if series else pd.DataFrame(columns=list(SERIES))
     verdicts = {d.kind: verdicts[d.kind] for d in detectors}
     return PairTrace(o, p, panel.params.min_z, counts, rows, sr, made, verdicts)
@@ -217,242 +213,3 @@ def _series(target: pd.DataFrame, years: tuple[int, ...]) -> pd.DataFrame:
     for c in ("declared_usd", "recorded_usd", "usd_per_kg", "relative"):
         df[c] = df[c].astype(float).round(3)
     return df
-
-
-def _years(start: int, end: int) -> str:
-    return str(start) if start == end else f"{start}–{end}"
-
-
-def _usd(v: float) -> str:
-    return f"USD {v / 1e6:,.1f} million" if abs(v) >= 1e5 else f"USD {v:,.0f}"
-
-
-def _span(ys: Sequence[int]) -> str:
-    """Years as runs: 2019, 2021–2024."""
-    runs: list[list[int]] = []
-    for y in sorted(ys):
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
-
-
-def _unknown(panel: Panel, o: str, p: str, hs: str, known: Sequence[bool]) -> str:
-    """The years nobody could see this flow, and why: a reporter that did not report that year, or
-    one that declared nothing in the chapter while other partners recorded trade with it (the
-    chapter hidden from everyone, ``Panel.silent_seen``), one that booked trade with the partner
-    under a confidential code (``Panel.hidden``), or a code not in use."""
-    years = [y for y, k in zip(panel.years, known, strict=True) if not k]
-    if not years:
-        return ""
-    ch = hs[:2]
-    reported = set(zip(panel.coverage.reporter, panel.coverage.year.astype(int), strict=True))
-    alive = panel.alive(pd.Series([hs]))[0]
-    why: dict[str, list[int]] = {}
-    sides = ((o, p, "X", "exports"), (p, o, "M", "imports"))
-    seen = {side: panel.silent_seen(pd.Series([me]), pd.Series([them]), pd.Series([hs]), side)[0]
-            for me, them, side, _ in sides}  # fmt: skip
-    hidden = {side: panel.hidden(pd.Series([me]), pd.Series([them]), side)[0] for me, them, side, _ in sides}
-    for j, y in enumerate(panel.years):
-        if y not in years:
-            continue
-        if not alive[j]:
-            why.setdefault(f"HS {hs} was not in use", []).append(y)
-            continue
-        for me, them, side, flow in sides:
-            if seen[side][j]:
-                continue
-            if (me, y) not in reported:
-                text = f"{country_name(me)} did not report"
-            elif hidden[side][j]:
-                text = (
-                    f"{country_name(me)} booked {flow} {'from' if side == 'M' else 'to'} {country_name(them)} "
-                    "under a confidential code "
-                    f"(chapter 99), where these goods may be"
-                )
-            else:
-                text = (
-                    f"{country_name(me)} declared no {flow} in chapter {ch} while other partners recorded "
-                    f"such trade with it, a chapter it hides"
-                )
-            why.setdefault(text, []).append(y)
-    return "; ".join(f"{_span(ys)}: {text}" for text, ys in why.items())
-
-
-def _gap_rows(t: pd.DataFrame, panel: Panel, min_years: int) -> pd.DataFrame:
-    prm, years = panel.params, np.asarray(panel.years)
-    out = t.copy()
-    unknown, details, declared, recorded, starts, ends = [], [], [], [], [], []
-    for r in t.itertuples(index=False):
-        big, small = np.asarray(r.declared, dtype=float), np.asarray(r.recorded, dtype=float)
-        if r.stage in ("persistence", "history"):  # the years the gap stands in the data, seen or not
-            span = (big - small >= prm.min_gap) & (small < HELD * big)
-        else:
-            span = (years >= r.start) & (years <= r.end)
-        starts.append(int(years[span].min()) if span.any() else int(r.start))
-        ends.append(int(years[span].max()) if span.any() else int(r.end))
-        declared.append(float(big[span].sum()))
-        recorded.append(float(small[span].sum()))
-        unknown.append(_unknown(panel, r.exporter, r.importer, r.hs, r.known))
-        sums = (declared[-1], recorded[-1])
-        held = np.asarray(r.held, dtype=bool)
-        details.append(_gap_detail(r, panel, min_years, years[span], held, sums, unknown[-1]))
-    out["declared_usd"], out["recorded_usd"], out["unknown"], out["detail"] = (
-        declared,
-        recorded,
-        unknown,
-        details,
-    )
-    for c in ("before", "after", "premium", "support"):
-        out[c] = np.nan
-    out["late"] = out.late.astype(object)
-    unscored = out.stage.isin(["persistence", "history"])
-    out.loc[unscored, ["z_break", "added", "late", "value_usd"]] = np.nan
-    out["start"], out["end"] = starts, ends
-    return out
-
-
-def _gap_detail(
-    r: Any,
-    panel: Panel,
-    min_years: int,
-    span: np.ndarray,
-    held: np.ndarray,
-    sums: tuple[float, float],
-    unknown: str,
-) -> str:
-    prm, phantom = panel.params, r.kind == "phantom_export"
-    o, p = country_name(r.exporter), country_name(r.importer)
-    declarer, silent = (o, p) if phantom else (p, o)
-    years = np.asarray(panel.years)
-    hidden = f" (unknown years {unknown})" if unknown else ""
-    if r.stage == "persistence":
-        known = years[held]
-        if not len(known):
-            return (
-                f"the gap ({_span(span.tolist())}) fell only in years nobody could see{hidden}"
-                if len(span)
-                else f"the gap never held in a known year{hidden}"
-            )
-        return (
-            f"the gap held in {len(known)} known year(s) ({_span(known.tolist())}), never in "
-            f"{min_years} known years in a row{hidden}"
-        )
-    if r.stage == "history":
-        return (
-            f"the gap opened in {int(r.opened)} with fewer than {prm.min_pre} known years of the pair's "
-            f"mirror before it: no history to break from{hidden}"
-        )
-    # An exporter declares, an importer records (DOMAIN.md's words for the two sides).
-    flow, said, other = (
-        (f"exports of HS {r.hs} to {p}", "declared", "recorded")
-        if phantom
-        else (f"imports of HS {r.hs} from {o}", "recorded", "declared")
-    )
-    text = (
-        f"{declarer} {said} {_usd(sums[0])} of {flow} in {_years(r.start, r.end)}, {silent} {other} "
-        f"{_usd(sums[1])}; the mirror ratio broke from its history with z {r.z_break:.2f}"
-    )
-    cuts = []
-    if r.added < 1:
-        factor = ADDED_FLOOR + (1 - ADDED_FLOOR) * r.added
-        share = "none" if r.added < 0.005 else f"only {r.added:.0%}"
-        cuts.append(f"{share} of the gap was trade added above {declarer}'s earlier level (× {factor:.2f})")
-    if r.late:
-        cuts.append(
-            f"the gap closed in {int(r.closed)} while {declarer} went on with the flow: {silent} {other} "
-            f"it late (× {ADDED_FLOOR})"
-        )
-    if cuts:
-        text += f", cut to {r.z:.2f}: " + "; ".join(cuts)
-    text += hidden
-    if r.stage == "code too weak":
-        return text + f"; z {r.z:.2f} is under {MIN_PART}, too weak to count towards the pair's evidence"
-    both = " with the pair's other codes" if abs(r.evidence - r.z) > 1e-9 else ""
-    if r.stage == "threshold":
-        return (
-            text + f"; evidence {r.evidence:.2f}{both} is under the threshold {prm.min_z}" + _lead(r.evidence)
-        )
-    return text + f"; evidence {r.evidence:.2f}{both} clears the threshold {prm.min_z}"
-
-
-def _lead(z: float) -> str:
-    return f" (a lead: detect --leads lists it from {LEAD_Z})" if z >= LEAD_Z else ""
-
-
-def _price_rows(t: pd.DataFrame, panel: Panel) -> pd.DataFrame:
-    out = t.copy()
-    out["detail"] = [_price_detail(r, panel.params) for r in t.itertuples(index=False)]
-    out["unknown"] = ""
-    for c in ("declared_usd", "recorded_usd", "z_break", "added", "late"):
-        out[c] = np.nan
-    return out
-
-
-def _price_detail(r: Any, prm: Params) -> str:
-    verb = "rose" if r.after > r.before else "fell"
-    moved = (
-        f"the price {verb} from about USD {r.before:,.2f}/kg to USD {r.after:,.2f}/kg in "
-        f"{_years(r.start, r.end)}, "
-        f"{r.premium:.2f} times the price of the same goods on other corridors"
-    )
-    carried = (
-        f" (its prices before {REVISION_YEAR} are unknown: the corridor's drones were declared under it)"
-    )
-    if r.stage == "history":
-        return (
-            f"{r.n_pre} known price(s) before any jump, fewer than {prm.min_pre}: no history to judge it by"
-            + (carried if r.carried else "")
-        )
-    if r.stage == "closed episode":
-        return f"{moved}, but did not hold off-line every year or did not come back the year after"
-    if r.stage == "premium":
-        return f"{moved}: within {math.exp(MIN_PREMIUM):.1f} times of them, no premium"
-    if r.stage == "value":
-        return f"{moved}, but the flow was under USD {prm.min_value:,.0f} in {r.start}"
-    if r.stage == "revision year":
-        return (
-            f"{moved}, but HS {r.hs} lost goods to new codes in the HS{REVISION_YEAR} revision and the jump "
-            f"fell in {REVISION_YEAR}: its mix of goods changed, not its price"
-        )
-    support = " (seen off-line in one year only: × 0.71)" if r.support < 1 else ""
-    text = f"{moved}, against {r.n_pre} earlier prices{support}; evidence z {r.z:.2f}"
-    if r.stage == "threshold":
-        return text + f" is under the threshold {prm.min_z}" + _lead(r.z)
-    return text + f" clears the threshold {prm.min_z}"
-
-
-def _no_candidate(kind: str, o: str, p: str, traded: int, det: Any, prm: Params) -> str:
-    on, pn = country_name(o), country_name(p)
-    if not traded:
-        return f"No {kind} candidate: neither side declared any trade of watched goods from {on} to {pn}."
-    codes = f"in none of the {traded} watched code(s) {on} → {pn} traded"
-    if kind == "unit_value":
-        return (
-            f"No {kind} candidate: {codes} did the price (USD/kg, against the same goods on other corridors) "
-            f"jump {math.exp(CANDIDATE_JUMP):.0f} times against its earlier years to "
-            f"{math.exp(MIN_PREMIUM):.1f} times the world median or more, on a flow of "
-            f"USD {prm.min_value:,.0f} or more."
-        )
-    declarer, silent, flow, other = (
-        (on, pn, "declare exports", "recorded")
-        if kind == "phantom_export"
-        else (pn, on, "record imports", "declared")
-    )
-    return (
-        f"No {kind} candidate: {codes} did {declarer} {flow} at least USD {prm.min_gap:,.0f} above "
-        f"what {silent} {other} (and {silent} under {HELD:.0%} of it) in {det.min_years} years or more."
-    )
-
-
-def _verdict(kind: str, rows: pd.DataFrame, alerts: list[Alert], o: str, p: str) -> str:
-    pair = f"{country_name(o)} → {country_name(p)}"
-    if alerts:
-        found = "; ".join(
-            f"HS {', '.join(a.hs)} in {_years(a.start, a.end)}, score {a.score:.1f}" for a in alerts
-        )
-        return f"Flagged as {kind} ({pair}): {found}."
-    best = rows.iloc[0]
-    head = f"Not flagged as {kind} ({pair}): the best code, HS {best.hs},"
-    return f"{head} stopped at '{best.stage}': {best.detail}."

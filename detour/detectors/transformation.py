@@ -32,13 +32,13 @@ from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.reference import Rule, transformation_rules
 from detour.detectors.routes import (
+    Stage,
     coherence,
     hub_weight,
     hub_witness,
     one_destination,
     one_origin,
     profile_fit,
-    Stage,
     route_candidates,
     run_stages,
     score_routes,

@@ -31,13 +31,13 @@ import pandas as pd
 from detour.detectors.base import Detector, Scope
 from detour.detectors.panel import Panel
 from detour.detectors.routes import (
+    Stage,
     coherence,
     hub_share,
     hub_witness,
     one_destination,
     one_origin,
     profile_fit,
-    Stage,
     route_candidates,
     run_stages,
     score_routes,

@@ -40,7 +40,6 @@ from detour.simulate.panel import simulate
 from detour.simulate.truth import KINDS, Decoy, Scenario, Truth
 from detour.store.catalog import Store
 
-
 LEADS = "detour --leads"  # the same run's ranked list with the leads after the alerts
 
 

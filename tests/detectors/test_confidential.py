@@ -51,4 +51,5 @@ def test_the_pair_trace_says_where_the_goods_may_be(tmp_path):
 
     store = _world(True).ingest(tmp_path)
     verdict = trace_pair(get_engine("duckdb"), store, "USA", "ZAF", kinds=["phantom_export"]).verdicts
-    assert "South Africa booked imports from United States under a confidential code" in verdict["phantom_export"]
+    text = "South Africa booked imports from United States under a confidential code"
+    assert text in verdict["phantom_export"]
