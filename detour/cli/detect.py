@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -22,6 +23,13 @@ from detour.cli.trace import trace
 from detour.model.alert import Alert
 
 app = typer.Typer(help="Find diversion patterns: alerts and hub views.")
+SHORT_KIND = {
+    "transshipment": "transship",
+    "transformation": "assembly",
+    "phantom_export": "phantom",
+    "undeclared_export": "undeclared",
+    "unit_value": "price",
+}
 CSV_COLUMNS = [
     "id",
     "kind",
@@ -84,28 +92,34 @@ def _emit_alerts(alerts: list[Alert], fmt: Format, limit: int | None) -> None:
     from detour.detectors import is_lead
 
     n_leads = sum(is_lead(a) for a in alerts)
-    title = f"{len(alerts) - n_leads} alerts" + (f" and {n_leads} leads (dim: under the threshold)" if n_leads else "")
-    table = Table(title=title, show_lines=False)
+    title = f"{len(alerts) - n_leads} alerts"
+    if n_leads:
+        title += f" and {n_leads} leads (score under 25: under the threshold)"
+    # Compact enough for an 80-column terminal or a pipe: short kinds, codes one per line, values
+    # in millions, the id's first 8 hex digits (as in the HTML report's anchors, the full id is in
+    # --format json and csv).
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_lines=False, pad_edge=False)
     for col, just in (
         ("score", "right"),
         ("kind", "left"),
         ("route", "left"),
         ("hs", "left"),
         ("years", "left"),
-        ("value_usd", "right"),
+        ("USD m", "right"),
         ("id", "left"),
     ):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+        table.add_column(col, justify=just, no_wrap=col != "hs")  # type: ignore[arg-type]
     for a in alerts[:limit] if limit else alerts:
-        route = " → ".join(c for c in (a.origin, a.hub, a.destination) if c)
+        route = "→".join(c for c in (a.origin, a.hub, a.destination) if c)
+        years = f"{a.start}" if a.start == a.end else f"{a.start}–{str(a.end)[2:]}"
         table.add_row(
             f"{a.score:.1f}",
-            a.kind,
+            SHORT_KIND[a.kind],
             route,
-            ", ".join(a.hs),
-            f"{a.start}–{a.end}",
-            f"{a.value_usd:,.0f}",
-            a.id,
+            "\n".join(a.hs),
+            years,
+            f"{a.value_usd / 1e6:,.1f}",
+            a.id[:8],
             style="dim" if is_lead(a) else None,
         )
     Console().print(table)
@@ -138,7 +152,7 @@ def detect(
         bool,
         typer.Option(
             "--leads",
-            help="Also list leads: evidence under the threshold (z 2.5-3.5), scored under 25, after every alert",
+            help="Also list leads: evidence under the threshold (z 2.5-3.5), scored under 25, after the alerts",
         ),
     ] = False,
 ) -> None:
