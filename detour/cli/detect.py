@@ -152,7 +152,7 @@ def detect(
         bool,
         typer.Option(
             "--leads",
-            help="Also list leads: evidence under the threshold (z 2.5-3.5), scored under 25, after the alerts",
+            help="Also list leads: evidence under the threshold (z 2.5-3.5), scored under 25, last",
         ),
     ] = False,
 ) -> None:
