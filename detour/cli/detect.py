@@ -18,18 +18,11 @@ from rich.table import Table
 
 from detour import service
 from detour.cli.data import ctx_of
-from detour.cli.output import Format, emit
+from detour.cli.output import SHORT_KIND, Format, emit
 from detour.cli.trace import trace
 from detour.model.alert import Alert
 
 app = typer.Typer(help="Find diversion patterns: alerts and hub views.")
-SHORT_KIND = {
-    "transshipment": "transship",
-    "transformation": "assembly",
-    "phantom_export": "phantom",
-    "undeclared_export": "undeclared",
-    "unit_value": "price",
-}
 CSV_COLUMNS = [
     "id",
     "kind",

@@ -15,6 +15,15 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+# Alert kinds as a table column shows them (narrow enough for 80 columns, still words).
+SHORT_KIND = {
+    "transshipment": "transship",
+    "transformation": "assembly",
+    "phantom_export": "phantom",
+    "undeclared_export": "undeclared",
+    "unit_value": "price",
+}
+
 
 class Format(StrEnum):
     table = "table"

@@ -18,20 +18,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from detour.cli.data import ctx_of
-from detour.cli.output import Format, emit
+from detour.cli.output import SHORT_KIND, Format, emit
 from detour.errors import ConfigError
 
 if TYPE_CHECKING:
     from detour.detectors.trace import RouteTrace
     from detour.detectors.trace_pair import PairTrace
 
-SHORT = {
-    "transshipment": "ts",
-    "transformation": "tf",
-    "phantom_export": "phantom",
-    "undeclared_export": "undecl.",
-    "unit_value": "price",
-}
 
 
 def trace(
@@ -129,7 +122,7 @@ def _route_table(rows: pd.DataFrame) -> tuple[Table, list[str]]:
     for i, r in enumerate(rows.itertuples(), 1):
         hs = r.hs_in if r.hs_in == r.hs_out else f"{r.hs_in}→{r.hs_out}"
         table.add_row(
-            str(i), SHORT[r.kind], hs, f"{r.t1}/{r.t2}", _f(r.z_in), _f(r.z_out), _f(r.evidence), r.stage
+            str(i), SHORT_KIND[r.kind], hs, f"{r.t1}/{r.t2}", _f(r.z_in), _f(r.z_out), _f(r.evidence), r.stage
         )
         figures = (
             f"{r.kind} HS {r.hs_in} → {r.hs_out}: hub {_f(r.hub_weight)}, reason {_f(r.reason)}, "
@@ -148,6 +141,7 @@ def _pair_table(rows: pd.DataFrame) -> tuple[Table, list[str]]:
     lines = []
     for i, r in enumerate(rows.itertuples(), 1):
         years = str(r.start) if r.start == r.end else f"{r.start}–{r.end}"
-        table.add_row(str(i), SHORT[r.kind], r.hs, years, _f(r.z_break), _f(r.z), _f(r.evidence), r.stage)
+        kind = SHORT_KIND[r.kind]
+        table.add_row(str(i), kind, r.hs, years, _f(r.z_break), _f(r.z), _f(r.evidence), r.stage)
         lines.append(f"{r.kind} HS {r.hs}: {r.detail}")
     return table, lines
