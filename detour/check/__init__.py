@@ -10,6 +10,8 @@ A claim names countries, goods and (perhaps) a period. It becomes questions rest
    under the detectors' threshold, ``run_detectors(leads=True)``) that matches is reported apart
    (``leads``): it lifts "not supported" to "partly supported", never to "supported", and adds
    nothing to the confidence.
+6. for a claimed route (supplier → via → recipient) that no alert or lead names, why the route
+   detectors did not flag it (``detour trace``; ``traces``, and one sentence among the reasons).
 
 Verdicts: ``supported``, ``partly supported``, ``not supported``, ``contradicted``, or
 ``not testable`` when the store does not cover the goods or the countries: never "not
@@ -44,6 +46,11 @@ def goods(claim: Claim) -> list[str]:
     return sorted(heads)
 
 
+# What a claim the data cannot test carries besides its reasons and what would settle it.
+UNTESTABLE = {"verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [],
+              "leads": [], "traces": []}
+
+
 def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
     """Assess one claim; ``ctx`` is a ``detour.service.Context`` (engine + store)."""
     from detour.analysis.mirror import prepare
@@ -57,14 +64,14 @@ def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
     missing = [what for what, ok in (("the supplier's country", suppliers), ("the goods", hs),
                                      ("a recipient or intermediary country", recipients or vias)) if not ok]
     if missing and not (claim.kind == "halt" and suppliers and hs):
-        return {**base, "verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [], "leads": [],
+        return {**base, **UNTESTABLE,
                 "reasons": [f"the claim does not name {', '.join(missing)} in a form the data can be queried by"],
                 "settle": ["a claim naming the countries and goods involved"]}
     prep = prepare(ctx.engine, ctx.store)
     from detour.check.legs import _hs_filter
 
     if ctx.engine.execute(prep.ann.filter(_hs_filter(prep.ann, hs)).count()) == 0:
-        return {**base, "verdict": "not testable", "confidence": 0, "questions": [], "evidence": [], "alerts": [], "leads": [],
+        return {**base, **UNTESTABLE,
                 "reasons": [f"the store holds no declarations of HS {', '.join(hs)} by any reporter"],
                 "settle": [f"UN Comtrade or national declarations of HS {', '.join(hs)} by "
                            f"{', '.join(suppliers + vias + recipients)} and their partners"]}
@@ -85,13 +92,38 @@ def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
     found = _matching_alerts(ctx, suppliers, vias, recipients, hs, window)
     alerts, leads = [a for a in found if not is_lead(a)], [a for a in found if is_lead(a)]
     result = decide(claim, legs, window, alerts, leads)
+    traces = _why_not(ctx, claim, suppliers, vias, recipients, found)
+    result["reasons"] += [t["sentence"] for t in traces]
     ev = []
     for name, lg in legs.items():
         ev += [dict(e, leg=name) for e in evidence(ctx.engine, prep, lg.origins, lg.destinations, lg.hs,
                                                    range(window.baseline.start, window.period.stop))]
     series = {name: lg.series.to_dict(orient="list") for name, lg in legs.items()}
     return {**base, **result, "window": window.to_dict(), "evidence": ev, "series": series,
-            "alerts": [a.to_dict() for a in alerts], "leads": [a.to_dict() for a in leads]}
+            "alerts": [a.to_dict() for a in alerts], "leads": [a.to_dict() for a in leads], "traces": traces}
+
+
+MAX_TRACES = 6  # routes traced per claim: each builds a panel over the store
+ROUTE_KIND = {"assembly": "transformation", "transshipment": "transshipment"}
+
+
+def _why_not(ctx: Any, claim: Claim, suppliers: list[str], vias: list[str], recipients: list[str],
+             found: list[Any]) -> list[dict[str, Any]]:
+    """For a claimed route that no alert or lead names (supplier → via → recipient), why the route
+    detectors did not flag it (``detectors.trace.trace_route``): one sentence per route, for the
+    claim's kind of route (assembly: transformation; transshipment) or both."""
+    from detour.detectors.trace import trace_route
+
+    named = {(a.origin, a.hub, a.destination) for a in found}
+    routes = [(s, v, r) for s in suppliers for v in vias for r in recipients if (s, v, r) not in named]
+    kinds = [ROUTE_KIND[claim.kind]] if claim.kind in ROUTE_KIND else None
+    out = []
+    for o, h, d in routes[:MAX_TRACES]:
+        t = trace_route(ctx.engine, ctx.store, o, h, d, kinds=kinds)
+        text = "; ".join(f"{k}: {v}" for k, v in t.verdicts.items())
+        out.append({"origin": o, "hub": h, "destination": d, "flagged": t.flagged, "verdicts": t.verdicts,
+                    "sentence": f"route {o} → {h} → {d} (detour trace): {text}"})
+    return out
 
 
 def _products_of(hs: list[str]) -> list[str]:

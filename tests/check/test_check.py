@@ -110,3 +110,16 @@ def test_a_matching_lead_lifts_not_supported_to_partly_supported(tmp_path):
     assert all(x["score"] < 25 for x in a["leads"])
     assert a["verdict"] == "partly supported", a["reasons"]
     assert any("lead(s)" in r for r in a["reasons"])
+
+
+def test_a_claimed_route_no_alert_names_is_traced(ctx):
+    """Germany is named as a second assembler; Serbia's sales to it fell and it sold Ukraine nothing,
+    so the check says why the route detectors did not flag that route (``detour trace``)."""
+    a = check_claim(ctx, claim(via=(CZE, DEU)))
+    named = {(x["origin"], x["hub"], x["destination"]) for x in a["alerts"] + a["leads"]}
+    traced = {(t["origin"], t["hub"], t["destination"]): t for t in a["traces"]}
+    assert ("SRB", "DEU", "UKR") in traced and not traced[("SRB", "DEU", "UKR")]["flagged"]
+    assert set(traced).isdisjoint(named)
+    assert list(traced[("SRB", "DEU", "UKR")]["verdicts"]) == ["transformation"]  # an assembly claim
+    why = "route SRB → DEU → UKR (detour trace): transformation: No transformation candidate"
+    assert any(r.startswith(why) for r in a["reasons"]), a["reasons"]
