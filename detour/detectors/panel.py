@@ -221,7 +221,6 @@ class Panel:
         n, T = seen.shape
         if n == 0:
             return seen
-        seen &= ~self.hidden(reporter, partner, side)
         reported = np.asarray(
             pd.MultiIndex.from_arrays(
                 [np.repeat(np.asarray(reporter, dtype=object), T), np.tile(np.asarray(self.years), n)]
@@ -250,7 +249,7 @@ class Panel:
         total = counts.reindex(pd.MultiIndex.from_frame(rows[[me, "ch", "year"]])).fillna(0).to_numpy()
         own = pd.MultiIndex.from_frame(rows).isin(mine)
         others = (total - own).reshape(n, T)
-        return seen | (reported & (others == 0) & ~self.hidden(reporter, partner, side))
+        return (seen | (reported & (others == 0))) & ~self.hidden(reporter, partner, side)
 
     def hidden(self, reporter: pd.Series, partner: pd.Series, side: str) -> np.ndarray:
         """(rows x years): did ``reporter`` book goods with ``partner`` on ``side`` under a
