@@ -37,7 +37,7 @@ def ingest(
     """
     reports = service.ingest(ctx_of(ctx), paths, fmt, mapping=mapping, skip_invalid=skip_invalid, replace=replace)
     emit(reports, output, title="ingest", columns=["path", "status", "source", "rows_read", "rows_written",
-                                                    "dropped", "skipped", "years", "replaced"])
+                                                    "chapter_rows", "dropped", "skipped", "years", "replaced"])
 
 
 def store(

@@ -45,7 +45,8 @@ def _unknown(panel: Panel, o: str, p: str, hs: str, known: Sequence[bool]) -> st
     """The years nobody could see this flow, and why: a reporter that did not report that year, or
     one that declared nothing in the chapter while other partners recorded trade with it (the
     chapter hidden from everyone, ``Panel.silent_seen``), one that booked trade with the partner
-    under a confidential code (``Panel.hidden``), or a code not in use."""
+    under a confidential code (``Panel.hidden``), one whose chapter total exceeds its HS6 detail
+    (``Panel.kept_in_chapter_total``), or a code not in use."""
     years = [y for y, k in zip(panel.years, known, strict=True) if not k]
     if not years:
         return ""
@@ -57,6 +58,10 @@ def _unknown(panel: Panel, o: str, p: str, hs: str, known: Sequence[bool]) -> st
     seen = {side: panel.silent_seen(pd.Series([me]), pd.Series([them]), pd.Series([hs]), side)[0]
             for me, them, side, _ in sides}  # fmt: skip
     hidden = {side: panel.hidden(pd.Series([me]), pd.Series([them]), side)[0] for me, them, side, _ in sides}
+    in_total = {
+        side: panel.kept_in_chapter_total(pd.Series([me]), pd.Series([them]), pd.Series([hs]), side)[0]
+        for me, them, side, _ in sides
+    }
     for j, y in enumerate(panel.years):
         if y not in years:
             continue
@@ -73,6 +78,12 @@ def _unknown(panel: Panel, o: str, p: str, hs: str, known: Sequence[bool]) -> st
                 text = (
                     f"{country_name(me)} booked {flow} {to} {country_name(them)} under a confidential code "
                     "(chapter 99), where these goods may be"
+                )
+            elif in_total[side][j]:
+                to = "from" if side == "M" else "to"
+                text = (
+                    f"{country_name(me)}'s chapter {ch} total of {flow} {to} {country_name(them)} exceeds "
+                    "the HS6 detail it declared, so these goods may be in the total only"
                 )
             else:
                 text = (

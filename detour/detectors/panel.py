@@ -17,7 +17,11 @@ Building it is the only full pass over the store:
    HS revisions are bridged first (``detectors.revisions``): 8803 declarations continue as
    8807, the six HS2022 subheadings of 3603 are summed back into 360300.
 
-3. *code life*: the first and last year each HS6 code is used anywhere in the data. HS
+3. *confidential trade* (DOMAIN.md): a reporter's goods booked with a partner under chapter 99
+   (``_confidential``), and its chapter totals that exceed the HS6 detail it declared in the
+   chapter (``_chapter_residual``, read from the chapter totals the Comtrade reader keeps
+   apart). Either way its silence about one of that partner's flows says nothing (``hidden``).
+4. *code life*: the first and last year each HS6 code is used anywhere in the data. HS
    revisions create and retire codes (HS2022 created 8806/8807 and retired 8803), so a flow
    in a new code did not "appear from nothing": years outside a code's life are unknown.
 
@@ -34,6 +38,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
+from ibis import _
 
 from detour.analysis.cif_fob import margins, with_margin
 from detour.analysis.declarations import StoreProfile, annual
@@ -64,6 +69,11 @@ class Panel:
     code_life: pd.DataFrame = field(default_factory=pd.DataFrame)  # hs → first, last year in the data
     # (reporter, partner, year, side) with goods booked under a confidential code (``_confidential``)
     confidential: pd.MultiIndex = field(default_factory=lambda: pd.MultiIndex.from_tuples([], names=range(4)))
+    # (reporter, partner, year, side, chapter) whose chapter total exceeds the declared HS6 detail
+    # (``_chapter_residual``)
+    in_chapter_total: pd.MultiIndex = field(
+        default_factory=lambda: pd.MultiIndex.from_tuples([], names=range(5))
+    )
     _cov_index: dict[str, pd.MultiIndex] = field(default_factory=dict, repr=False)
     _temp: list[Any] = field(default_factory=list, repr=False)
 
@@ -85,6 +95,11 @@ class Panel:
         years = tuple(range(int(cov.year.min()), int(cov.year.max()) + 1)) if len(cov) else ()
         panel = cls(engine, watchlist, None, cov, years, params or Params(), hub_prior or {})  # type: ignore[arg-type]
         panel.confidential = _confidential(engine, decl, panel.params.min_gap)
+        chapters = engine.chapter_totals(store)
+        if chapters is not None:
+            panel.in_chapter_total = _chapter_residual(
+                decl, chapters, watchlist, engine, panel.params.min_gap
+            )
         # HS revisions: a flow declared under an old code and then under its successor is one
         # series (``revisions``), so predecessors are read too and relabelled before summing.
         watched = watchlist.union(predecessors(watchlist.codes) + bounds_of(watchlist.codes))
@@ -249,24 +264,48 @@ class Panel:
         total = counts.reindex(pd.MultiIndex.from_frame(rows[[me, "ch", "year"]])).fillna(0).to_numpy()
         own = pd.MultiIndex.from_frame(rows).isin(mine)
         others = (total - own).reshape(n, T)
-        return (seen | (reported & (others == 0))) & ~self.hidden(reporter, partner, side)
+        return (seen | (reported & (others == 0))) & ~self.hidden(reporter, partner, side, hs)
 
-    def hidden(self, reporter: pd.Series, partner: pd.Series, side: str) -> np.ndarray:
+    def hidden(
+        self, reporter: pd.Series, partner: pd.Series, side: str, hs: pd.Series | None = None
+    ) -> np.ndarray:
         """(rows x years): did ``reporter`` book goods with ``partner`` on ``side`` under a
-        confidential code that year (``_confidential``)? Then its silence about any one of their
-        flows says nothing: the goods may be under that code (DOMAIN.md, confidential trade)."""
+        confidential code that year (``_confidential``), or, given ``hs``, keep value in the
+        chapter total of ``hs``'s chapter that its HS6 detail does not show
+        (``kept_in_chapter_total``)? Then its silence about any one of their flows says nothing:
+        the goods may be there (DOMAIN.md, confidential trade)."""
+        out = self._lookup(self.confidential, reporter, partner, side)
+        if hs is not None:
+            out |= self.kept_in_chapter_total(reporter, partner, hs, side)
+        return out
+
+    def kept_in_chapter_total(
+        self, reporter: pd.Series, partner: pd.Series, hs: pd.Series, side: str
+    ) -> np.ndarray:
+        """(rows x years): did ``reporter``'s total for ``hs``'s chapter with ``partner`` on ``side``
+        exceed the HS6 detail it declared there by at least ``min_gap`` (``_chapter_residual``)?"""
+        return self._lookup(self.in_chapter_total, reporter, partner, side, hs)
+
+    def _lookup(
+        self,
+        index: pd.MultiIndex,
+        reporter: pd.Series,
+        partner: pd.Series,
+        side: str,
+        hs: pd.Series | None = None,
+    ) -> np.ndarray:
         n, T = len(reporter), len(self.years)
-        if n == 0 or len(self.confidential) == 0:
+        if n == 0 or len(index) == 0:
             return np.zeros((n, T), dtype=bool)
-        keys = pd.MultiIndex.from_arrays(
-            [
-                np.repeat(np.asarray(reporter, dtype=object), T),
-                np.repeat(np.asarray(partner, dtype=object), T),
-                np.tile(np.asarray(self.years, dtype=int), n),
-                np.full(n * T, side, dtype=object),
-            ]
-        )
-        return keys.isin(self.confidential).reshape(n, T)
+        arrays = [
+            np.repeat(np.asarray(reporter, dtype=object), T),
+            np.repeat(np.asarray(partner, dtype=object), T),
+            np.tile(np.asarray(self.years, dtype=int), n),
+            np.full(n * T, side, dtype=object),
+        ]
+        if hs is not None:
+            arrays.append(np.repeat(np.asarray([str(h)[:2] for h in hs], dtype=object), T))
+        return np.asarray(pd.MultiIndex.from_arrays(arrays).isin(index)).reshape(n, T)
 
     def alive(self, hs: pd.Series) -> np.ndarray:
         """(rows x years): was the HS code in use that year (between its first and last year in the data)?"""
@@ -303,6 +342,44 @@ def _confidential(engine: Engine, decl: ibis.Table, least: float) -> pd.MultiInd
     df = df[df.value >= least]
     return pd.MultiIndex.from_arrays(
         [df.reporter.astype(object), df.partner.astype(object), df.year.astype(int), df.side.astype(object)]
+    )
+
+
+def _chapter_residual(
+    decl: ibis.Table, chapters: ibis.Table, watchlist: Watchlist, engine: Engine, least: float
+) -> pd.MultiIndex:
+    """(reporter, partner, year, side, chapter) where the reporter's chapter total with the
+    partner exceeds the HS6 detail it declared in that chapter by at least ``least`` USD (summed
+    over the flows of a side): national confidentiality rules can keep hidden detail in the
+    chapter total only (DOMAIN.md). Totals and detail are each resolved to annual values first
+    (``annual``: one source per reporter-year-flow, annual rows before months) and compared,
+    never summed together. Only the chapters the watch-list touches are read.
+
+    A reporter whose chapter total matches its detail (as Comtrade's aggregates do, to rounding)
+    adds nothing; ``least`` (``min_gap``) is the size below which a one-sided flow is routine."""
+    c = chapters.filter(~chapters.source.isin(["baci"]) & watchlist.chapter_predicate(chapters.hs))
+    c = annual(c).select("reporter", "partner", "year", "flow", chapter=_.hs, total=_.value_usd)
+    d = decl.filter(~decl.source.isin(["baci"]) & watchlist.chapter_predicate(decl.hs))
+    d = d.semi_join(c.select("reporter", "partner", "year").distinct(), ["reporter", "partner", "year"])
+    d = annual(d)
+    d = d.group_by(["reporter", "partner", "year", "flow", d.hs.left(2).name("chapter")]).aggregate(
+        detail=d.value_usd.sum()
+    )
+    keys = ["reporter", "partner", "year", "flow", "chapter"]
+    j = c.left_join(d, keys).select(*[c[k] for k in keys], c.total, d.detail)
+    df = engine.execute(j.mutate(residual=j.total - j.detail.fill_null(0.0)).filter(_.residual > 0))
+    df["side"] = df["flow"].map(SIDE)
+    keys = ["reporter", "partner", "year", "side", "chapter"]
+    df = df.dropna(subset=["side"]).groupby(keys, as_index=False)["residual"].sum()
+    df = df[df.residual >= least]
+    return pd.MultiIndex.from_arrays(
+        [
+            df.reporter.astype(object),
+            df.partner.astype(object),
+            df.year.astype(int),
+            df.side.astype(object),
+            df.chapter.astype(object),
+        ]
     )
 
 

@@ -50,9 +50,15 @@ class Engine(ABC):
             return self.from_pandas(DECLARATION_SCHEMA.empty_table().to_pandas(), "declarations_empty")
         return self._read_parquet(files)
 
+    def chapter_totals(self, store: Store) -> ibis.Table | None:
+        """The chapter totals kept apart at ingest (2-digit ``hs``, the canonical schema), or None
+        when the store holds none. Never to be summed with ``declarations``."""
+        files = [str(p) for p in store.parquet_files(dataset="chapters")]
+        return self._read_parquet(files, "chapter_totals") if files else None
+
     @abstractmethod
-    def _read_parquet(self, files: list[str]) -> ibis.Table:
-        """Read a list of Parquet files with the canonical schema."""
+    def _read_parquet(self, files: list[str], name: str = "declarations") -> ibis.Table:
+        """Read a list of Parquet files with the canonical schema, as the table ``name``."""
 
     def write_parquet(self, expr: ibis.Table, path: Path) -> None:
         """Run ``expr`` and write its rows to ``path`` (a file on DuckDB, a directory on Spark)."""

@@ -39,5 +39,5 @@ class DuckDBEngine(Engine):
         name = table.op().name.replace('"', '""')  # Ibis' drop_table emits SQL DuckDB 2 rejects
         self.connect().raw_sql(f'DROP TABLE IF EXISTS temp.main."{name}"')
 
-    def _read_parquet(self, files: list[str]) -> ibis.Table:
-        return self.connect().read_parquet(files, table_name="declarations")
+    def _read_parquet(self, files: list[str], name: str = "declarations") -> ibis.Table:
+        return self.connect().read_parquet(files, table_name=name)

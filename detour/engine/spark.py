@@ -45,13 +45,13 @@ class SparkEngine(Engine):
     def _make_backend(self) -> Any:
         return ibis.pyspark.connect(spark_session(self.master))
 
-    def _read_parquet(self, files: list[str]) -> ibis.Table:
+    def _read_parquet(self, files: list[str], name: str = "declarations") -> ibis.Table:
         con = self.connect()
         # The files carry their own year/source columns; recursiveFileLookup stops Spark from
         # also inferring them from the hive-style directory names (which would clash).
         df = con._session.read.option("recursiveFileLookup", "true").parquet(*files)
-        df.createOrReplaceTempView("declarations")
-        return con.table("declarations")
+        df.createOrReplaceTempView(name)
+        return con.table(name)
 
     def materialize(self, expr: ibis.Table) -> ibis.Table:
         """Cached now, not on first use: Spark's cache is lazy, and the files behind ``expr``

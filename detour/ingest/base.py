@@ -77,6 +77,7 @@ class IngestReport:
     years: list[int] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     parser: str = ""  # pyarrow (parallel) or duckdb (the fallback; see detour.ingest.arrow_source)
+    chapter_rows: int = 0  # chapter totals kept apart from the detail (``Store.parquet_files("chapters")``)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

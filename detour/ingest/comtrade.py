@@ -5,7 +5,10 @@ What is kept: one row per declared leaf HS6 flow. What is dropped, and counted b
 - partner World (``partnerCode 0`` / ``W00``): an aggregate of the detail beside it;
 - breakdown rows: anything but the total ``customsCode C00, motCode 0, mosCode 0,
   partner2Code 0``; the total already contains them;
-- commodity aggregates: ``TOTAL``, 2- and 4-digit codes, ``aggrLevel`` below 6;
+- commodity aggregates: ``TOTAL``, 4-digit codes, ``aggrLevel`` below 6, *except chapter totals*
+  (2-digit codes), which are validated like any row and kept apart (``chapter totals`` in the
+  report, the store's ``chapters`` dataset), never summed with the detail: the chapter total
+  minus its stored HS6 detail is where confidential trade shows (DOMAIN.md);
 - inward/outward processing flows (XIP, MIP, XOP, MOP), which are not sales.
 
 Countries map by ISO3 where the file has a known one (``S19`` "Other Asia, nes" → TWN), else by
@@ -116,7 +119,8 @@ class ComtradeReader(Reader):
             WHEN flow IS NULL THEN 'bad:unknown flowCode'
             WHEN pc = 0 OR pi = 'W00' THEN 'drop:partner World'
             WHEN cc <> 'C00' OR mot <> 0 OR mos <> 0 OR p2c <> 0 THEN 'drop:breakdown beside total'
-            WHEN upper(cmd) = 'TOTAL' OR length(cmd) NOT IN (5, 6) OR lvl < 6 THEN 'drop:commodity aggregate'
+            WHEN upper(cmd) = 'TOTAL' OR length(cmd) NOT IN (2, 5, 6) OR (lvl < 6 AND length(cmd) <> 2)
+              OR (length(cmd) = 2 AND NOT regexp_full_match(cmd, '[0-9][0-9]')) THEN 'drop:commodity aggregate'
             WHEN reporter IS NULL THEN 'bad:unknown reporter code'
             WHEN partner IS NULL THEN 'bad:unknown partner code'
             WHEN v_raw IS NULL THEN 'bad:missing value'
@@ -126,6 +130,7 @@ class ComtradeReader(Reader):
             WHEN w < 0 THEN 'bad:negative netWgt'
             WHEN q_raw IS NOT NULL AND q IS NULL THEN 'bad:non-numeric qty'
             WHEN q < 0 THEN 'bad:negative qty'
+            WHEN length(cmd) = 2 THEN 'chapter'
           END AS _status
         FROM j"""
         return f"WITH raw AS {self.numbered(sniffed, sorted(self.used))}, {body}"

@@ -59,6 +59,12 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
             ok = _split_years(con, staged, [y for status, y, _ in parts if status == "ok"], work / "parts", progress,
                               path)
             ok = _check_duplicates(con, ok, work, path, report, skip_invalid)
+            # Chapter totals (Comtrade's 2-digit aggregate rows) are kept apart, never summed with
+            # the detail: the store's ``chapters`` dataset (``Store.parquet_files("chapters")``).
+            chapters = _split_years(con, staged, [y for status, y, _ in parts if status == CHAPTER],
+                                    work / "chapters", progress, path, CHAPTER)
+            chapters = _check_duplicates(con, chapters, work, path, report, skip_invalid, "chapters-dedup")
+            report.chapter_rows = sum(rows for _, _, rows in chapters)
             files = _files_sql([f for f, _, _ in ok])
             slices = con.execute(f"SELECT DISTINCT reporter, year, flow, coalesce(month, 0) FROM {files} "
                                  "ORDER BY ALL").fetchall() if ok else []
@@ -73,7 +79,7 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
         entry = FileEntry(sha256=sniffed.sha256, path=str(path.resolve()), source=reader.source,
                           format=reader.name, seq=0, ingested_at=0.0, rows_written=report.rows_written,
                           slices=[list(s) for s in slices], report=report.to_dict())
-        writer.commit(entry, ok, superseded)
+        writer.commit(entry, ok, superseded, chapters)
     log.info("%s: %s rows into %s", path, report.rows_written, store.root)
     return report
 
@@ -134,12 +140,18 @@ def _staged_sql(staged: Path) -> str:
     return f"read_parquet({sql_str(str(staged / '**' / '*.parquet'))}, hive_partitioning = true)"
 
 
+CHAPTER = "chapter"  # row status of a chapter total (``detour.ingest.comtrade``), kept apart
+
+
 def _split_years(con: duckdb.DuckDBPyConnection, staged: Path, years: list[int], out: Path, progress: Any,
-                 path: Path) -> list[tuple[Path, int, int]]:
-    """The kept rows, one Parquet part per year (the store partitions by year)."""
+                 path: Path, status: str = "ok") -> list[tuple[Path, int, int]]:
+    """The rows of one status (the kept declarations, or the chapter totals kept apart), one
+    Parquet part per year (the store partitions by year)."""
     out.mkdir()
-    parts = []
-    kept = sorted((staged / "_part=ok").glob("*.parquet"))
+    parts: list[tuple[Path, int, int]] = []
+    if not years:
+        return parts
+    kept = sorted((staged / f"_part={status}").glob("*.parquet"))
     if len(set(years)) == 1 and len(kept) == 1:  # already the part: the status column is not in it
         year = years[0]
         part = out / f"{year}.parquet"
@@ -214,7 +226,7 @@ def _check_breakdowns(con: duckdb.DuckDBPyConnection, staged: Path, path: Path, 
 
 
 def _check_duplicates(con: duckdb.DuckDBPyConnection, ok: list[tuple[Path, int, int]], work: Path, path: Path,
-                      report: IngestReport, skip_invalid: bool) -> list[tuple[Path, int, int]]:
+                      report: IngestReport, skip_invalid: bool, name: str = "dedup") -> list[tuple[Path, int, int]]:
     """Two rows for the same declaration would double count: an error, or keep the first."""
     if not ok:
         return ok
@@ -232,13 +244,14 @@ def _check_duplicates(con: duckdb.DuckDBPyConnection, ok: list[tuple[Path, int, 
         raise InputError(str(path), "duplicate declarations (same period, reporter, partner, flow and HS code)",
                          rows=rows, hint="summing both would double count; remove one, or pass --skip-invalid "
                          "to keep the first")
-    dedup = work / "dedup"
+    dedup = work / name
     con.execute(f"COPY (SELECT * EXCLUDE (_n), year AS _y FROM (SELECT *, row_number() OVER "
                 f"(PARTITION BY {KEY} ORDER BY row) AS _n FROM {src}) WHERE _n = 1) TO {sql_str(str(dedup))} "
                 "(FORMAT parquet, PARTITION_BY (_y), COMPRESSION zstd, ROW_GROUP_SIZE 500000)")
     kept = [(f, int(f.parent.name.split("=")[1]), int(con.execute(f"SELECT count(*) FROM {_files_sql([f])}")
                                                         .fetchone()[0])) for f in sorted(dedup.rglob("*.parquet"))]
-    report.skipped["duplicate declaration"] = sum(n for _, _, n in ok) - sum(n for _, _, n in kept)
+    skipped = sum(n for _, _, n in ok) - sum(n for _, _, n in kept)
+    report.skipped["duplicate declaration"] = report.skipped.get("duplicate declaration", 0) + skipped
     return kept
 
 

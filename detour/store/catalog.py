@@ -4,6 +4,8 @@ Layout of a store directory::
 
     catalog.json                               the only source of truth for what is in the store
     declarations/source=S/year=Y/part-*.parquet canonical declarations (detour.model.flow schema)
+    chapters/source=S/year=Y/part-*.parquet     chapter totals (2-digit aggregate rows), the same
+                                               schema, kept apart and never summed with the detail
     .staging/                                  work area of an ingest in progress
     .lock                                      writers hold an exclusive flock on it
 
@@ -29,6 +31,7 @@ from typing import Any
 from detour.errors import StoreError
 
 CATALOG = "catalog.json"
+DATASETS = ("declarations", "chapters")
 VERSION = 1
 
 
@@ -46,6 +49,7 @@ class FileEntry:
     parts: list[dict[str, Any]] = field(default_factory=list)  # {"path", "year", "rows"}
     slices: list[list[Any]] = field(default_factory=list)  # [reporter, year, flow, month (0 = annual)]
     report: dict[str, Any] = field(default_factory=dict)
+    chapters: list[dict[str, Any]] = field(default_factory=list)  # parts of chapter totals, as ``parts``
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -82,21 +86,27 @@ class Store:
     def find(self, sha256: str) -> FileEntry | None:
         return next((f for f in self.files() if f.sha256 == sha256), None)
 
-    def parquet_files(self, sources: list[str] | None = None) -> list[Path]:
+    def parquet_files(self, sources: list[str] | None = None, dataset: str = "declarations") -> list[Path]:
+        """The live parts of ``dataset``: ``declarations`` (the detail) or ``chapters`` (chapter
+        totals kept apart by the Comtrade reader)."""
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}: one of {', '.join(DATASETS)}")
         out = []
         for f in self.files():
             if sources and f.source not in sources:
                 continue
-            out.extend(self.root / p["path"] for p in f.parts if p["rows"] > 0)
+            parts = f.parts if dataset == "declarations" else f.chapters
+            out.extend(self.root / p["path"] for p in parts if p["rows"] > 0)
         return out
 
     def summary(self) -> dict[str, Any]:
         files = self.files()
         by_source: dict[str, dict[str, Any]] = {}
         for f in files:
-            s = by_source.setdefault(f.source, {"files": 0, "rows": 0, "years": set()})
+            s = by_source.setdefault(f.source, {"files": 0, "rows": 0, "chapter_rows": 0, "years": set()})
             s["files"] += 1
             s["rows"] += f.rows_written
+            s["chapter_rows"] += sum(p["rows"] for p in f.chapters)
             s["years"].update(p["year"] for p in f.parts)
         return {
             "store": str(self.root),
@@ -126,12 +136,12 @@ class Store:
         shutil.rmtree(self.root / ".staging", ignore_errors=True)
         with contextlib.suppress(FileNotFoundError):
             (self.root / (CATALOG + ".tmp")).unlink()
-        listed = {str(self.root / p["path"]) for f in self.files() for p in f.parts}
-        decl = self.root / "declarations"
-        if decl.exists():
-            for part in decl.rglob("*.parquet"):
-                if str(part) not in listed:
-                    part.unlink()
+        listed = {str(self.root / p["path"]) for f in self.files() for p in f.parts + f.chapters}
+        for dataset in DATASETS:
+            if (self.root / dataset).exists():
+                for part in (self.root / dataset).rglob("*.parquet"):
+                    if str(part) not in listed:
+                        part.unlink()
 
 
 class StoreWriter:
@@ -147,24 +157,29 @@ class StoreWriter:
         path.mkdir(parents=True)
         return path
 
-    def commit(self, entry: FileEntry, staged_parts: list[tuple[Path, int, int]], remove: list[str]) -> FileEntry:
-        """Place ``staged_parts`` ([(path, year, rows)]) and record ``entry``; drop files ``remove``."""
+    def commit(self, entry: FileEntry, staged_parts: list[tuple[Path, int, int]], remove: list[str],
+               chapters: list[tuple[Path, int, int]] | None = None) -> FileEntry:
+        """Place ``staged_parts`` ([(path, year, rows)]) and the ``chapters`` parts (chapter
+        totals), record ``entry``; drop files ``remove``."""
         catalog = self.store.catalog()
         entry.seq = int(catalog.get("seq", 0)) + 1
         entry.ingested_at = time.time()
-        for i, (staged, year, rows) in enumerate(staged_parts):
-            rel = Path("declarations") / f"source={entry.source}" / f"year={year}" / f"part-{entry.sha256[:16]}-{i}.parquet"
-            dest = self.store.root / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            _fsync_file(staged)
-            os.replace(staged, dest)
-            entry.parts.append({"path": str(rel), "year": year, "rows": rows})
+        for dataset, staged_list, listed in (("declarations", staged_parts, entry.parts),
+                                             ("chapters", chapters or [], entry.chapters)):
+            for i, (staged, year, rows) in enumerate(staged_list):
+                name = f"part-{entry.sha256[:16]}-{i}.parquet"
+                rel = Path(dataset) / f"source={entry.source}" / f"year={year}" / name
+                dest = self.store.root / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                _fsync_file(staged)
+                os.replace(staged, dest)
+                listed.append({"path": str(rel), "year": year, "rows": rows})
         removed = [f for f in catalog["files"] if f["sha256"] in remove]
         catalog["files"] = [f for f in catalog["files"] if f["sha256"] not in remove] + [entry.to_dict()]
         catalog["seq"] = entry.seq
         self._write_catalog(catalog)
         for f in removed:  # only after the commit: until then the old parts are still live
-            for p in f["parts"]:
+            for p in f["parts"] + f.get("chapters", []):
                 with contextlib.suppress(FileNotFoundError):
                     (self.store.root / p["path"]).unlink()
         return entry

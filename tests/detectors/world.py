@@ -184,8 +184,8 @@ def _row(
             "partner2ISO": "W00",
             "classificationCode": "H6",
             "cmdCode": hs,
-            "aggrLevel": 6,
-            "isLeaf": "True",
+            "aggrLevel": min(len(hs), 6),  # a 2-digit code is a chapter total (aggrLevel 2)
+            "isLeaf": str(len(hs) == 6),
             "customsCode": "C00",
             "mosCode": 0,
             "motCode": 0,

@@ -55,8 +55,40 @@ def test_quirky_file_reproduces_declared_values(tmp_path, store_dir, bulk, gz):
     [report] = ingest_paths(store_dir, [path], "comtrade", progress=False)
     assert stored(store_dir) == EXPECTED
     assert report.rows_read == len(QUIRKY) and report.rows_written == len(EXPECTED)
-    assert report.dropped == {"breakdown beside total": 4, "partner World": 1, "commodity aggregate": 3,
+    assert report.dropped == {"breakdown beside total": 4, "partner World": 1, "commodity aggregate": 2,
                               "processing flow": 1}
+    # The chapter total is kept apart, never among the declarations (``stored`` above).
+    assert report.chapter_rows == 1
+    assert chapters(store_dir) == [(2022, None, "USA", "FRA", "export", "93", 1000.0, "FOB", 100.0)]
+
+
+def chapters(store_dir) -> list[tuple]:
+    files = [str(p) for p in Store(store_dir).parquet_files(dataset="chapters")]
+    if not files:
+        return []
+    return duckdb.sql(f"SELECT year, month, reporter, partner, flow, hs, value_usd, value_basis, net_kg "
+                      f"FROM read_parquet({files}) ORDER BY ALL").fetchall()
+
+
+def test_a_bad_chapter_total_is_an_error_and_nothing_is_written(tmp_path, store_dir):
+    from detour.errors import InputError
+
+    rows = QUIRKY + [row(2022, "DEU", "X", "FRA", "85", -5.0)]
+    with pytest.raises(InputError) as err:
+        ingest_paths(store_dir, [write(tmp_path / "bad.csv", rows)], "comtrade", progress=False)
+    assert err.value.rows[0].line == len(rows) + 1 and "negative value" in err.value.rows[0].reason
+    assert stored(store_dir) == [] and chapters(store_dir) == []
+
+
+def test_replacing_a_file_replaces_its_chapter_totals(tmp_path, store_dir):
+    ingest_paths(store_dir, [write(tmp_path / "a.csv", QUIRKY)], "comtrade", progress=False)
+    revised = [dict(r) for r in QUIRKY]
+    revised[7]["primaryValue"] = revised[7]["fobvalue"] = 2500.0  # the chapter-93 total
+    path = write(tmp_path / "b.csv", revised)
+    ingest_paths(store_dir, [path], "comtrade", replace=True, progress=False)
+    assert [r[6] for r in chapters(store_dir)] == [2500.0]
+    on_disk = sorted((store_dir / "chapters").rglob("*.parquet"))
+    assert on_disk == sorted(Store(store_dir).parquet_files(dataset="chapters"))
 
 
 def test_numeric_codes_without_iso_columns(tmp_path, store_dir):

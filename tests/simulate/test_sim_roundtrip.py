@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from detour.analysis.declarations import annual
 
@@ -47,3 +48,20 @@ def test_annual_view_sums_nothing_twice(engine, small_ingest, small_panel):
     assert len(ann) == len(want)
     assert ann.value_usd.sum() == want.value_usd.sum()
     assert pd.Series(ann.months).eq(0).all()
+
+
+def test_chapter_totals_are_stored_apart_exactly(engine, small_ingest, small_rows):
+    """Every chapter row of the files (``aggrLevel 2``, a real partner, no breakdown) is in the
+    store's chapter totals with its value, and none of them among the declarations."""
+    store, reports = small_ingest
+    r = small_rows
+    total = (r.partnerCode != "0") & (r.motCode == "0") & (r.customsCode == "C00")
+    want = r[(r.cmdCode.str.len() == 2) & total]
+    assert len(want) > 0
+    assert sum(x.chapter_rows for x in reports) == len(want)
+    got = engine.execute(engine.chapter_totals(store))
+    assert len(got) == len(want)
+    assert got.value_usd.sum() == pytest.approx(pd.to_numeric(want.primaryValue).sum())
+    assert set(got.hs) == set(want.cmdCode)
+    decl = engine.execute(engine.declarations(store))
+    assert (decl.hs.str.len() == 6).all()
