@@ -29,18 +29,19 @@ in the same episode or a year later:
   merely switched suppliers or customers got no extra goods; goods forwarded (or parts assembled
   and sold on) raise both its imports and its exports.
 
-The route's z is ``min(z_in, z_out)`` (both legs must move, so a country's own procurement
-surge, with no onward leg, scores nothing) times ``hub_weight``: a soft AND with the hub's
-totals, so a hub whose totals did not move keeps 40% of the evidence where they could have shown
-the route (``HUB_FLOOR``) and 60% where they are too large to tell (``BLIND_FLOOR``). The
-onward z also needs the hub to have supplied at least half of the destination's extra imports
-(``_share``: a market opening to many suppliers at once is no route). The detectors then
-weigh it by how well the two legs' *excess values* fit together (``coherence``): for
-transshipment, what the hub sent on against what it took in; for transformation, the
-products' value against the components'. Chance
-coincidences of two unrelated new flows rarely fit; planted or real routes do. They also
-weigh it by the fit *year by year* (``profile_fit``: two coincident flows rarely keep pace, one
-stops while the other runs on) and by the onward leg's support (``support``: one year seen).
+Each candidate keeps its ``READINGS`` strongest break years as rows of their own; the detectors
+choose one after weighing the fit (``one_reading``). The route's z is ``min(z_in, z_out)`` (both
+legs must move, so a country's own procurement surge, with no onward leg, scores nothing) times
+``hub_weight``: a soft AND with the hub's totals, so a hub whose totals did not move keeps 40% of
+the evidence where they could have shown the route (``HUB_FLOOR``) and 60% where they are too large
+to tell (``BLIND_FLOOR``). The onward z also needs the hub to have supplied at least half of the
+destination's extra imports (``_share``: a market opening to many suppliers at once is no route).
+The detectors then weigh it by how well the two legs' *excess values* fit together (``coherence``):
+for transshipment, what the hub sent on against what it took in; for transformation, the products'
+value against the components'. Chance coincidences of two unrelated new flows rarely fit; planted or
+real routes do. They also weigh it by the fit *year by year* (``profile_fit``: two coincident flows
+rarely keep pace, one stops while the other runs on) and by the onward leg's support (``support``:
+one year seen).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ from detour.detectors.scoring import (
 )
 from detour.model.alert import Alert
 
+READINGS = 3  # break years kept per candidate route, strongest first (``one_reading`` chooses)
 HUB_FLOOR = 0.4  # share of the legs' evidence kept when the hub's totals could show the route, and did not
 BLIND_FLOOR = 0.6  # ... when the hub's totals are too large and noisy to show the route either way
 Pred = Callable[[ir.StringValue], ir.BooleanValue]
@@ -172,9 +174,11 @@ def _legs(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
 def score_routes(
     panel: Panel, cand: pd.DataFrame, window: tuple[float, float] = (0.5, 2.0), direct_gate: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per candidate route: evidence ``z_raw`` (and the legs' z), break years ``t1``/``t2``,
-    ``end``, the excess values ``e_in``, ``e_out``, ``e_in_total`` (the hub's excess imports of the
-    inbound goods from everyone), the direct flow's pre median, and ``value_usd``; plus the rows.
+    """Per candidate route and reading (its ``READINGS`` strongest inbound break years, one row
+    each; the detectors choose among them with ``one_reading``): evidence ``z_raw`` (and the legs'
+    z), break years ``t1``/``t2``, ``end``, the excess values ``e_in``, ``e_out``, ``e_in_total``
+    (the hub's excess imports of the inbound goods from everyone), the direct flow's pre median, and
+    ``value_usd``; plus the rows.
 
     ``window`` is the detector's fit window (onward excess / inbound excess): only inbound and
     onward surges of a size that could fit count as competitors in the look-elsewhere corrections.
@@ -315,13 +319,16 @@ def score_routes(
         return z, hub_z, visible(hub_pre, hub_sig, pre_o, post_o)
 
     names_best = ("zc", "z_in", "z_out", "hub", "z_hub_in", "z_hub_out", "see_in", "see_out")
-    names_best += ("dir_pre", "dir_post")
-    best = {k: np.full(n, -np.inf if k == "zc" else np.nan) for k in names_best}
-    t1, lag = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
+    names_best += ("dir_pre", "dir_post", "lag")
+    # The best reading per inbound break year t (over episode ends and lags): the route keeps its
+    # ``READINGS`` strongest break years, and the detectors choose among them after weighing each
+    # by the fit of the legs' sizes year by year (``one_reading``), which depends on the year.
+    per_t: dict[int, dict[str, np.ndarray]] = {}
     out_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     # Every break year t and episode end e (a scheme may run for a few years and stop); the
     # onward leg in the same episode, or a year later.
     for t, e in episodes(years, prm):
+        best = per_t.setdefault(t, {k: np.full(n, -np.inf if k == "zc" else np.nan) for k in names_best})
         vi, ht, l_in, l_in_rel, l_hub_in, vd = inbound_at(t)
         z_leg, pre_i, post_i, _ = break_stats(l_in, t, prm, e)
         z_in = np.fmax(z_leg, break_stats(l_in_rel, t, prm, e)[0]) - elsewhere
@@ -357,13 +364,27 @@ def score_routes(
             zc = legs * hub_weight(z_hub_in, z_hub_out, see_in, see_out, legs)
             zc[~ok | np.isnan(z_in) | np.isnan(z_out)] = -np.inf
             better = zc > best["zc"]
-            for name, value in zip(
-                names_best,
-                (zc, z_in, z_out, hub, z_hub_in, z_hub_out, see_in, see_out, dir_pre, post_d),
-                strict=True,
-            ):
+            values = (zc, z_in, z_out, hub, z_hub_in, z_hub_out, see_in, see_out, dir_pre, post_d)
+            for name, value in zip(names_best, (*values, np.full(n, k)), strict=True):
                 best[name] = np.where(better, value, best[name])
-            t1, lag = np.where(better, t, t1), np.where(better, k, lag)
+    # Each candidate's strongest break years (finite evidence only), one row per reading.
+    breaks = sorted(per_t)
+    zs = np.stack([per_t[t]["zc"] for t in breaks], axis=1) if breaks else np.full((n, 0), -np.inf)
+    top = np.argsort(-zs, axis=1, kind="stable")[:, :READINGS]
+    row = np.repeat(np.arange(n), top.shape[1])
+    col = top.ravel()
+    live = np.isfinite(zs[row, col]) if len(row) else np.zeros(0, dtype=bool)
+    row, col = row[live], col[live]
+    best = {
+        k: np.stack([per_t[t][k] for t in breaks], axis=1)[row, col] if breaks else np.zeros(0)
+        for k in names_best
+    }
+    t1 = np.asarray(breaks, dtype=int)[col]
+    lag = np.nan_to_num(best["lag"]).astype(int)
+    cand = cand.iloc[row].reset_index(drop=True)
+    v_in, v_out, v_dir, h_total = v_in[row], v_out[row], v_dir[row], h_total[row]
+    filled_in, filled_out, obs_in, obs_out = filled_in[row], filled_out[row], obs_in[row], obs_out[row]
+    elsewhere, n = elsewhere[row], len(row)
     t2 = np.minimum(t1 + lag, T - 1)
     out = cand.copy()
     out["z_raw"], out["z_in"], out["z_out"] = best["zc"], best["z_in"], best["z_out"]
@@ -779,6 +800,28 @@ def profile_fit(
     size = np.where(active, np.maximum(e_in, e_out), 0.0)
     total = size.sum(axis=1)
     return np.where(total > 0, (c * size).sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
+
+
+def one_reading(routes: pd.DataFrame, z: str) -> pd.DataFrame:
+    """Keep, for each candidate route (origin, hub, destination, goods in and out), its best
+    reading: the break year whose evidence ``z`` is the largest once the legs' fit year by year
+    and their support are counted.
+
+    ``score_routes`` keeps each route's ``READINGS`` strongest break years by the legs' z alone.
+    The year that makes the legs' surges look largest is not always the one in which they fit:
+    a delivery that began in 2023 may read as a weaker break from 2022 (its inbound leg's
+    pre-period then ends earlier, its noise is smaller), paired with an onward leg a year later
+    that the inbound leg's 2022 never carried. Chosen on z alone, that reading loses its fit and
+    support, and with them the competition with another origin whose one-off 2022 shipment
+    fits it no worse. The choice among a few readings is a small extra search, but the readings
+    share their data: they are one route's evidence read from different years, not independent
+    chances.
+    """
+    if routes.empty:
+        return routes
+    keys = ["o", "h", "d", "hs_in", "hs_out"]
+    best = routes.sort_values(z, ascending=False, kind="stable").drop_duplicates(keys)
+    return routes.loc[routes.index.isin(best.index)]
 
 
 def one_origin(routes: pd.DataFrame, z: str) -> pd.DataFrame:

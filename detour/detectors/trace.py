@@ -12,11 +12,13 @@ route's candidate code pairs:
   detour (0.5 when the origin ships the destination such goods openly), the fit of the legs'
   sizes and the years' support, and the evidence ``z_fit`` they make together;
 - the stage where it stopped: ``scoring`` (no break year where both legs stood out, or for
-  transshipment the direct flow went on), ``one origin`` (another origin's inbound surge explains
-  the same onward surge better, and which), ``one destination`` (the same inbound surge pairs
-  better with another onward surge), ``route's codes combined`` (too weak to be part of the
-  route), ``threshold`` (evidence × priors under ``min_z``), ``one explanation`` (the alert was
-  made, then a stronger alert of the other route kind claimed one of its legs), or ``alert``.
+  transshipment the direct flow went on), ``best reading`` (another break year of the same code
+  pair reads better: such rows are left out of the table), ``one origin`` (another origin's
+  inbound surge explains the same onward surge better, and which), ``one destination`` (the same
+  inbound surge pairs better with another onward surge), ``route's codes combined`` (too weak to
+  be part of the route), ``threshold`` (evidence × priors under ``min_z``), ``one explanation``
+  (the alert was made, then a stronger alert of the other route kind claimed one of its legs), or
+  ``alert``.
 
 Nothing here scores anything itself: the detectors' ``assess`` and ``stages`` do, and
 ``routes.run_stages`` reports each stage's survivors (its ``record`` hook). Two countries (a
@@ -174,6 +176,8 @@ def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=list(COLUMNS))
     df = pd.concat(frames, ignore_index=True)
+    # Another break year of a code pair shown in its best reading adds nothing to the table.
+    df = df[df.stage != "best reading"]
     legs = np.fmin(df.z_in, df.z_out)
     # The hub's soft AND as it was applied: the route's raw evidence over its weaker leg.
     df["hub_weight"] = np.where(legs > 0, df.z_raw / legs.where(legs > 0), np.nan).clip(0.0, 1.0)
@@ -189,18 +193,35 @@ def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
-def _rival(after: pd.DataFrame, row: pd.Series, keys: tuple[str, ...]) -> pd.Series | None:
-    """The surviving row with the best evidence among those sharing ``keys`` with ``row``."""
+def _rival(after: pd.DataFrame, row: pd.Series, keys: tuple[str, ...], z: str = "z_fit") -> pd.Series | None:
+    """The surviving row with the best evidence ``z`` among those sharing ``keys`` with ``row``."""
     if after.empty:
         return None
     rivals = after[np.logical_and.reduce([after[k] == row[k] for k in keys])]
-    return rivals.loc[rivals.z_fit.idxmax()] if len(rivals) else None
+    return rivals.loc[rivals[z].idxmax()] if len(rivals) else None
 
 
 def _why(stage: str, row: pd.Series, after: pd.DataFrame, panel: Any) -> str:
     """Why ``row`` did not survive ``stage``: the competitor that won, or the shortfall."""
-    keys = {"one origin": ("h", "d", "hs_out"), "one destination": ("o", "h", "hs_in")}
-    w = _rival(after, row, keys[stage]) if stage in keys else None
+    keys = {
+        "one origin": ("h", "d", "hs_out"),
+        "one destination": ("o", "h", "hs_in"),
+        "best reading": ("o", "h", "d", "hs_in", "hs_out"),
+    }
+    # Transshipment's origins compete on their own goods' fit (``z_own``), not the hub-wide one.
+    own = stage == "one origin" and "z_own" in after.columns
+    w = _rival(after, row, keys[stage], "z_own" if own else "z_fit") if stage in keys else None
+    if w is not None and own:
+        return (
+            f"{country_name(w.o)}'s HS {w.hs_in} into {country_name(row.h)} explains the same "
+            f"onward surge (HS {row.hs_out} to {country_name(row.d)}) better: evidence on its own "
+            f"goods {w.z_own:.2f} against {row.z_own:.2f}"
+        )
+    if w is not None and stage == "best reading":
+        return (
+            f"the same code pair reads better from {int(w.t1)}: evidence {w.z_fit:.2f} against "
+            f"{row.z_fit:.2f} from {int(row.t1)}"
+        )
     if w is not None and stage == "one origin":
         return (
             f"{country_name(w.o)}'s HS {w.hs_in} into {country_name(row.h)} explains the same "

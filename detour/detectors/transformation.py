@@ -38,6 +38,7 @@ from detour.detectors.routes import (
     hub_witness,
     one_destination,
     one_origin,
+    one_reading,
     profile_fit,
     route_candidates,
     run_stages,
@@ -63,7 +64,10 @@ def active_rules(watchlist: Watchlist) -> tuple[Rule, ...]:
     )
 
 
-def kit(routes: pd.DataFrame) -> pd.Series:
+KIT_FIT = 0.5  # a component's own size fit (``coherence``) at which it can be part of a kit
+
+
+def kit(routes: pd.DataFrame, member: np.ndarray | pd.Series | None = None) -> pd.Series:
     """Route evidence with the inbound leg's evidence combined over the components of one product.
 
     A kit of parts (barrels and receivers, two propellants) arrives as several HS6 codes, each its
@@ -72,17 +76,24 @@ def kit(routes: pd.DataFrame) -> pd.Series:
     several independent surges, combined with Stouffer's rule over the components that are
     individually suggestive (``scoring.combined``). The route's z is then rebuilt as in
     ``routes.score_routes``: the weaker leg, softened by the hub's totals. It never falls.
+
+    ``member`` (default: every row) says which rows can be part of a kit: a component whose own
+    extra goods are far out of proportion to the product's (``coherence`` under ``KIT_FIT``: a
+    surge many times the product's value, bought for something else) is not part of the delivery,
+    lends the kit nothing and takes nothing from it. Each part of a genuine kit is smaller than
+    the whole, so its own ratio to the product only rises, within the detector's wide window.
     """
     if routes.empty:
         return routes.z_raw
+    member = np.ones(len(routes), dtype=bool) if member is None else np.asarray(member, dtype=bool)
     # Only components that surged in the same year belong to one kit, and only a component that
     # is itself suggestive (``MIN_PART``) takes the kit's evidence: a code that did not move is
     # not part of the delivery.
     # The look-elsewhere charge (``score_routes``) is one per onward surge, whatever the size of
     # the kit: the components' own z's are combined before it, and it is taken once.
-    raw = routes.z_in + routes.elsewhere
+    raw = (routes.z_in + routes.elsewhere).where(member, -np.inf)
     z_in = combined(routes.assign(_z=raw), ["o", "h", "d", "hs_out", "t1"], "hs_in", "_z") - routes.elsewhere
-    z_in = np.where(routes.z_in >= MIN_PART, np.fmax(z_in, routes.z_in), routes.z_in)
+    z_in = np.where(member & (routes.z_in >= MIN_PART), np.fmax(z_in, routes.z_in), routes.z_in)
     legs = np.fmin(z_in, routes.z_out)
     rebuilt = legs * hub_weight(routes.z_hub_in, routes.z_hub_out, routes.see_in, routes.see_out, legs)
     return pd.Series(np.fmax(routes.z_raw, rebuilt), index=routes.index)
@@ -122,18 +133,20 @@ class TransformationDetector(Detector):
         """Every candidate route's evidence ``z_fit`` (and its factors ``fit`` and ``support``)
         before any competition or threshold; plus the legs' rows."""
         routes, rows = score_routes(panel, candidates, window=(FIT_LOW, FIT_HIGH), direct_gate=False)
-        routes["z_raw"] = kit(routes)
         # Products out should be worth more than this origin's components in, but not out of all
         # proportion (the assembler may buy the same parts from others for its own production).
         fit = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH)
+        routes["z_raw"] = kit(routes, fit >= KIT_FIT)
         routes["fit"] = fit * profile_fit(routes, FIT_LOW, FIT_HIGH, False)
         routes["support"] = support(routes, panel)
         routes["z_fit"] = routes.z_raw * routes.fit * routes.support * routes.reason
         return routes, rows
 
     def stages(self, panel: Panel) -> list[Stage]:
-        """One origin per onward surge, one destination per inbound surge, then the threshold."""
+        """The best break year of each route (``one_reading``), one origin per onward surge, one
+        destination per inbound surge, then the threshold."""
         return [
+            ("best reading", lambda r: one_reading(r, "z_fit")),
             ("one origin", lambda r: one_origin(r, "z_fit")),
             ("one destination", lambda r: one_destination(r, "z_fit")),
             ("threshold", lambda r: weigh_by_priors(r, panel, self.kind)),

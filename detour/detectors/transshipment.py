@@ -37,6 +37,7 @@ from detour.detectors.routes import (
     hub_witness,
     one_destination,
     one_origin,
+    one_reading,
     profile_fit,
     route_candidates,
     run_stages,
@@ -88,13 +89,23 @@ class TransshipmentDetector(Detector):
         routes["fit"] = fit
         routes["support"] = support(routes, panel)
         routes["z_fit"] = routes.z_raw * routes.fit * routes.support * routes.reason
+        # The same evidence with this origin's own goods only (no credit from the hub's totals):
+        # what tells competing origins of one onward surge apart (``one_origin``). The hub-wide
+        # fit is the same for every origin that surged into the hub: it says the hub forwards,
+        # not whose goods it forwards. An origin whose one-off shipment a year before the onward
+        # surge fits only through another origin's goods in the hub's totals must not win.
+        own = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH)
+        own = own * profile_fit(routes, FIT_LOW, FIT_HIGH, False)
+        routes["z_own"] = routes.z_raw * own * routes.support * routes.reason
         return routes, rows
 
     def stages(self, panel: Panel) -> list[Stage]:
-        """One origin per onward surge, one destination per inbound surge, the codes of one
-        route combined (a code too weak to be part of it left out), then the threshold."""
+        """The best break year of each route (``one_reading``), one origin per onward surge (on its
+        own goods' fit, ``z_own``), one destination per inbound surge, the codes of one route
+        combined (a code too weak to be part of it left out), then the threshold."""
         return [
-            ("one origin", lambda r: one_origin(r, "z_fit")),
+            ("best reading", lambda r: one_reading(r, "z_fit")),
+            ("one origin", lambda r: one_origin(r, "z_own")),
             ("one destination", lambda r: one_destination(r, "z_fit")),
             ("route's codes combined", _one_route),
             ("threshold", lambda r: weigh_by_priors(r, panel, self.kind)),

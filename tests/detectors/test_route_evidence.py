@@ -155,6 +155,22 @@ def test_one_small_component_alone_stays_below_the_threshold(kit_alerts):
     assert not [a for a in kit_alerts if a.kind == "transformation" and a.hub == "POL"]
 
 
+def test_a_component_out_of_proportion_is_no_part_of_the_kit(tmp_path):
+    """The lone small part of the look-alike above, beside a surge of another part from the same
+    origin into the same assembler in the same year, 25 times the value of the weapons it sells:
+    bought for something else (``transformation.KIT_FIT``). It must not lend its evidence to the
+    small part (seed 22: Italy's aircraft parts into Israel, paired with Israel's aircraft to
+    Belarus only through a kit with another, unrelated surge)."""
+    w = World(seed=33).background()
+    for code in ("930591", "930599", "930110"):
+        w.flow("ITA", "FRA", code, 3e6)
+    w.flow("SRB", "POL", "930591", step(0, 2e5, 2023))
+    w.flow("SRB", "POL", "930599", step(0, 5e7, 2023))
+    w.flow("POL", "EGY", "930110", step(0, 2e6, 2023))
+    alerts = w.detect(tmp_path)
+    assert not [a for a in alerts if a.kind == "transformation" and (a.origin, a.hub) == ("SRB", "POL")]
+
+
 @functools.cache
 def _price_world() -> World:
     w = World(seed=34).background(goods=("880730", "940360"))
