@@ -185,7 +185,9 @@ def score_routes(
 
     ``direct_gate``: a route whose direct flow O→D in the onward goods went on is dropped
     (transshipment). Without it (transformation) such a route is kept, and its direct flow counts
-    as an open channel in ``reason``; ``direct_open`` tells the explanation which it was."""
+    as an open channel in ``reason``; ``direct_open`` tells the explanation which it was. A
+    route without the gate is an assembly route: its product has the hub's origin
+    (``reason_to_detour``'s ``transformed``)."""
     prm, years = panel.params, panel.years
     cand = cand.reset_index(drop=True)
     rows, tot = _legs(panel, cand)
@@ -423,7 +425,10 @@ def score_routes(
     out["direct_open"] = (out.direct_post >= prm.min_value) & (
         out.direct_post > prm.stop_ratio * out.direct_pre
     )
-    out["reason"] = reason_to_detour(panel, cand, v_dir, t1, out.direct_open.to_numpy())
+    # Without the gate the route is an assembly route: its product is the hub's (``transformed``).
+    out["reason"] = reason_to_detour(
+        panel, cand, v_dir, t1, out.direct_open.to_numpy(), transformed=not direct_gate
+    )
     finite = np.isfinite(out.z_raw.to_numpy())
     res = out[finite].reset_index(drop=True)
     res.attrs["profiles"] = out.attrs["profiles"]
@@ -508,7 +513,12 @@ DIRECT_MATERIAL = 1_000_000.0  # USD a year: direct trade in a chapter at which 
 
 
 def reason_to_detour(
-    panel: Panel, cand: pd.DataFrame, v_dir: np.ndarray, t1: np.ndarray, direct_open: np.ndarray | None = None
+    panel: Panel,
+    cand: pd.DataFrame,
+    v_dir: np.ndarray,
+    t1: np.ndarray,
+    direct_open: np.ndarray | None = None,
+    transformed: bool = False,
 ) -> np.ndarray:
     """Per route, 1 when the origin had a reason to send the goods round, else ``NO_REASON``.
 
@@ -531,20 +541,22 @@ def reason_to_detour(
 
     And the goods must be closed to the destination at all. Military goods (``hubs.yaml``
     ``military_goods``: arms, ammunition, explosives, armoured vehicles, warships) need an arms
-    licence wherever they go, so their covert supply has reasons anywhere. Every other watched
-    good (dual-use electronics, bearings, machine tools, aircraft and drone parts: mostly civil
-    trade) ships freely except to the destinations of concern, so a route of such goods (the
-    goods that reach the destination: the product, for an assembly route) to any other
-    destination has no reason to go round and keeps ``NO_REASON``. Military goods have no
-    reason to go round to a member of the sanctions coalition either (``hubs.yaml`` group
-    ``coalition``: the EU, the UK, the US, Canada, Japan, Norway, Switzerland): allies buy arms
-    openly from every supplier not itself under restrictions. Goods *from* a country of concern
-    keep a reason wherever they go (import bans: Russian goods sent round to the EU through a
-    third country). A country is of concern from the year its restrictions began (``hubs.yaml``
-    ``since``: Russia and Belarus 2022), judged at the route's first year: processors sent
-    round to Russia in 2019 had no more reason to go round than processors sent to Brazil.
-    Without a list of countries of concern (a panel built with no priors) these parts are not
-    applied.
+    licence wherever they go, so their covert supply has reasons anywhere. Every other watched good
+    (dual-use electronics, bearings, machine tools, aircraft and drone parts: mostly civil trade)
+    ships freely except to the destinations of concern, so a route of such goods (the goods that
+    reach the destination: the product, for an assembly route) to any other destination has no
+    reason to go round and keeps ``NO_REASON``. Military goods have no reason to go round to a
+    member of the sanctions coalition either (``hubs.yaml`` group ``coalition``: the EU, the UK, the
+    US, Canada, Japan, Norway, Switzerland): allies buy arms openly from every supplier not itself
+    under restrictions. Goods *from* a country of concern keep a reason wherever they go (import
+    bans: Russian goods sent round to the EU through a third country), but only when they arrive as
+    they left (transshipment): components built into a product in the hub (``transformed``, an
+    assembly route) give the product the hub's origin, so an import ban on the origin's goods is no
+    reason to assemble them elsewhere; the product's own goods and destination decide. A country is
+    of concern from the year its restrictions began (``hubs.yaml`` ``since``: Russia and Belarus
+    2022), judged at the route's first year: processors sent round to Russia in 2019 had no more
+    reason to go round than processors sent to Brazil. Without a list of countries of concern (a
+    panel built with no priors) these parts are not applied.
     """
     n, T = v_dir.shape
     if n == 0:
@@ -582,7 +594,9 @@ def reason_to_detour(
     if panel.destination_prior:
         military = cand.hs_out.str.startswith(military_goods()).to_numpy()
         ally = cand.d.isin(group("coalition")).to_numpy()
-        no_reason |= ~of_concern(cand.o) & ((~military & ~concern) | (military & ally))
+        # Goods from a country of concern keep a reason only as they left it (not ``transformed``).
+        exempt = of_concern(cand.o) & (not transformed)
+        no_reason |= ~exempt & ((~military & ~concern) | (military & ally))
     return np.where(no_reason, NO_REASON, 1.0)
 
 

@@ -121,3 +121,28 @@ def test_a_destination_lifts_routes_only_from_the_year_it_became_of_concern():
     assert panel.prior("KGZ", "RUS", 2019) == pytest.approx(hub)  # Russia: of concern from 2022
     assert panel.prior("KGZ", "IRN", 2019) == pytest.approx(hub * (1 + destination_prior()["IRN"]))
     assert panel.prior("MNG", "BRA", 2023) == pytest.approx(1.0)
+
+
+def test_components_from_a_country_of_concern_built_into_a_product_keep_no_import_ban_reason(tmp_path):
+    """An import ban covers goods as they left the country of concern (transshipment keeps the
+    reason above); parts built into a product in the hub give it the hub's origin, so the ban is
+    no reason to assemble elsewhere, and dual-use products to Italy ship freely (never-seen
+    seeds 141-160: Russian aircraft parts "assembled" in China for Lithuania and Bangladesh)."""
+    from detour.detectors.trace import trace_route
+    from detour.engine import get_engine
+
+    w = World(seed=38).background()
+    for key in [k for k in w.flows if k[0] == "RUS" and k[1] == "ITA"]:
+        del w.flows[key]
+    w.flow("RUS", "LAO", "854231", step(0, 3e6))
+    w.flow("LAO", "ITA", "851762", step(0, 6e6))
+    w.flow("JPN", "FRA", "851762", 3e6)  # the product code trades elsewhere all along
+    w.flow("RUS", "LAO", "853224", step(0, 6e6))
+    w.flow("LAO", "ITA", "853224", step(0, 6e6))
+    store = w.ingest(tmp_path)
+    engine = get_engine("duckdb")
+    assembly = trace_route(engine, store, "RUS", "LAO", "ITA", kinds=["transformation"]).rows
+    forwarded = trace_route(engine, store, "RUS", "LAO", "ITA", kinds=["transshipment"]).rows
+    built = assembly[(assembly.hs_in == "854231") & (assembly.hs_out == "851762")]
+    assert len(built) and (built.reason == 0.5).all()
+    assert (forwarded[forwarded.hs_in == "853224"].reason == 1.0).all() and len(forwarded)
