@@ -358,6 +358,12 @@ def _chapter_residual(
     A reporter whose chapter total matches its detail (as Comtrade's aggregates do, to rounding)
     adds nothing; ``least`` (``min_gap``) is the size below which a one-sided flow is routine."""
     c = chapters.filter(~chapters.source.isin(["baci"]) & watchlist.chapter_predicate(chapters.hs))
+    # The same total in two files of one source (a chapter-only extract beside a full one: ingest
+    # checks overlaps on the detail only) is one total, never two.
+    same = ["source", "year", "month", "reporter", "partner", "flow", "hs"]
+    c = c.group_by(same).aggregate(
+        value_usd=c.value_usd.max(), value_basis=c.value_basis.max(), net_kg=c.net_kg.max()
+    )
     c = annual(c).select("reporter", "partner", "year", "flow", chapter=_.hs, total=_.value_usd)
     d = decl.filter(~decl.source.isin(["baci"]) & watchlist.chapter_predicate(decl.hs))
     d = d.semi_join(c.select("reporter", "partner", "year").distinct(), ["reporter", "partner", "year"])

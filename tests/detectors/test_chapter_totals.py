@@ -99,3 +99,20 @@ def test_the_pair_trace_says_the_goods_may_be_in_the_total(tmp_path):
         "South Africa's chapter 93 total of imports from United States exceeds the HS6 detail"
         in verdict["phantom_export"]
     )
+
+
+def test_the_same_total_in_two_files_counts_once(tmp_path):
+    """A chapter-only extract ingested beside the full file holds the same totals again (ingest
+    checks overlaps on the detail only). Summed, totals that match their detail would look twice
+    their detail and hide real gaps; they count once."""
+    from detour.ingest import ingest_paths
+    from tests.comtrade_fixture import write
+    from tests.detectors.world import _row
+
+    w = _world(True, matching=True)
+    store = w.ingest(tmp_path / "w")
+    extract = write(tmp_path / "chapters.csv", [_row(*d) for d in w.declarations() if d[4] == "93"])
+    [report] = ingest_paths(store.root, [extract], "comtrade", progress=False)
+    assert report.rows_written == 0 and report.chapter_rows > 0
+    alerts = run_detectors(get_engine("duckdb"), store, kinds=["phantom_export", "undeclared_export"])
+    assert {(a.kind, a.origin, a.destination) for a in alerts} == _gaps(tmp_path / "p", totals=False)
