@@ -330,7 +330,9 @@ def score_routes(
     # Every break year t and episode end e (a scheme may run for a few years and stop); the
     # onward leg in the same episode, or a year later.
     for t, e in episodes(years, prm):
-        best = per_t.setdefault(t, {k: np.full(n, -np.inf if k == "zc" else np.nan) for k in names_best})
+        if t not in per_t:
+            per_t[t] = {k: np.full(n, -np.inf if k == "zc" else np.nan) for k in names_best}
+        best = per_t[t]
         vi, ht, l_in, l_in_rel, l_hub_in, vd = inbound_at(t)
         z_leg, pre_i, post_i, _ = break_stats(l_in, t, prm, e)
         z_in = np.fmax(z_leg, break_stats(l_in_rel, t, prm, e)[0]) - elsewhere

@@ -211,22 +211,17 @@ def _why(stage: str, row: pd.Series, after: pd.DataFrame, panel: Any) -> str:
     # Transshipment's origins compete on their own goods' fit (``z_own``), not the hub-wide one.
     own = stage == "one origin" and "z_own" in after.columns
     w = _rival(after, row, keys[stage], "z_own" if own else "z_fit") if stage in keys else None
-    if w is not None and own:
-        return (
-            f"{country_name(w.o)}'s HS {w.hs_in} into {country_name(row.h)} explains the same "
-            f"onward surge (HS {row.hs_out} to {country_name(row.d)}) better: evidence on its own "
-            f"goods {w.z_own:.2f} against {row.z_own:.2f}"
-        )
     if w is not None and stage == "best reading":
         return (
             f"the same code pair reads better from {int(w.t1)}: evidence {w.z_fit:.2f} against "
             f"{row.z_fit:.2f} from {int(row.t1)}"
         )
     if w is not None and stage == "one origin":
+        z, what = ("z_own", "evidence on its own goods") if own else ("z_fit", "evidence")
         return (
             f"{country_name(w.o)}'s HS {w.hs_in} into {country_name(row.h)} explains the same "
-            f"onward surge (HS {row.hs_out} to {country_name(row.d)}) better: evidence "
-            f"{w.z_fit:.2f} against {row.z_fit:.2f}"
+            f"onward surge (HS {row.hs_out} to {country_name(row.d)}) better: {what} "
+            f"{w[z]:.2f} against {row[z]:.2f}"
         )
     if w is not None:
         return (
