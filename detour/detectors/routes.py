@@ -431,11 +431,8 @@ def score_routes(
     out["reason"] = reason_to_detour(
         panel, cand, v_dir, t1, out.direct_open.to_numpy(), transformed=not direct_gate
     )
-    finite = np.isfinite(out.z_raw.to_numpy())
-    res = out[finite].reset_index(drop=True)
-    res.attrs["profiles"] = out.attrs["profiles"]
-    res.attrs["rows"] = finite
-    return res, rows
+    # Only readings with finite evidence were kept (``live`` above): every row is scored.
+    return out, rows
 
 
 def _filled(panel: Panel, hs: pd.Series) -> np.ndarray:
@@ -757,9 +754,6 @@ def support(routes: pd.DataFrame, panel: Panel) -> np.ndarray:
         years = np.minimum(routes.end.to_numpy(), last) - routes.t1.to_numpy() + 1
         return np.sqrt(np.clip(years, 1, 2) / 2.0)
     e_in, _, e_out, window = prof
-    keep = routes.attrs.get("rows")
-    if keep is not None:
-        e_in, e_out, window = e_in[keep], e_out[keep], window[keep]
     floor = panel.params.min_value
     n_in = (window & (e_in >= floor)).sum(axis=1)
     n_out = (window & (e_out >= floor)).sum(axis=1)
@@ -800,9 +794,6 @@ def profile_fit(
     unrelated flows that happen to start together rarely keep pace: one stops while the other
     runs on, or their sizes drift apart."""
     e_in, e_tot, e_out, window = routes.attrs["profiles"]
-    keep = routes.attrs.get("rows")
-    if keep is not None:
-        e_in, e_tot, e_out, window = e_in[keep], e_tot[keep], e_out[keep], window[keep]
     inflow = np.maximum(e_in, e_tot) if with_total else e_in
     active = window & ((inflow > 0) | (e_out > 0))
     c = coherence(e_out / np.maximum(e_in, 1.0), low, high)
