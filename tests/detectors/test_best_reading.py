@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-import detour.detectors.routes as routes
+import detour.detectors.routes.legs as legs
 from detour.detectors import run_detectors
 from detour.detectors.routes import one_reading
 from detour.engine import get_engine
@@ -36,8 +36,8 @@ def _world() -> World:
     return w
 
 
-def _routes(tmp_path, monkeypatch, readings: int = routes.READINGS) -> dict[tuple[str, str, str], float]:
-    monkeypatch.setattr(routes, "READINGS", readings)
+def _routes(tmp_path, monkeypatch, readings: int = legs.READINGS) -> dict[tuple[str, str, str], float]:
+    monkeypatch.setattr(legs, "READINGS", readings)
     store = _world().ingest(tmp_path)
     alerts = run_detectors(get_engine("duckdb"), store, kinds=["transshipment"])
     return {(a.origin, a.hub, a.destination): a.score for a in alerts}

@@ -12,7 +12,10 @@ import pytest
 import detour.detectors
 from detour.detectors.scoring import expected_max
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(detour.detectors.__path__))
+MODULES = sorted(
+    m.name.removeprefix("detour.detectors.")
+    for m in pkgutil.walk_packages(detour.detectors.__path__, "detour.detectors.")
+)
 
 
 @pytest.mark.parametrize("name", MODULES)

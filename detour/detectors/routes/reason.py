@@ -1,0 +1,102 @@
+"""Whether the origin had a reason to send the goods round at all (``reason_to_detour``)."""
+
+from __future__ import annotations
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from detour.detectors.panel import Panel
+from detour.detectors.reference import group, military_goods, restricted_since
+from detour.detectors.scoring import _nanmedian, matrix
+
+NO_REASON = 0.5  # evidence kept by a route whose origin openly ships the destination the same goods
+DIRECT_MATERIAL = 1_000_000.0  # USD a year: direct trade in a chapter at which it is an open channel
+
+
+def reason_to_detour(
+    panel: Panel,
+    cand: pd.DataFrame,
+    v_dir: np.ndarray,
+    t1: np.ndarray,
+    direct_open: np.ndarray | None = None,
+    transformed: bool = False,
+) -> np.ndarray:
+    """Per route, 1 when the origin had a reason to send the goods round, else ``NO_REASON``.
+
+    A detour costs money and raises questions; it pays only when the direct channel is closed.
+    For transshipment the route's own code's direct flow must already have stopped or never
+    existed (``score_routes``). For transformation it may have gone on (``direct_open``): an
+    origin that goes on selling the destination the assembled product itself has an open
+    channel for it, whatever the destination. Otherwise the question is the origin's direct
+    trade with the destination in the *rest of the watched goods of the same chapter* (the
+    route's code taken out). When that
+    trade was material (``DIRECT_MATERIAL``) before the route began and went on (its median
+    from the route's first year at least half its earlier median), the origin ships that
+    destination such goods openly, and a new bilateral flow through a third country is far more
+    likely ordinary trade (a distributor, a new supply chain) than a detour. Large economies
+    trading with each other are the commonest source of such look-alikes.
+
+    Destinations of concern (``hubs.yaml``: comprehensive restrictions) keep a reason whatever
+    the chapter does: restrictions there name particular goods (the EU's HS6 sanctions lists),
+    so the rest of a chapter may go on while the listed codes are sent round.
+
+    And the goods must be closed to the destination at all. Military goods (``hubs.yaml``
+    ``military_goods``: arms, ammunition, explosives, armoured vehicles, warships) need an arms
+    licence wherever they go, so their covert supply has reasons anywhere. Every other watched good
+    (dual-use electronics, bearings, machine tools, aircraft and drone parts: mostly civil trade)
+    ships freely except to the destinations of concern, so a route of such goods (the goods that
+    reach the destination: the product, for an assembly route) to any other destination has no
+    reason to go round and keeps ``NO_REASON``. Military goods have no reason to go round to a
+    member of the sanctions coalition either (``hubs.yaml`` group ``coalition``: the EU, the UK, the
+    US, Canada, Japan, Norway, Switzerland): allies buy arms openly from every supplier not itself
+    under restrictions. Goods *from* a country of concern keep a reason wherever they go (import
+    bans: Russian goods sent round to the EU through a third country), but only when they arrive as
+    they left (transshipment): components built into a product in the hub (``transformed``, an
+    assembly route) give the product the hub's origin, so an import ban on the origin's goods is no
+    reason to assemble them elsewhere; the product's own goods and destination decide. A country is
+    of concern from the year its restrictions began (``hubs.yaml`` ``since``: Russia and Belarus
+    2022), judged at the route's first year: processors sent round to Russia in 2019 had no more
+    reason to go round than processors sent to Brazil. Without a list of countries of concern (a
+    panel built with no priors) these parts are not applied.
+    """
+    n, T = v_dir.shape
+    if n == 0:
+        return np.ones(0)
+    p = panel.pairs
+    keys = pd.DataFrame(
+        {"exporter": cand.o.to_numpy(), "importer": cand.d.to_numpy(), "ch": cand.hs_out.str[:2].to_numpy()}
+    ).drop_duplicates()
+    q = p.mutate(ch=p.hs.left(2)).semi_join(ibis.memtable(keys), ["exporter", "importer", "ch"])
+    df = panel.engine.execute(q.group_by(["exporter", "importer", "ch", "year"]).aggregate(v=q.v.sum()))
+    index = pd.DataFrame({"exporter": cand.o, "importer": cand.d, "ch": cand.hs_out.str[:2]})
+    chapter = matrix(df, ["exporter", "importer", "ch"], "v", panel.years, index)
+    rest = np.maximum(chapter - np.nan_to_num(v_dir), 0.0)  # the route's own code taken out
+    cols = np.arange(T)[None, :]
+    t = np.asarray(t1)[:, None]
+    pre = _nanmedian(np.where(cols < t, rest, np.nan))
+    post = _nanmedian(np.where(cols >= t, rest, np.nan))
+    open_channel = (np.nan_to_num(pre) >= DIRECT_MATERIAL) & (np.nan_to_num(post) >= 0.5 * np.nan_to_num(pre))
+    # A country is of concern for a route from the year its restrictions began (``hubs.yaml``
+    # ``since``): the route's first year must be that year or later.
+    since = restricted_since()
+    year = np.asarray(panel.years)[np.asarray(t1)]
+
+    def of_concern(who: pd.Series) -> np.ndarray:
+        listed = who.isin(list(panel.destination_prior)).to_numpy()
+        first = who.map(since).fillna(0).to_numpy()
+        return listed & (year >= first)
+
+    concern = of_concern(cand.d)
+    no_reason = open_channel & ~concern
+    if direct_open is not None:
+        # The origin goes on shipping the destination the very goods the route delivers: an open
+        # channel whatever the destination (the restrictions' lists cannot be what it avoids).
+        no_reason |= np.asarray(direct_open, dtype=bool)
+    if panel.destination_prior:
+        military = cand.hs_out.str.startswith(military_goods()).to_numpy()
+        ally = cand.d.isin(group("coalition")).to_numpy()
+        # Goods from a country of concern keep a reason only as they left it (not ``transformed``).
+        exempt = of_concern(cand.o) & (not transformed)
+        no_reason |= ~exempt & ((~military & ~concern) | (military & ally))
+    return np.where(no_reason, NO_REASON, 1.0)
