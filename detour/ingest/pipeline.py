@@ -33,12 +33,16 @@ KEY = "year, month, reporter, partner, partner2, flow, hs, classification"
 def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool = False,
                 replace: bool = False, progress: Any = None) -> IngestReport:
     sniffed = sniff(path)
+    # A file already in the store is left alone (ingest is idempotent), unless ``replace`` asks
+    # to read it again: a store written before a reader kept something new (chapter totals)
+    # gets it by re-reading its files, each replacing its own earlier entry in one commit.
     known = store.find(sniffed.sha256)
-    if known is not None:
+    if known is not None and not replace:
         return IngestReport(str(path), sniffed.sha256, reader.name, known.source, "unchanged",
                             rows_written=known.rows_written)
     with store.writer() as writer:
-        if (known := store.find(sniffed.sha256)) is not None:  # landed while we waited for the lock
+        known = store.find(sniffed.sha256)
+        if known is not None and not replace:  # landed while we waited for the lock
             return IngestReport(str(path), sniffed.sha256, reader.name, known.source, "unchanged",
                                 rows_written=known.rows_written)
         work = writer.new_staging_dir(sniffed.sha256[:16])
@@ -69,6 +73,8 @@ def ingest_file(store: Store, path: Path, reader: Reader, *, skip_invalid: bool 
             slices = con.execute(f"SELECT DISTINCT reporter, year, flow, coalesce(month, 0) FROM {files} "
                                  "ORDER BY ALL").fetchall() if ok else []
             superseded = _overlaps(store, reader.source, slices, path, replace)
+            if known is not None and known.sha256 not in superseded:
+                superseded.append(known.sha256)
         finally:
             con.close()
         report.rows_written = sum(rows for _, _, rows in ok)

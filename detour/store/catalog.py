@@ -167,7 +167,9 @@ class StoreWriter:
         for dataset, staged_list, listed in (("declarations", staged_parts, entry.parts),
                                              ("chapters", chapters or [], entry.chapters)):
             for i, (staged, year, rows) in enumerate(staged_list):
-                name = f"part-{entry.sha256[:16]}-{i}.parquet"
+                # The commit's sequence number keeps a re-read file's parts apart from its live
+                # earlier ones, which stay in place until the new catalogue is written.
+                name = f"part-{entry.sha256[:16]}-{entry.seq}-{i}.parquet"
                 rel = Path(dataset) / f"source={entry.source}" / f"year={year}" / name
                 dest = self.store.root / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)

@@ -91,6 +91,33 @@ def test_replacing_a_file_replaces_its_chapter_totals(tmp_path, store_dir):
     assert on_disk == sorted(Store(store_dir).parquet_files(dataset="chapters"))
 
 
+def test_replace_reads_a_known_file_again(tmp_path, store_dir):
+    """A store written before the reader kept chapter totals has none: ``--replace`` reads the same
+    file again (ingest alone leaves a known file alone), in place of its own earlier entry."""
+    import json
+
+    path = write(tmp_path / "a.csv", QUIRKY)
+    ingest_paths(store_dir, [path], "comtrade", progress=False)
+    before = stored(store_dir)
+    # Make the store look like one written before chapter totals were kept.
+    catalog = json.loads((store_dir / "catalog.json").read_text())
+    for f in catalog["files"]:
+        for part in f.pop("chapters"):
+            (store_dir / part["path"]).unlink()
+    (store_dir / "catalog.json").write_text(json.dumps(catalog))
+    assert chapters(store_dir) == []
+    [same] = ingest_paths(store_dir, [path], "comtrade", progress=False)
+    assert same.status == "unchanged" and chapters(store_dir) == []
+    [again] = ingest_paths(store_dir, [path], "comtrade", replace=True, progress=False)
+    assert again.status == "replaced" and again.chapter_rows == 1
+    assert chapters(store_dir) == [(2022, None, "USA", "FRA", "export", "93", 1000.0, "FOB", 100.0)]
+    assert stored(store_dir) == before  # the detail once, not twice
+    store = Store(store_dir)
+    assert len(store.files()) == 1
+    on_disk = sorted(p for d in ("declarations", "chapters") for p in (store_dir / d).rglob("*.parquet"))
+    assert on_disk == sorted(store.parquet_files() + store.parquet_files(dataset="chapters"))
+
+
 def test_numeric_codes_without_iso_columns(tmp_path, store_dir):
     rows = [row(2021, "USA", "X", "ITA", "930690", 5.0, iso=False), row(2021, "TWN", "M", "CHE", "930690", 6.0, iso=False)]
     ingest_paths(store_dir, [write(tmp_path / "a.csv", rows)], "comtrade", progress=False)
