@@ -35,7 +35,8 @@ legs must move, so a country's own procurement surge, with no onward leg, scores
 ``hub_weight``: a soft AND with the hub's totals, so a hub whose totals did not move keeps 40% of
 the evidence where they could have shown the route (``HUB_FLOOR``) and 60% where they are too large
 to tell (``BLIND_FLOOR``). The onward z also needs the hub to have supplied at least half of the
-destination's extra imports (``_share``: a market opening to many suppliers at once is no route).
+destination's extra imports (``supplier_share``: a market opening to many suppliers at once is no
+route).
 The detectors then weigh it by how well the two legs' *excess values* fit together (``coherence``):
 for transshipment, what the hub sent on against what it took in; for transformation, the products'
 value against the components'. Chance coincidences of two unrelated new flows rarely fit; planted or
