@@ -55,6 +55,7 @@ The package, one concept per module:
 - ``stages``: competition between explanations and the threshold.
 """
 
+from detour.detectors.routes.bounds import persist
 from detour.detectors.routes.candidates import Pred, route_candidates, surges
 from detour.detectors.routes.fit import coherence, competes, jump, profile_fit, support
 from detour.detectors.routes.hub import (
@@ -99,6 +100,7 @@ __all__ = [
     "one_explanation",
     "one_origin",
     "one_reading",
+    "persist",
     "profile_fit",
     "reason_to_detour",
     "route_candidates",
