@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detour import settings
 from detour.errors import AccessDenied, DetourError, NotFound
@@ -20,6 +20,9 @@ from detour.model.marking import Marking
 from detour.service import Context
 from detour.store.claims import ClaimStore
 from detour.store.users import User
+
+if TYPE_CHECKING:
+    from detour.detectors import SharedPanel
 
 # Admiralty information credibility from how the text presents the claim: "confirmed" by an
 # official is 2 (probably true) until other sources confirm it; plain reporting 3; an
@@ -101,13 +104,14 @@ def show(ctx: Context, claim_id: str, user: str | None = None) -> dict[str, Any]
             "history": cs.claim_history(who, claim_id)}
 
 
-def check(ctx: Context, claim_id: str, user: str | None = None, record: bool = True) -> dict[str, Any]:
+def check(ctx: Context, claim_id: str, user: str | None = None, record: bool = True,
+          shared: SharedPanel | None = None) -> dict[str, Any]:
     from detour.check import check_claim
 
     cs = claim_store(ctx)
     who = acting_user(cs, user)
     stored = cs.get_claim(who, claim_id)
-    assessment = check_claim(ctx, stored.claim)
+    assessment = check_claim(ctx, stored.claim, shared)
     if record:
         cs.record_assessment(who, claim_id, assessment)
     return {"claim": stored.to_dict(), "assessment": assessment}
@@ -115,9 +119,13 @@ def check(ctx: Context, claim_id: str, user: str | None = None, record: bool = T
 
 def check_article(ctx: Context, article: str, published: str | None = None, user: str | None = None,
                   marking: str | None = None) -> dict[str, Any]:
-    """Extract, grade and save the article's claims, then check each against the store."""
+    """Extract, grade and save the article's claims, then check each against the store, the
+    claims sharing one detector panel (built once, if any claim needs it)."""
+    from detour.detectors import SharedPanel
+
     claims = extract(ctx, article, published, marking=marking, user=user)
-    results = [check(ctx, c["id"], user) for c in claims]
+    with SharedPanel(ctx.engine, ctx.store) as shared:
+        results = [check(ctx, c["id"], user, shared=shared) for c in claims]
     return {"article": article, "published": published, "results": results}
 
 

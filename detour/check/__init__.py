@@ -51,8 +51,9 @@ UNTESTABLE = {"verdict": "not testable", "confidence": 0, "questions": [], "evid
               "leads": [], "traces": []}
 
 
-def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
-    """Assess one claim; ``ctx`` is a ``detour.service.Context`` (engine + store)."""
+def check_claim(ctx: Any, claim: Claim, shared: Any = None) -> dict[str, Any]:
+    """Assess one claim; ``ctx`` is a ``detour.service.Context`` (engine + store). ``shared``, a
+    ``detectors.SharedPanel``, lets the claims of one article share the detectors' panel."""
     from detour.analysis.mirror import prepare
 
     roles = claim.countries()
@@ -89,10 +90,10 @@ def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
         legs["supplier→all partners"] = leg(ctx.engine, prep, suppliers, world, hs)
     from detour.detectors import is_lead
 
-    found = _matching_alerts(ctx, suppliers, vias, recipients, hs, window)
+    found = _matching_alerts(ctx, suppliers, vias, recipients, hs, window, shared)
     alerts, leads = [a for a in found if not is_lead(a)], [a for a in found if is_lead(a)]
     result = decide(claim, legs, window, alerts, leads)
-    traces = _why_not(ctx, claim, suppliers, vias, recipients, found)
+    traces = _why_not(ctx, claim, suppliers, vias, recipients, found, shared)
     result["reasons"] += [t["sentence"] for t in traces]
     ev = []
     for name, lg in legs.items():
@@ -103,12 +104,12 @@ def check_claim(ctx: Any, claim: Claim) -> dict[str, Any]:
             "alerts": [a.to_dict() for a in alerts], "leads": [a.to_dict() for a in leads], "traces": traces}
 
 
-MAX_TRACES = 6  # routes traced per claim: each builds a panel over the store
+MAX_TRACES = 6  # routes traced per claim: each runs the route detectors over the store
 ROUTE_KIND = {"assembly": "transformation", "transshipment": "transshipment"}
 
 
 def _why_not(ctx: Any, claim: Claim, suppliers: list[str], vias: list[str], recipients: list[str],
-             found: list[Any]) -> list[dict[str, Any]]:
+             found: list[Any], shared: Any = None) -> list[dict[str, Any]]:
     """For a claimed route that no alert or lead names (supplier → via → recipient), why the route
     detectors did not flag it (``detectors.trace.trace_route``): one sentence per route, for the
     claim's kind of route (assembly: transformation; transshipment) or both."""
@@ -119,7 +120,7 @@ def _why_not(ctx: Any, claim: Claim, suppliers: list[str], vias: list[str], reci
     kinds = [ROUTE_KIND[claim.kind]] if claim.kind in ROUTE_KIND else None
     out = []
     for o, h, d in routes[:MAX_TRACES]:
-        t = trace_route(ctx.engine, ctx.store, o, h, d, kinds=kinds)
+        t = trace_route(ctx.engine, ctx.store, o, h, d, kinds=kinds, shared=shared)
         text = "; ".join(f"{k}: {v}" for k, v in t.verdicts.items())
         out.append({"origin": o, "hub": h, "destination": d, "flagged": t.flagged, "verdicts": t.verdicts,
                     "sentence": f"route {o} → {h} → {d} (detour trace): {text}"})
@@ -147,13 +148,13 @@ def _partners(ctx: Any, prep: Any, suppliers: list[str], hs: list[str]) -> list[
 
 
 def _matching_alerts(ctx: Any, suppliers: list[str], vias: list[str], recipients: list[str], hs: list[str],
-                     window: Window) -> list[Any]:
+                     window: Window, shared: Any = None) -> list[Any]:
     from detour.detectors import run_detectors
 
     if not suppliers:
         return []
     found = run_detectors(ctx.engine, ctx.store, origins=suppliers, hubs=vias or None,
-                          destinations=recipients or None, leads=True)
+                          destinations=recipients or None, leads=True, shared=shared)
     out = []
     for a in found:
         d = a.to_dict()

@@ -9,7 +9,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -67,6 +68,10 @@ def mark_lead(alert: Alert, params: Params) -> Alert:
     return replace(alert, explanation=f"Lead, under the evidence threshold: {alert.explanation}")
 
 
+def _with_since(params: Params, since: int | None) -> Params:
+    return params if since is None else replace(params, since=int(since))
+
+
 def open_panel(
     engine: Engine,
     store: Store | Path | str,
@@ -83,9 +88,7 @@ def open_panel(
         wl = load_watchlist(watchlist or "default")
     else:
         wl = load_watchlists(list(watchlist))
-    params = params or Params()
-    if since is not None:
-        params = Params(**{**params.__dict__, "since": int(since)})
+    params = _with_since(params or Params(), since)
     codes: tuple[str, ...] = ()
     for d in detectors:
         codes += d.codes(wl)
@@ -93,6 +96,76 @@ def open_panel(
     panel.watchlist = wl
     panel.destination_prior = destination_prior()
     return panel
+
+
+class SharedPanel:
+    """One panel over every detector and the default watch-list, built on first use and closed
+    with the context: callers that run the detectors and trace routes many times over one store
+    (the claims of one article, each checked against the data) build it once, not once a call.
+
+    Each run puts its own ``Params`` on it for the run (``since``, leads); what the build itself
+    depends on, the watch-list and ``min_gap`` (the confidential and chapter-total residuals), is
+    the default's, so a run asking for another of either is refused.
+
+    >>> with SharedPanel(None, "store") as shared: shared.built
+    False
+    """
+
+    def __init__(self, engine: Engine, store: Store | Path | str) -> None:
+        self.engine, self.store = engine, store
+        self._panel: Panel | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._panel is not None
+
+    def get(self) -> Panel:
+        if self._panel is None:
+            self._panel = open_panel(self.engine, self.store, [get_detector(k) for k in DETECTORS])
+        return self._panel
+
+    def close(self) -> None:
+        if self._panel is not None:
+            self._panel.close()
+            self._panel = None
+
+    def __enter__(self) -> SharedPanel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@contextmanager
+def panel_for(
+    engine: Engine,
+    store: Store | Path | str,
+    detectors: Sequence[Detector],
+    *,
+    shared: SharedPanel | None = None,
+    watchlist: str | Path | Watchlist | Sequence[str | Path | Watchlist] | None = None,
+    since: int | None = None,
+    params: Params | None = None,
+) -> Iterator[Panel]:
+    """The panel for one run: a new one (``open_panel``, closed after the run), or ``shared``'s
+    with this run's ``Params`` on it for the run."""
+    if shared is None:
+        panel = open_panel(engine, store, detectors, watchlist=watchlist, since=since, params=params)
+        try:
+            yield panel
+        finally:
+            panel.close()
+        return
+    params = _with_since(params or Params(), since)
+    if watchlist is not None or params.min_gap != Params().min_gap:
+        raise ValueError("a shared panel is built on the default watch-list and min_gap")
+    panel = shared.get()
+    before = panel.params
+    panel.params = params
+    try:
+        yield panel
+    finally:
+        panel.params = before
 
 
 def run_detectors(
@@ -108,6 +181,7 @@ def run_detectors(
     params: Params | None = None,
     leads: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    shared: SharedPanel | None = None,
 ) -> list[Alert]:
     """Run the chosen detectors over one panel built once; alerts sorted by score, best first.
 
@@ -116,7 +190,8 @@ def run_detectors(
     follow every alert, and their explanation begins "Lead, under the evidence threshold".
 
     ``progress(step, done, total)`` is called before each step (building the panel, then one
-    step per detector) so a shell can show a progress bar.
+    step per detector) so a shell can show a progress bar. ``shared`` runs on a ``SharedPanel``
+    instead of building a panel of its own.
     """
     detectors = [get_detector(k) for k in (kinds or DETECTORS)]
     params = params or Params()
@@ -124,19 +199,28 @@ def run_detectors(
         params = replace(params, lead_z=LEAD_Z)
     report = progress or (lambda step, done, total: None)
     report("building the panel of watched flows", 0, len(detectors) + 1)
-    panel = open_panel(engine, store, detectors, watchlist=watchlist, since=since, params=params)
     scope = Scope(_codes(origins), _codes(hubs), _codes(destinations))
     alerts: list[Alert] = []
-    try:
+    with panel_for(
+        engine, store, detectors, shared=shared, watchlist=watchlist, since=since, params=params
+    ) as panel:
         for i, d in enumerate(detectors):
             report(f"detector {d.name}", i + 1, len(detectors) + 1)
             if panel.years:
                 alerts.extend(as_declared(a) for a in d.run(panel, scope))
-    finally:
-        panel.close()
     alerts = [mark_lead(a, params) for a in one_explanation(alerts)]
     report("done", len(detectors) + 1, len(detectors) + 1)
     return sorted(alerts, key=lambda a: (-a.score, a.id))
 
 
-__all__ = ["DETECTORS", "Alert", "Detector", "Params", "Scope", "get_detector", "is_lead", "run_detectors"]
+__all__ = [
+    "DETECTORS",
+    "Alert",
+    "Detector",
+    "Params",
+    "Scope",
+    "SharedPanel",
+    "get_detector",
+    "is_lead",
+    "run_detectors",
+]

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detour.detectors import DETECTORS, as_declared, get_detector, open_panel
+from detour.detectors import DETECTORS, SharedPanel, as_declared, get_detector, panel_for
 from detour.detectors.base import Scope
 from detour.detectors.routes import ROUTE_KINDS, legs_of, one_explanation, run_stages
 from detour.detectors.scoring import MIN_PART, Params
@@ -103,8 +103,10 @@ def trace_route(
     watchlist: str | Path | Watchlist | Sequence[str | Path | Watchlist] | None = None,
     since: int | None = None,
     params: Params | None = None,
+    shared: SharedPanel | None = None,
 ) -> RouteTrace:
-    """Trace ``origin → hub → destination`` through the route detectors (``kinds``, default both)."""
+    """Trace ``origin → hub → destination`` through the route detectors (``kinds``, default both);
+    on ``shared``'s panel when given, else on one of its own."""
     o, h, d = _iso(origin, "origin"), _iso(hub, "hub"), _iso(destination, "destination")
     kinds = tuple(kinds or ROUTE_KINDS)
     for k in kinds:
@@ -116,10 +118,11 @@ def trace_route(
                 hint=", ".join(ROUTE_KINDS),
             )
     detectors = [get_detector(k) for k in kinds]
-    panel = open_panel(engine, store, detectors, watchlist=watchlist, since=since, params=params)
     scope = Scope(hubs=frozenset({h}))
     frames, counts, made, verdicts = [], {}, [], {}
-    try:
+    with panel_for(
+        engine, store, detectors, shared=shared, watchlist=watchlist, since=since, params=params
+    ) as panel:
         for det in detectors:
             cand = engine.execute(det.candidates(panel, scope)) if panel.years else pd.DataFrame()
             mine = cand[(cand.o == o) & (cand.d == d)] if len(cand) else cand
@@ -152,8 +155,7 @@ def trace_route(
             target["kind"] = det.kind
             frames.append(target)
             made += [as_declared(a) for a in det.run(panel, scope)]
-    finally:
-        panel.close()
+        min_z = panel.params.min_z
     rows = _rows(frames)
     kept = one_explanation(made)
     kept_ids = {a.id for a in kept}
@@ -167,9 +169,9 @@ def trace_route(
     for det in detectors:
         if det.kind not in verdicts:
             mine_rows = rows[rows.kind == det.kind]
-            verdicts[det.kind] = _verdict(det.kind, mine_rows, mine_alerts, o, h, d, panel.params.min_z)
+            verdicts[det.kind] = _verdict(det.kind, mine_rows, mine_alerts, o, h, d, min_z)
     verdicts = {det.kind: verdicts[det.kind] for det in detectors}
-    return RouteTrace(o, h, d, panel.params.min_z, counts, rows, mine_alerts, verdicts)
+    return RouteTrace(o, h, d, min_z, counts, rows, mine_alerts, verdicts)
 
 
 def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:

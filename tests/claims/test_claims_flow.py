@@ -51,6 +51,34 @@ def test_check_article_records_assessments_and_history(ctx):
     assert shown["assessments"] and shown["assessments"][0]["verdict"] == result["results"][0]["assessment"]["verdict"]
 
 
+def test_an_articles_claims_share_one_detector_panel(ctx, monkeypatch):
+    """The claims of one article are checked on one panel, built once, and each claim's assessment
+    is the one it gets when checked alone (on panels of its own)."""
+    from detour.detectors.panel import Panel
+
+    built = []
+    build = Panel.build.__func__
+
+    def counting(cls, *args, **kwargs):
+        built.append(1)
+        return build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Panel, "build", classmethod(counting))
+    together = cs.check_article(ctx, str(ARTICLE))
+    assert len(built) == 1
+    built.clear()
+
+    def essentials(a: dict) -> tuple:
+        return (a["verdict"], a["confidence"], sorted(a.get("reasons", [])),
+                [x["id"] for x in a["alerts"]], [x["id"] for x in a["leads"]],
+                [t["sentence"] for t in a["traces"]])
+
+    for r in together["results"]:
+        alone = cs.check(ctx, r["claim"]["id"], record=False)
+        assert essentials(alone["assessment"]) == essentials(r["assessment"])
+    assert len(built) > 1  # alone, every detector run and every trace builds its own
+
+
 def test_stix_bundle_round_trips(ctx):
     cs.check_article(ctx, str(ARTICLE))
     text = cs.export_stix(ctx)
