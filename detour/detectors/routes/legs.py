@@ -55,21 +55,19 @@ def _legs(panel: Panel, cand: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]
         )
     ).drop_duplicates()
     sellers = with_bounds(cand[["h", "hs_out"]].set_axis(["exporter", "hs"], axis=1)).drop_duplicates()
-    imports = (
-        p.semi_join(ibis.memtable(buyers), ["importer", "hs"])
-        .group_by(["importer", "hs", "year"])
-        .aggregate(v=p.v.sum(), v2=(p.v * p.v).sum())
-        .mutate(side=ibis.literal("M"))
-        .rename(country="importer")
-    )
-    exports = (
-        p.semi_join(ibis.memtable(sellers), ["exporter", "hs"])
-        .group_by(["exporter", "hs", "year"])
-        .aggregate(v=p.v.sum(), v2=(p.v * p.v).sum())
-        .mutate(side=ibis.literal("X"))
-        .rename(country="exporter")
-    )
-    return rows, panel.engine.execute(imports.union(exports))
+
+    def totals(keys: pd.DataFrame, role: str, side: str) -> ibis.Table:
+        """Each country's trade in each code with everyone, per year, in ``role`` (``importer``:
+        side ``M``, ``exporter``: side ``X``); ``v2``, the sum of squares, gives concentration."""
+        return (
+            p.semi_join(ibis.memtable(keys), [role, "hs"])
+            .group_by([role, "hs", "year"])
+            .aggregate(v=p.v.sum(), v2=(p.v * p.v).sum())
+            .mutate(side=ibis.literal(side))
+            .rename(country=role)
+        )
+
+    return rows, panel.engine.execute(totals(buyers, "importer", "M").union(totals(sellers, "exporter", "X")))
 
 
 def score_routes(
