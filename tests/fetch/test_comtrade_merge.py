@@ -7,7 +7,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from detour.cli.fetch import app
@@ -89,9 +88,6 @@ def test_classic_and_plus_runs_merge_without_double_totals(comtrade, make_client
 
 
 def test_cli_ingests_merged_files_and_reruns_are_unchanged(comtrade, tmp_path: Path) -> None:
-    ingest = pytest.importorskip("detour.ingest")
-    if not hasattr(ingest, "ingest_paths"):
-        pytest.skip("detour.ingest.ingest_paths is not written yet")
     args = [
         "comtrade",
         "-r",
