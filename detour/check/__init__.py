@@ -52,8 +52,18 @@ UNTESTABLE = {"verdict": "not testable", "confidence": 0, "questions": [], "evid
 
 
 def check_claim(ctx: Any, claim: Claim, shared: Any = None) -> dict[str, Any]:
-    """Assess one claim; ``ctx`` is a ``detour.service.Context`` (engine + store). ``shared``, a
-    ``detectors.SharedPanel``, lets the claims of one article share the detectors' panel."""
+    """Assess one claim; ``ctx`` is a ``detour.service.Context`` (engine + store). The claim's
+    detector run and its route traces share one panel (``detectors.SharedPanel``, built only if
+    the claim gets that far); ``shared`` lets the claims of one article share theirs too."""
+    from detour.detectors import SharedPanel
+
+    if shared is None:
+        with SharedPanel(ctx.engine, ctx.store) as own:
+            return _check(ctx, claim, own)
+    return _check(ctx, claim, shared)
+
+
+def _check(ctx: Any, claim: Claim, shared: Any) -> dict[str, Any]:
     from detour.analysis.mirror import prepare
 
     roles = claim.countries()
