@@ -30,3 +30,20 @@ def engine(request):
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
     return tmp_path / "store"
+
+
+@pytest.fixture
+def panel_builds(monkeypatch) -> list[int]:
+    """Counts the detector panels built while the test runs (one entry per ``Panel.build``)."""
+    from detour.detectors.panel import Panel
+
+    built: list[int] = []
+    build = Panel.build.__func__
+
+    def counting(cls, *args, **kwargs):
+        built.append(1)
+        return build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Panel, "build", classmethod(counting))
+    return built
+

@@ -125,18 +125,8 @@ def test_a_claimed_route_no_alert_names_is_traced(ctx):
     assert any(r.startswith(why) for r in a["reasons"]), a["reasons"]
 
 
-def test_a_claims_detector_run_and_its_traces_share_one_panel(ctx, monkeypatch):
+def test_a_claims_detector_run_and_its_traces_share_one_panel(ctx, panel_builds):
     """The claim above runs the detectors once and traces a route: one panel serves both."""
-    from detour.detectors.panel import Panel
-
-    built = []
-    build = Panel.build.__func__
-
-    def counting(cls, *args, **kwargs):
-        built.append(1)
-        return build(cls, *args, **kwargs)
-
-    monkeypatch.setattr(Panel, "build", classmethod(counting))
     a = check_claim(ctx, claim(via=(CZE, DEU)))
-    assert a["traces"] and len(built) == 1
+    assert a["traces"] and len(panel_builds) == 1
 

@@ -51,22 +51,12 @@ def test_check_article_records_assessments_and_history(ctx):
     assert shown["assessments"] and shown["assessments"][0]["verdict"] == result["results"][0]["assessment"]["verdict"]
 
 
-def test_an_articles_claims_share_one_detector_panel(ctx, monkeypatch):
+def test_an_articles_claims_share_one_detector_panel(ctx, panel_builds):
     """The claims of one article are checked on one panel, built once, and each claim's assessment
     is the one it gets when checked alone (on panels of its own)."""
-    from detour.detectors.panel import Panel
-
-    built = []
-    build = Panel.build.__func__
-
-    def counting(cls, *args, **kwargs):
-        built.append(1)
-        return build(cls, *args, **kwargs)
-
-    monkeypatch.setattr(Panel, "build", classmethod(counting))
     together = cs.check_article(ctx, str(ARTICLE))
-    assert len(built) == 1
-    built.clear()
+    assert len(panel_builds) == 1
+    panel_builds.clear()
 
     def essentials(a: dict) -> tuple:
         return (a["verdict"], a["confidence"], sorted(a.get("reasons", [])),
@@ -76,7 +66,7 @@ def test_an_articles_claims_share_one_detector_panel(ctx, monkeypatch):
     for r in together["results"]:
         alone = cs.check(ctx, r["claim"]["id"], record=False)
         assert essentials(alone["assessment"]) == essentials(r["assessment"])
-    assert len(built) > 1  # alone, every detector run and every trace builds its own
+    assert len(panel_builds) > 1  # alone, every claim that reaches the detectors builds its own
 
 
 def test_stix_bundle_round_trips(ctx):
