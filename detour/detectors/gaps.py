@@ -24,6 +24,14 @@ Recorded late: a gap that closed while the declaring side went on at ``CONTINUED
 or more is the silent side beginning to record a flow that continued (a new flow registered a
 year or two late); it also keeps ``ADDED_FLOOR``. Diverted or covert goods stop with the scheme.
 
+Codes HS2022 created n:n (8806, drones) have no mirror of their own before 2022. The pair's
+mirror in the code's bound (``revisions.history_bound``: its light aircraft and cameras, where
+drones were declared before) is their history, capped at each break by the pair's own first
+years in the new code (``routes.bounds.persist``), as for routes: a drone gap that opens in 2023
+between two countries that never traded such goods is a break; one between a pair whose
+mirror in cameras always disagreed the same way is not. The bound's years are history only:
+a gap is never found in them, and they are never evidence.
+
 Partner attribution differs by direction (DOMAIN.md): an importer names the country of origin,
 an exporter the last known destination. So re-exports are set aside: an exporter's own
 re-exports are not compared (the importer may book them against the origin), and re-exports
@@ -41,6 +49,7 @@ import pandas as pd
 
 from detour.detectors.base import Scope
 from detour.detectors.panel import Panel
+from detour.detectors.routes.bounds import bound_years, bounded_matrix, persist, with_bounds
 from detour.detectors.scoring import break_stats, episodes, log_level, mask, matrix
 
 KEYS = ["exporter", "importer", "hs"]
@@ -110,7 +119,9 @@ def score_gaps(
     (the mirror ratio's break z of the chosen episode), ``added`` (the share of the gap that was
     additional trade), ``late`` (the recorded-late cut applied; ``closed``, the year the gap
     closed), ``opened`` (the first year a persistent run of the gap began), and per year
-    ``declared``, ``recorded`` (both FOB), ``known`` (coverage) and ``held`` (the gap held).
+    ``declared``, ``recorded`` (both FOB), ``known`` (coverage), ``held`` (the gap held) and
+    ``bound`` (the year holds the pair's mirror in the code's bound: a code HS2022 created n:n,
+    before it existed).
     """
     # Mirror ratios are steady (a matched pair's ratio moves a few percent a year), so two
     # observed years of history are enough to know a pair matched.
@@ -119,30 +130,44 @@ def score_gaps(
     )
     years = panel.years
     cand = cand[KEYS].drop_duplicates().reset_index(drop=True)
-    rows = panel.series(cand, {k: k for k in KEYS})
+    rows = panel.series(with_bounds(cand), {k: k for k in KEYS})
     rows = rows.assign(fob_m=rows.m_value / np.exp(rows.margin_log), own_x=rows.x_value - rows.rx_value)
-    m = matrix(rows, KEYS, "fob_m", years, cand)
+    alive = panel.alive(cand.hs)
+    # A code HS2022 created n:n (8806, drones) has no mirror of its own before it existed; the
+    # pair's mirror in the code's bound (its light aircraft and cameras) stands in for it, capped
+    # at each break by the pair's own first years in the new code (``routes.bounds.persist``).
+    filled = bound_years(panel, cand.hs)
+
+    def side(col: str) -> np.ndarray:
+        return bounded_matrix(rows, KEYS, col, years, cand, alive)
+
+    m = side("fob_m")
     if declaring == "exporter":
         # An importer names the country of origin, so the exporter's own re-exports of others'
         # goods may be booked against someone else: only its own exports are compared.
-        big, small = matrix(rows, KEYS, "own_x", years, cand), m
+        big, small = side("own_x"), m
     else:
         # Goods an entrepôt re-exported to the importer may be booked as imports from the origin:
         # third-country re-exports into the importer count as the exporter's side.
-        big, small = m, matrix(rows, KEYS, "x_value", years, cand) + _reexports_into(panel, cand, years)
+        big, small = m, side("x_value") + _reexports_into(panel, cand, years)
     obs = (
         panel.silent_seen(cand.exporter, cand.importer, cand.hs, "X")
         & panel.silent_seen(cand.importer, cand.exporter, cand.hs, "M")
-        & panel.alive(cand.hs)
+        & (alive | filled)
     )
     # The shortfall of the silent side in log units: ~0 when the mirror matches, large when not.
     # The floor of the ratio is ``min_gap``, not ``floor_usd``: one-sided flows below it are
     # routine in mirror data (timing, thresholds, one side's small-flow omissions), so a gap
     # counts by how far it rises above that size, as a flow counts by how far it rises above
     # ``floor_usd``.
-    short = mask(log_level(big, prm.min_gap) - log_level(small, prm.min_gap), obs)
-    gap = np.where(obs, big - small, 0.0)
-    held = obs & (big - small >= prm.min_gap) & (small < HELD * big)
+    def shortfall(b: np.ndarray, s: np.ndarray) -> np.ndarray:
+        return mask(log_level(b, prm.min_gap) - log_level(s, prm.min_gap), obs)
+
+    short = shortfall(big, small)
+    # A gap is in the code's own years only: a bound's years are history, never a gap.
+    own = obs & ~filled
+    gap = np.where(own, big - small, 0.0)
+    held = own & (big - small >= prm.min_gap) & (small < HELD * big)
     n, T = big.shape
     # Additionality: a new gap made of *additional* declared trade (the declaring side rose
     # above its own history and the other side never followed) is the pattern; one side's
@@ -160,15 +185,18 @@ def score_gaps(
     tb, eb = np.zeros(n, dtype=int), np.full(n, T)
     zraw, added_share = np.full(n, np.nan), np.full(n, np.nan)
     gate, opened = np.zeros(n, dtype=int), np.full(n, -1)
+    bounded = bool(filled.any())
     for t, e in episodes(years, prm):
-        z, _, _, _ = break_stats(short, t, prm, e)
+        big_t = persist(big, filled, own, t) if bounded else big
+        short_t = shortfall(big_t, persist(small, filled, own, t)) if bounded else short
+        z, _, _, _ = break_stats(short_t, t, prm, e)
         inside = run_len[:, t] >= e - t  # the episode [t, e) is one unbroken run of the gap
         persistent = held[:, t:e].sum(axis=1) >= min_years
         run = inside & persistent & held[:, t] & held[:, e - 1]
         ok = run & np.isfinite(z)
         opened = np.where(run & (opened < 0), t, opened)
         gate = np.maximum(gate, np.where(ok, 2, np.where(run, 1, 0)))
-        pre_b = np.nan_to_num(_recent(big[:, :t], obs[:, :t]))
+        pre_b = np.nan_to_num(_recent(big_t[:, :t], obs[:, :t]))
         added = np.where(held[:, t:e], np.maximum(big[:, t:e] - pre_b[:, None], 0.0), 0.0).sum(axis=1)
         lost = np.where(held[:, t:e], gap[:, t:e], 0.0).sum(axis=1)
         share = np.clip(added / np.maximum(lost, 1.0), 0.0, 1.0)
@@ -203,6 +231,7 @@ def score_gaps(
     out["z_break"], out["added"], out["late"], out["closed"] = zraw, added_share, late, closed
     out["gate"] = [GATES[g] for g in gate]
     out["opened"] = [years[t] if t >= 0 else np.nan for t in opened]
-    for name, m in (("declared", big), ("recorded", small), ("known", obs), ("held", held)):
+    per_year = {"declared": big, "recorded": small, "known": obs, "held": held, "bound": filled}
+    for name, m in per_year.items():
         out[name] = list(m.tolist())
     return out, rows

@@ -15,7 +15,7 @@ import pandas as pd
 
 from detour.detectors.gaps import ADDED_FLOOR, HELD
 from detour.detectors.panel import Panel
-from detour.detectors.revisions import REVISION_YEAR
+from detour.detectors.revisions import REVISION_YEAR, history_bound
 from detour.detectors.scoring import LEAD_Z, MIN_PART, Params
 from detour.detectors.unit_value import CANDIDATE_JUMP, MIN_PREMIUM
 from detour.model.alert import Alert
@@ -100,8 +100,9 @@ def gap_rows(t: pd.DataFrame, panel: Panel, min_years: int) -> pd.DataFrame:
     unknown, details, declared, recorded, starts, ends = [], [], [], [], [], []
     for r in t.itertuples(index=False):
         big, small = np.asarray(r.declared, dtype=float), np.asarray(r.recorded, dtype=float)
+        bound = np.asarray(r.bound, dtype=bool)  # the bound's years: history, never the gap
         if r.stage in ("persistence", "history"):  # the years the gap stands in the data, seen or not
-            span = (big - small >= prm.min_gap) & (small < HELD * big)
+            span = (big - small >= prm.min_gap) & (small < HELD * big) & ~bound
         else:
             span = (years >= r.start) & (years <= r.end)
         starts.append(int(years[span].min()) if span.any() else int(r.start))
@@ -164,9 +165,16 @@ def _gap_detail(
         if phantom
         else (f"imports of HS {r.hs} from {o}", "recorded", "declared")
     )
+    bound = years[np.asarray(r.bound, dtype=bool)]
+    basis = (
+        f" (in {_span(bound.tolist())}, before HS {r.hs} existed, the pair's mirror in "
+        f"HS {', '.join(history_bound(r.hs))})"
+        if len(bound)
+        else ""
+    )
     text = (
         f"{declarer} {said} {_usd(sums[0])} of {flow} in {_years(r.start, r.end)}, {silent} {other} "
-        f"{_usd(sums[1])}; the mirror ratio broke from its history with z {r.z_break:.2f}"
+        f"{_usd(sums[1])}; the mirror ratio broke from its history{basis} with z {r.z_break:.2f}"
     )
     cuts = []
     if r.added < 1:

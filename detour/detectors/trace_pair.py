@@ -54,7 +54,11 @@ COLUMNS = (
     "kind", "hs", "start", "end", "declared_usd", "recorded_usd", "value_usd", "unknown", "z_break", "added",
     "late", "before", "after", "premium", "support", "z", "evidence", "stage", "detail",
 )  # fmt: skip
-SERIES = ("kind", "hs", "year", "declared_usd", "recorded_usd", "known", "held", "usd_per_kg", "relative")
+# ``bound``: the year's figures are the pair's trade in the code's bound (a code HS2022 created
+# n:n, before it existed: ``gaps.score_gaps``), its history, never a gap.
+SERIES = (
+    "kind", "hs", "year", "declared_usd", "recorded_usd", "known", "held", "bound", "usd_per_kg", "relative",
+)  # fmt: skip
 # Rows best first: an alert, then the furthest a code got.
 ORDER = ("alert", "min_score", "threshold", "code too weak", "revision year", "value", "premium",
          "closed episode", "history", "persistence")  # fmt: skip
@@ -207,7 +211,7 @@ def _series(target: pd.DataFrame, years: tuple[int, ...]) -> pd.DataFrame:
                 row = {"usd_per_kg": r.price[j], "relative": r.relative[j]}
             else:
                 row = {"declared_usd": r.declared[j], "recorded_usd": r.recorded[j], "known": r.known[j],
-                       "held": r.held[j]}  # fmt: skip
+                       "held": r.held[j], "bound": r.bound[j]}  # fmt: skip
             out.append({"kind": r.kind, "hs": r.hs, "year": y, **row})
     df = pd.DataFrame(out).reindex(columns=list(SERIES))
     for c in ("declared_usd", "recorded_usd", "usd_per_kg", "relative"):
