@@ -60,6 +60,21 @@ def restricted_since() -> dict[str, int]:
     return out
 
 
+def restricted_by() -> dict[str, frozenset[str] | None]:
+    """Country of concern → the countries whose exporters its restrictions bind (``None``: every
+    country, as for UN sanctions). ``hubs.yaml``: a destination's ``restricted_by`` group, by
+    default ``restricting`` (the coalition and the partner countries with similar controls).
+
+    >>> "DEU" in restricted_by()["RUS"], "CHN" in restricted_by()["RUS"], restricted_by()["PRK"]
+    (True, False, None)
+    """
+    out: dict[str, frozenset[str] | None] = {}
+    for d in _hubs().get("destinations") or ():
+        name = str(d.get("restricted_by", "restricting"))
+        out[str(d["iso3"])] = None if name == "all" else frozenset(group(name))
+    return out
+
+
 def military_goods() -> tuple[str, ...]:
     """HS prefixes of goods whose covert supply has reasons whatever the destination (arms).
 

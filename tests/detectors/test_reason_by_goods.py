@@ -3,8 +3,9 @@
 Dual-use goods (processors, capacitors) ship freely except to the destinations of concern, so a
 route of them elsewhere has no reason to go round; military goods need a licence everywhere, but
 allies (the sanctions coalition) buy them openly; goods from a country of concern keep a reason
-wherever they go (import bans); and a country is of concern only from the year its restrictions
-began. Each route below is the same shape (a new flow of USD 6M a year into an unlisted hub,
+wherever they go (import bans); a country is of concern only from the year its restrictions
+began, and only to a route from a country whose exporters they bind (thirteenth round). Each
+route below is the same shape (a new flow of USD 6M a year into an unlisted hub,
 forwarded to the destination, no direct trade, from 2022 unless ``CUT`` says otherwise), so only
 the reason differs. And the evidence threshold sees the priors (a listed hub, a destination of
 concern, from the year it became one), as it sees the reason.
@@ -30,7 +31,8 @@ ROUTES = {
     "dual-use from a country of concern": ("RUS", "LAO", "ITA", "853224"),
     "arms to a conflict zone": ("SRB", "NPL", "EGY", "930690"),
     "arms to an ally": ("BRA", "PRY", "POL", "930630"),
-    "dual-use to Russia before its restrictions": ("VNM", "BTN", "RUS", "852691"),
+    "dual-use to Russia before its restrictions": ("JPN", "BTN", "RUS", "852691"),
+    "dual-use to Russia from a country its restrictions do not bind": ("VNM", "LKA", "RUS", "853224"),
 }
 CUT = {"dual-use to Russia before its restrictions": 2019}  # first year of the route; else 2022
 
@@ -47,8 +49,16 @@ def _world() -> World:
 
 
 @pytest.fixture(scope="module")
-def alerts(tmp_path_factory):
-    return _world().detect(tmp_path_factory.mktemp("reason_by_goods"))
+def store(tmp_path_factory):
+    return _world().ingest(tmp_path_factory.mktemp("reason_by_goods"))
+
+
+@pytest.fixture(scope="module")
+def alerts(store):
+    from detour.detectors import run_detectors
+    from detour.engine import get_engine
+
+    return run_detectors(get_engine("duckdb"), store)
 
 
 def _score(alerts, name: str) -> float:
@@ -72,6 +82,24 @@ def test_a_destination_is_of_concern_from_the_year_its_restrictions_began(alerts
     concern = _score(alerts, "dual-use to a destination of concern")
     early = _score(alerts, "dual-use to Russia before its restrictions")
     assert 0 < early < 0.8 * concern  # without the dates: about the same score
+
+
+def test_restrictions_give_a_reason_only_to_the_exporters_they_bind(alerts, store):
+    # Vietnam does not restrict its exports to Russia (``hubs.yaml`` ``restricted_by``), so its
+    # capacitors ship there openly: a route of them through Sri Lanka keeps half its evidence,
+    # like processors sent round to Brazil. South Korea's controls bind its exporters.
+    from detour.detectors.trace import trace_route
+    from detour.engine import get_engine
+
+    concern = _score(alerts, "dual-use to a destination of concern")
+    unbound = _score(alerts, "dual-use to Russia from a country its restrictions do not bind")
+    assert 0 < unbound < 0.75 * concern  # without the rule: about the same score
+
+    def reason(o: str, h: str) -> float:
+        rows = trace_route(get_engine("duckdb"), store, o, h, "RUS").rows
+        return float(rows[rows.stage == "alert"].reason.iloc[0])
+
+    assert (reason("VNM", "LKA"), reason("KOR", "MNG")) == (0.5, 1.0)
 
 
 def test_goods_from_a_country_of_concern_keep_their_reason(alerts):

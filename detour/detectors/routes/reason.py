@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from detour.detectors.panel import Panel
-from detour.detectors.reference import group, military_goods, restricted_since
+from detour.detectors.reference import group, military_goods, restricted_by, restricted_since
 from detour.detectors.scoring import _nanmedian, matrix
 
 NO_REASON = 0.5  # evidence kept by a route whose origin openly ships the destination the same goods
@@ -39,7 +39,11 @@ def reason_to_detour(
 
     Destinations of concern (``hubs.yaml``: comprehensive restrictions) keep a reason whatever
     the chapter does: restrictions there name particular goods (the EU's HS6 sanctions lists),
-    so the rest of a chapter may go on while the listed codes are sent round.
+    so the rest of a chapter may go on while the listed codes are sent round. But restrictions
+    bind the exporters of the countries that impose them (``hubs.yaml`` ``restricted_by``: the
+    coalition and the partner countries with similar export controls, everyone for UN
+    sanctions): Thai aircraft parts or Bangladeshi chips ship to Russia or Iran openly, so for a
+    route from an origin they do not bind, the destination is no more of concern than any other.
 
     And the goods must be closed to the destination at all. Military goods (``hubs.yaml``
     ``military_goods``: arms, ammunition, explosives, armoured vehicles, warships) need an arms
@@ -87,7 +91,13 @@ def reason_to_detour(
         first = who.map(since).fillna(0).to_numpy()
         return listed & (year >= first)
 
-    concern = of_concern(cand.d)
+    # Restrictions bind the exporters of the countries that impose them (``hubs.yaml``
+    # ``restricted_by``): a destination is of concern to a route only when its origin is one.
+    bound = restricted_by()
+    binds = np.array(
+        [(bound.get(d) is None) or (o in bound[d]) for o, d in zip(cand.o, cand.d, strict=True)], dtype=bool
+    )
+    concern = of_concern(cand.d) & binds
     no_reason = open_channel & ~concern
     if direct_open is not None:
         # The origin goes on shipping the destination the very goods the route delivers: an open
