@@ -48,8 +48,8 @@ from detour.model.codes import country_name
 from detour.store.catalog import Store
 
 COLUMNS = (
-    "kind", "hs_in", "hs_out", "t1", "t2", "z_in", "z_out", "hub_weight", "reason", "direct_open",
-    "fit", "support", "z_fit", "prior", "evidence", "stage", "detail",
+    "kind", "hs_in", "hs_out", "t1", "t2", "z_in", "z_out", "hub_weight", "reason", "reason_why",
+    "direct_open", "fit", "support", "z_fit", "prior", "evidence", "stage", "detail",
 )  # fmt: skip
 
 
@@ -134,6 +134,9 @@ def trace_route(
                 continue
             routes, _ = det.assess(panel, cand)
             target = routes[(routes.o == o) & (routes.d == d)].copy()
+            # The detector's year profiles (``attrs``) are for all its routes: pandas compares
+            # attrs when frames are concatenated, and arrays of two detectors cannot be compared.
+            target.attrs = {}
             if target.empty:
                 verdicts[det.kind] = _not_scored(det.kind, o, h, d, len(mine))
                 continue
@@ -298,6 +301,24 @@ def _verdict(kind: str, rows: pd.DataFrame, alerts: list[Alert], o: str, h: str,
     return text + (f" ({'; '.join(weak)})." if weak else ".")
 
 
+def halved_because(cause: str, o: str, d: str) -> str:
+    """A route's cause for keeping half its evidence (``routes.reason.CAUSES``), in words.
+
+    >>> halved_because("unbound_origin", "VNM", "RUS")
+    "Russian Federation's restrictions do not bind Vietnam's exporters, who ship it such goods openly"
+    """
+    origin, dest = country_name(o), country_name(d)
+    return {
+        "direct_open": f"{origin} also sold {dest} the product directly",
+        "open_channel": f"{origin} ships {dest} other goods of the same chapter openly",
+        "unbound_origin": (
+            f"{dest}'s restrictions do not bind {origin}'s exporters, who ship it such goods openly"
+        ),
+        "civil_goods": f"dual-use goods ship to {dest} openly (not a destination of concern in those years)",
+        "ally": f"{dest} buys arms openly from its allies' suppliers",
+    }.get(cause, f"{origin} ships {dest} such goods openly, or they need no detour")
+
+
 def _weaknesses(row: Any, o: str, d: str) -> list[str]:
     """The factors that cut the row's evidence, in words."""
     out = []
@@ -307,12 +328,7 @@ def _weaknesses(row: Any, o: str, d: str) -> list[str]:
     if row.hub_weight < 0.95:
         out.append(f"the hub's own totals did not show it (× {row.hub_weight:.2f})")
     if row.reason < 1:
-        why = (
-            f"{country_name(o)} also sold {country_name(d)} the product directly"
-            if row.direct_open
-            else f"{country_name(o)} ships {country_name(d)} such goods openly, or they need no detour"
-        )
-        out.append(f"halved: {why}")
+        out.append(f"halved: {halved_because(str(getattr(row, 'reason_why', '') or ''), o, d)}")
     if row.fit < 0.8:
         out.append(f"the legs' sizes fit poorly (× {row.fit:.2f})")
     if row.support < 0.8:

@@ -95,11 +95,31 @@ def test_restrictions_give_a_reason_only_to_the_exporters_they_bind(alerts, stor
     unbound = _score(alerts, "dual-use to Russia from a country its restrictions do not bind")
     assert 0 < unbound < 0.75 * concern  # without the rule: about the same score
 
-    def reason(o: str, h: str) -> float:
+    def reason(o: str, h: str) -> tuple[float, str]:
         rows = trace_route(get_engine("duckdb"), store, o, h, "RUS").rows
-        return float(rows[rows.stage == "alert"].reason.iloc[0])
+        best = rows[rows.stage == "alert"].iloc[0]
+        return float(best.reason), best.reason_why
 
-    assert (reason("VNM", "LKA"), reason("KOR", "MNG")) == (0.5, 1.0)
+    assert reason("VNM", "LKA") == (0.5, "unbound_origin")
+    assert reason("KOR", "MNG") == (1.0, "")
+
+
+def test_the_trace_says_why_a_route_kept_half_its_evidence(alerts, store):
+    # Each halved route of this world, with its cause in the trace's words (``trace.halved_because``).
+    from detour.detectors.trace import trace_route
+    from detour.engine import get_engine
+
+    expected = {
+        "dual-use elsewhere": "civil_goods",
+        "dual-use to Russia before its restrictions": "civil_goods",
+        "arms to an ally": "ally",
+        "dual-use to Russia from a country its restrictions do not bind": "unbound_origin",
+    }
+    for name, cause in expected.items():
+        o, h, d, _ = ROUTES[name]
+        t = trace_route(get_engine("duckdb"), store, o, h, d, kinds=["transshipment"])
+        best = t.rows.iloc[0]
+        assert (best.reason, best.reason_why) == (0.5, cause), (name, t.rows.head(3).to_dict("records"))
 
 
 def test_goods_from_a_country_of_concern_keep_their_reason(alerts):

@@ -88,3 +88,16 @@ def test_trace_cli_json_and_table(rival_store):
     res = runner.invoke(app, ["trace", "CZE", "SRB", "UKR"], obj=obj)
     assert res.exit_code == 0, res.output
     assert "Flagged as transformation" in res.stdout
+
+
+def test_trace_of_a_route_both_detectors_score(tmp_path):
+    """Processors forwarded DEU → ARM → RUS, and radio equipment built from them in ARM for
+    RUS: one route that both detectors score. Their rows are one table (pandas once refused to
+    concatenate the two detectors' frames, whose year profiles ride on ``attrs``)."""
+    w = scenarios.transshipment_world()
+    w.flow("ARM", "RUS", "852691", step(0, 9e6))
+    store = w.ingest(tmp_path)
+    t = trace_route(get_engine("duckdb"), store, "DEU", "ARM", "RUS")
+    assert t.candidates["transshipment"] > 0 and t.candidates["transformation"] > 0
+    assert set(t.rows.kind) == {"transshipment", "transformation"}
+    assert t.flagged and t.rows.attrs == {}

@@ -68,7 +68,7 @@ from detour.detectors.routes.hub import (
     visible,
 )
 from detour.detectors.routes.legs import READINGS, score_routes
-from detour.detectors.routes.reason import reason_to_detour
+from detour.detectors.routes.reason import CAUSES, reason_causes, reason_to_detour
 from detour.detectors.routes.stages import (
     ROUTE_KINDS,
     Stage,
@@ -103,6 +103,8 @@ __all__ = [
     "persist",
     "profile_fit",
     "reason_to_detour",
+    "reason_causes",
+    "CAUSES",
     "route_candidates",
     "run_stages",
     "score_routes",

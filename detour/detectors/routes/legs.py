@@ -14,7 +14,7 @@ from detour.detectors.revisions import history_bound
 from detour.detectors.routes.bounds import bound_years, bounded_matrix, persist, with_bounds
 from detour.detectors.routes.fit import competes, jump
 from detour.detectors.routes.hub import OWNED, hub_weight, owned_share, supplier_share, visible
-from detour.detectors.routes.reason import reason_to_detour
+from detour.detectors.routes.reason import factor, reason_causes
 from detour.detectors.scoring import (
     _nanmedian,
     break_stats,
@@ -327,8 +327,8 @@ def score_routes(
         out.direct_post > prm.stop_ratio * out.direct_pre
     )
     # Without the gate the route is an assembly route: its product is the hub's (``transformed``).
-    out["reason"] = reason_to_detour(
-        panel, cand, v_dir, t1, out.direct_open.to_numpy(), transformed=not direct_gate
-    )
+    causes = reason_causes(panel, cand, v_dir, t1, out.direct_open.to_numpy(), transformed=not direct_gate)
+    out["reason"] = factor(causes)
+    out["reason_why"] = causes  # ``reason.CAUSES``: why a halved route had no reason to go round
     # Only readings with finite evidence were kept (``live`` above): every row is scored.
     return out, rows

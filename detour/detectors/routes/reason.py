@@ -14,6 +14,11 @@ NO_REASON = 0.5  # evidence kept by a route whose origin openly ships the destin
 DIRECT_MATERIAL = 1_000_000.0  # USD a year: direct trade in a chapter at which it is an open channel
 
 
+# Why a route has no reason to detour (``reason_causes``), the first that applies in this order;
+# "" when it has one. ``detour.detectors.trace`` says each in words.
+CAUSES = ("direct_open", "open_channel", "unbound_origin", "civil_goods", "ally")
+
+
 def reason_to_detour(
     panel: Panel,
     cand: pd.DataFrame,
@@ -22,7 +27,27 @@ def reason_to_detour(
     direct_open: np.ndarray | None = None,
     transformed: bool = False,
 ) -> np.ndarray:
-    """Per route, 1 when the origin had a reason to send the goods round, else ``NO_REASON``.
+    """Per route, 1 when the origin had a reason to send the goods round, else ``NO_REASON``
+    (``reason_causes`` says why)."""
+    return factor(reason_causes(panel, cand, v_dir, t1, direct_open, transformed))
+
+
+def factor(causes: np.ndarray) -> np.ndarray:
+    """The evidence each route keeps for its cause (``reason_causes``): all of it without one,
+    ``NO_REASON`` with one."""
+    return np.where(np.asarray(causes) == "", 1.0, NO_REASON)
+
+
+def reason_causes(
+    panel: Panel,
+    cand: pd.DataFrame,
+    v_dir: np.ndarray,
+    t1: np.ndarray,
+    direct_open: np.ndarray | None = None,
+    transformed: bool = False,
+) -> np.ndarray:
+    """Per route, why the origin had no reason to send the goods round (one of ``CAUSES``), or ""
+    when it had one.
 
     A detour costs money and raises questions; it pays only when the direct channel is closed.
     For transshipment the route's own code's direct flow must already have stopped or never
@@ -66,7 +91,7 @@ def reason_to_detour(
     """
     n, T = v_dir.shape
     if n == 0:
-        return np.ones(0)
+        return np.zeros(0, dtype=object)
     p = panel.pairs
     keys = pd.DataFrame(
         {"exporter": cand.o.to_numpy(), "importer": cand.d.to_numpy(), "ch": cand.hs_out.str[:2].to_numpy()}
@@ -97,16 +122,25 @@ def reason_to_detour(
     binds = np.array(
         [(bound.get(d) is None) or (o in bound[d]) for o, d in zip(cand.o, cand.d, strict=True)], dtype=bool
     )
-    concern = of_concern(cand.d) & binds
-    no_reason = open_channel & ~concern
+    listed = of_concern(cand.d)
+    concern = listed & binds
+    causes = np.full(n, "", dtype=object)
+
+    def cause(where: np.ndarray, name: str) -> None:
+        causes[np.asarray(where, dtype=bool) & (causes == "")] = name
+
     if direct_open is not None:
         # The origin goes on shipping the destination the very goods the route delivers: an open
         # channel whatever the destination (the restrictions' lists cannot be what it avoids).
-        no_reason |= np.asarray(direct_open, dtype=bool)
+        cause(np.asarray(direct_open, dtype=bool), "direct_open")
+    cause(open_channel & ~concern, "open_channel")
     if panel.destination_prior:
         military = cand.hs_out.str.startswith(military_goods()).to_numpy()
         ally = cand.d.isin(group("coalition")).to_numpy()
         # Goods from a country of concern keep a reason only as they left it (not ``transformed``).
         exempt = of_concern(cand.o) & (not transformed)
-        no_reason |= ~exempt & ((~military & ~concern) | (military & ally))
-    return np.where(no_reason, NO_REASON, 1.0)
+        civil = ~exempt & ~military & ~concern
+        cause(civil & listed, "unbound_origin")  # of concern, but its restrictions do not bind O
+        cause(civil, "civil_goods")
+        cause(~exempt & military & ally, "ally")
+    return causes
