@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from detour.detectors.trace_pair import PairTrace
 
 
-
 def trace(
     ctx: typer.Context,
     countries: Annotated[
@@ -113,6 +112,8 @@ def _f(v: float, fmt: str = ".2f") -> str:
 
 
 def _route_table(rows: pd.DataFrame) -> tuple[Table, list[str]]:
+    from detour.detectors.pair_reasons import usd
+
     table = _table(
         "code pairs, best evidence first",
         ("#", "kind", "HS in → out", "years", "z in", "z out", "evid.", "stage"),
@@ -128,6 +129,9 @@ def _route_table(rows: pd.DataFrame) -> tuple[Table, list[str]]:
             f"{r.kind} HS {r.hs_in} → {r.hs_out}: hub {_f(r.hub_weight)}, reason {_f(r.reason)}, "
             f"fit {_f(r.fit)}, support {_f(r.support)}, z_fit {_f(r.z_fit)}, prior {_f(r.prior)}"
         )
+        chapter = float(getattr(r, "open_chapter", 0.0) or 0.0)
+        if chapter > 0:  # context, never a discount (``routes.reason.open_chapter``)
+            figures += f"; open trade in the rest of the chapter {usd(chapter)} a year (no discount)"
         lines.append(figures + (f"; {r.detail}" if r.detail else ""))
     return table, lines
 

@@ -26,7 +26,7 @@ def _years(start: int, end: int) -> str:
     return str(start) if start == end else f"{start}–{end}"
 
 
-def _usd(v: float) -> str:
+def usd(v: float) -> str:
     return f"USD {v / 1e6:,.1f} million" if abs(v) >= 1e5 else f"USD {v:,.0f}"
 
 
@@ -173,8 +173,8 @@ def _gap_detail(
         else ""
     )
     text = (
-        f"{declarer} {said} {_usd(sums[0])} of {flow} in {_years(r.start, r.end)}, {silent} {other} "
-        f"{_usd(sums[1])}; the mirror ratio broke from its history{basis} with z {r.z_break:.2f}"
+        f"{declarer} {said} {usd(sums[0])} of {flow} in {_years(r.start, r.end)}, {silent} {other} "
+        f"{usd(sums[1])}; the mirror ratio broke from its history{basis} with z {r.z_break:.2f}"
     )
     cuts = []
     if r.added < 1:

@@ -38,7 +38,9 @@ import pandas as pd
 
 from detour.detectors import DETECTORS, SharedPanel, as_declared, get_detector, panel_for
 from detour.detectors.base import Scope
+from detour.detectors.pair_reasons import usd
 from detour.detectors.routes import ROUTE_KINDS, legs_of, one_explanation, run_stages
+from detour.detectors.routes.reason import open_chapter
 from detour.detectors.scoring import MIN_PART, Params
 from detour.detectors.watchlist import Watchlist
 from detour.engine.base import Engine
@@ -49,7 +51,7 @@ from detour.store.catalog import Store
 
 COLUMNS = (
     "kind", "hs_in", "hs_out", "t1", "t2", "z_in", "z_out", "hub_weight", "reason", "reason_why",
-    "direct_open", "fit", "support", "z_fit", "prior", "evidence", "stage", "detail",
+    "direct_open", "open_chapter", "fit", "support", "z_fit", "prior", "evidence", "stage", "detail",
 )  # fmt: skip
 
 
@@ -159,7 +161,14 @@ def trace_route(
             frames.append(target)
             made += [as_declared(a) for a in det.run(panel, scope)]
         min_z = panel.params.min_z
-    rows = _rows(frames)
+        rows = _rows(frames)
+        # Context, never a discount (``routes.reason.open_chapter``): the origin's open trade with
+        # the destination in the other goods of the onward code's chapter, USD a year.
+        if len(rows):
+            years = list(panel.years)
+            cand = pd.DataFrame({"o": o, "d": d, "hs_out": rows.hs_out.astype(str)})
+            at = np.array([years.index(int(t)) if int(t) in years else 0 for t in rows.t1])
+            rows["open_chapter"] = np.round(open_chapter(panel, cand, at), 0)
     kept = one_explanation(made)
     kept_ids = {a.id for a in kept}
     mine_alerts = [a for a in kept if (a.origin, a.hub, a.destination) == (o, h, d)]
@@ -190,6 +199,7 @@ def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     order = {"alert": 0, "one explanation": 1, "threshold": 2}
     df["_o"] = df.stage.map(order).fillna(3)
     df = df.sort_values(["_o", "evidence"], ascending=[True, False])
+    df["open_chapter"] = 0.0  # filled by ``trace_route`` on its panel
     out = df[list(COLUMNS)].reset_index(drop=True)
     for c in ("z_in", "z_out", "hub_weight", "reason", "fit", "support", "z_fit", "prior", "evidence"):
         out[c] = out[c].astype(float).round(3)
@@ -331,6 +341,12 @@ def _weaknesses(row: Any, o: str, d: str) -> list[str]:
         out.append(f"halved: {halved_because(str(getattr(row, 'reason_why', '') or ''), o, d)}")
     if row.fit < 0.8:
         out.append(f"the legs' sizes fit poorly (× {row.fit:.2f})")
+    chapter = float(getattr(row, "open_chapter", 0.0) or 0.0)
+    if chapter > 0:
+        out.append(
+            f"context, no discount: {country_name(o)} also ships {country_name(d)} {usd(chapter)} a year of"
+            " other goods of the same chapter openly"
+        )
     if row.support < 0.8:
         out.append(f"few years support it (× {row.support:.2f})")
     return out

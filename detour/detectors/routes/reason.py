@@ -11,12 +11,12 @@ from detour.detectors.reference import group, military_goods, restricted_by, res
 from detour.detectors.scoring import _nanmedian, matrix
 
 NO_REASON = 0.5  # evidence kept by a route whose origin openly ships the destination the same goods
-DIRECT_MATERIAL = 1_000_000.0  # USD a year: direct trade in a chapter at which it is an open channel
+DIRECT_MATERIAL = 1_000_000.0  # USD a year: direct chapter trade that is open trade (``open_chapter``)
 
 
 # Why a route has no reason to detour (``reason_causes``), the first that applies in this order;
 # "" when it has one. ``detour.detectors.trace`` says each in words.
-CAUSES = ("direct_open", "open_channel", "unbound_origin", "civil_goods", "ally")
+CAUSES = ("direct_open", "unbound_origin", "civil_goods", "ally")
 
 
 def reason_to_detour(
@@ -53,18 +53,20 @@ def reason_causes(
     For transshipment the route's own code's direct flow must already have stopped or never
     existed (``score_routes``). For transformation it may have gone on (``direct_open``): an
     origin that goes on selling the destination the assembled product itself has an open
-    channel for it, whatever the destination. Otherwise the question is the origin's direct
-    trade with the destination in the *rest of the watched goods of the same chapter* (the
-    route's code taken out). When that
-    trade was material (``DIRECT_MATERIAL``) before the route began and went on (its median
-    from the route's first year at least half its earlier median), the origin ships that
-    destination such goods openly, and a new bilateral flow through a third country is far more
-    likely ordinary trade (a distributor, a new supply chain) than a detour. Large economies
-    trading with each other are the commonest source of such look-alikes.
+    channel for it, whatever the destination.
 
-    Destinations of concern (``hubs.yaml``: comprehensive restrictions) keep a reason whatever
-    the chapter does: restrictions there name particular goods (the EU's HS6 sanctions lists),
-    so the rest of a chapter may go on while the listed codes are sent round. But restrictions
+    The origin's open trade with the destination in *other* goods of the chapter is no such
+    channel (``open_chapter`` measures it for ``detour trace``, which reports it as context). Until
+    the fourteenth round it halved the route too; it was dropped because covert supply runs beside
+    open sales (a government that licenses some arms to a buyer may still send others round for
+    deniability, or to keep volumes out of its published reports), because DOMAIN.md defines
+    covert supply by the route's own goods ("the direct O → D flow ... never existed"), and
+    because on the simulator's worlds it cost planted routes and kept out only chance routes that
+    ranked below them (docs/accuracy-history.md, fourteenth round).
+
+    Destinations of concern (``hubs.yaml``: comprehensive restrictions) keep a reason for every
+    watched good: restrictions there name particular goods (the EU's HS6 sanctions lists), so
+    the listed codes are sent round while the rest of the trade goes on. But restrictions
     bind the exporters of the countries that impose them (``hubs.yaml`` ``restricted_by``: the
     coalition and the partner countries with similar export controls, everyone for UN
     sanctions): Thai aircraft parts or Bangladeshi chips ship to Russia or Iran openly, so for a
@@ -92,20 +94,6 @@ def reason_causes(
     n, T = v_dir.shape
     if n == 0:
         return np.zeros(0, dtype=object)
-    p = panel.pairs
-    keys = pd.DataFrame(
-        {"exporter": cand.o.to_numpy(), "importer": cand.d.to_numpy(), "ch": cand.hs_out.str[:2].to_numpy()}
-    ).drop_duplicates()
-    q = p.mutate(ch=p.hs.left(2)).semi_join(ibis.memtable(keys), ["exporter", "importer", "ch"])
-    df = panel.engine.execute(q.group_by(["exporter", "importer", "ch", "year"]).aggregate(v=q.v.sum()))
-    index = pd.DataFrame({"exporter": cand.o, "importer": cand.d, "ch": cand.hs_out.str[:2]})
-    chapter = matrix(df, ["exporter", "importer", "ch"], "v", panel.years, index)
-    rest = np.maximum(chapter - np.nan_to_num(v_dir), 0.0)  # the route's own code taken out
-    cols = np.arange(T)[None, :]
-    t = np.asarray(t1)[:, None]
-    pre = _nanmedian(np.where(cols < t, rest, np.nan))
-    post = _nanmedian(np.where(cols >= t, rest, np.nan))
-    open_channel = (np.nan_to_num(pre) >= DIRECT_MATERIAL) & (np.nan_to_num(post) >= 0.5 * np.nan_to_num(pre))
     # A country is of concern for a route from the year its restrictions began (``hubs.yaml``
     # ``since``): the route's first year must be that year or later.
     since = restricted_since()
@@ -133,7 +121,6 @@ def reason_causes(
         # The origin goes on shipping the destination the very goods the route delivers: an open
         # channel whatever the destination (the restrictions' lists cannot be what it avoids).
         cause(np.asarray(direct_open, dtype=bool), "direct_open")
-    cause(open_channel & ~concern, "open_channel")
     if panel.destination_prior:
         military = cand.hs_out.str.startswith(military_goods()).to_numpy()
         ally = cand.d.isin(group("coalition")).to_numpy()
@@ -144,3 +131,39 @@ def reason_causes(
         cause(civil, "civil_goods")
         cause(~exempt & military & ally, "ally")
     return causes
+
+
+def open_chapter(panel: Panel, cand: pd.DataFrame, t1: np.ndarray) -> np.ndarray:
+    """Per route, the origin's direct trade with the destination in the *other* watched goods of
+    the onward code's chapter (the route's own onward code taken out), in USD a year from the
+    route's first year (column ``t1``), when that trade was material (``DIRECT_MATERIAL``) before
+    the route began and went on (its median from ``t1`` at least half its earlier median); 0
+    otherwise.
+
+    Context for ``detour trace`` ("Germany also ships India other goods of the same chapter
+    openly"), never a discount on the evidence (``reason_causes``)."""
+    n, T = len(cand), len(panel.years)
+    if n == 0:
+        return np.zeros(0)
+    p = panel.pairs
+    keys = pd.DataFrame(
+        {"exporter": cand.o.to_numpy(), "importer": cand.d.to_numpy(), "ch": cand.hs_out.str[:2].to_numpy()}
+    ).drop_duplicates()
+    q = p.mutate(ch=p.hs.left(2)).semi_join(ibis.memtable(keys), ["exporter", "importer", "ch"])
+    df = panel.engine.execute(q.group_by(["exporter", "importer", "ch", "hs", "year"]).aggregate(v=q.v.sum()))
+    own = pd.DataFrame({"exporter": cand.o, "importer": cand.d, "hs": cand.hs_out})
+    index = pd.DataFrame({"exporter": cand.o, "importer": cand.d, "ch": cand.hs_out.str[:2]})
+    chapter = matrix(
+        df.groupby(["exporter", "importer", "ch", "year"], as_index=False)["v"].sum(),
+        ["exporter", "importer", "ch"],
+        "v",
+        panel.years,
+        index,
+    )
+    code = matrix(df, ["exporter", "importer", "hs"], "v", panel.years, own)
+    rest = np.maximum(np.nan_to_num(chapter) - np.nan_to_num(code), 0.0)  # the route's own code taken out
+    cols = np.arange(T)[None, :]
+    t = np.asarray(t1)[:, None]
+    pre = np.nan_to_num(_nanmedian(np.where(cols < t, rest, np.nan)))
+    post = np.nan_to_num(_nanmedian(np.where(cols >= t, rest, np.nan)))
+    return np.where((pre >= DIRECT_MATERIAL) & (post >= 0.5 * pre), post, 0.0)
