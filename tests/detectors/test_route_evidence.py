@@ -281,8 +281,8 @@ def _reason_world() -> World:
     w.flow("KOR", "MNG", "930690", step(0, 6e6))
     w.flow("MNG", "BRA", "930690", step(0, 6e6))
     # ... and JPN → KHM → CHL, where JPN openly sells CHL USD 20M a year of other watched
-    # chapter-93 goods, before and after: no reason to send munitions round. (Military goods:
-    # dual-use ones to these destinations would have no reason either, ``test_reason_by_goods``.)
+    # chapter-93 goods, before and after. Until the fourteenth round that open trade halved the
+    # route; covert supply runs beside open sales, so it is now context, not a discount.
     w.flow("JPN", "KHM", "930690", step(0, 6e6))
     w.flow("KHM", "CHL", "930690", step(0, 6e6))
     w.flow("JPN", "CHL", "930630", step(2e7, 2.1e7))
@@ -290,15 +290,36 @@ def _reason_world() -> World:
 
 
 @pytest.fixture(scope="module")
-def reason_alerts(tmp_path_factory):
-    return _reason_world().detect(tmp_path_factory.mktemp("reason"))
+def reason_store(tmp_path_factory):
+    return _reason_world().ingest(tmp_path_factory.mktemp("reason"))
 
 
-def test_an_origin_that_ships_the_destination_openly_has_no_reason_to_detour(reason_alerts):
+@pytest.fixture(scope="module")
+def reason_alerts(reason_store):
+    from detour.detectors import run_detectors
+    from detour.engine import get_engine
+
+    return run_detectors(get_engine("duckdb"), reason_store)
+
+
+def test_open_trade_in_other_codes_of_the_chapter_is_context_not_a_discount(reason_alerts, reason_store):
+    from detour.detectors.trace import trace_route
+    from detour.engine import get_engine
+
     closed = _route_score(reason_alerts, "KOR", "MNG")
-    open_channel = _route_score(reason_alerts, "JPN", "KHM")
+    beside_open_trade = _route_score(reason_alerts, "JPN", "KHM")
     assert closed >= 50
-    assert open_channel < 0.8 * closed
+    # The same route beside open sales of other munitions keeps its evidence (it was halved to
+    # under 0.8 x the closed route's score before the fourteenth round).
+    assert beside_open_trade >= 0.9 * closed
+    # ``detour trace`` reports the open trade as context: about USD 20M a year, and no discount.
+    engine = get_engine("duckdb")
+    t = trace_route(engine, reason_store, "JPN", "KHM", "CHL", kinds=["transshipment"])
+    row = t.rows[t.rows.hs_out == "930690"].iloc[0]
+    assert row.reason == 1.0 and row.reason_why == ""
+    assert 1.5e7 <= row.open_chapter <= 2.5e7
+    closed_trace = trace_route(engine, reason_store, "KOR", "MNG", "BRA", kinds=["transshipment"])
+    assert (closed_trace.rows.open_chapter == 0).all()
 
 
 @functools.cache
