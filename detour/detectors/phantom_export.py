@@ -19,6 +19,7 @@ import pandas as pd
 
 from detour.detectors.base import Detector, Scope
 from detour.detectors.gaps import gap_candidates, score_gaps
+from detour.detectors.pair_reasons import usd
 from detour.detectors.panel import Panel
 from detour.detectors.routes import Stage, run_stages
 from detour.detectors.scoring import MIN_PART, combined, to_score
@@ -26,10 +27,6 @@ from detour.model.alert import Alert
 from detour.model.codes import country_name
 
 MIN_YEARS = 2
-
-
-def _usd(v: float) -> str:
-    return f"USD {v / 1e6:,.1f} million" if v >= 1e5 else f"USD {v:,.0f}"
 
 
 class PhantomExportDetector(Detector):
@@ -43,7 +40,7 @@ class PhantomExportDetector(Detector):
 
     def explain(self, o: str, h: str, codes: list[str], start: int, end: int, value: float) -> str:
         return (
-            f"{country_name(o)} declared {_usd(value)} of exports of HS {', '.join(codes)} to "
+            f"{country_name(o)} declared {usd(value)} of exports of HS {', '.join(codes)} to "
             f"{country_name(h)} in {start}–{end} that {country_name(h)}, while reporting imports in "
             f"the same chapters, never recorded beyond the usual CIF/FOB margin."
         )

@@ -9,8 +9,10 @@ route's candidate code pairs:
 
 - the evidence of each leg (``z_in``, ``z_out``, after their look-elsewhere charges), what the
   hub's own totals showed (``hub_weight``: 1 when they moved with the legs), the reason to
-  detour (0.5 when the origin ships the destination such goods openly), the fit of the legs'
-  sizes and the years' support, and the evidence ``z_fit`` they make together;
+  detour (0.5 when the route has none, ``reason_why`` says why), the fit of the legs' sizes and
+  the years' support, and the evidence ``z_fit`` they make together; as context only, the
+  origin's open trade with the destination in the rest of the chapter (``open_chapter``, USD a
+  year);
 - the stage where it stopped: ``scoring`` (no break year where both legs stood out, or for
   transshipment the direct flow went on), ``best reading`` (another break year of the same code
   pair reads better: such rows are left out of the table), ``one origin`` (another origin's
@@ -167,7 +169,7 @@ def trace_route(
         if len(rows):
             years = list(panel.years)
             cand = pd.DataFrame({"o": o, "d": d, "hs_out": rows.hs_out.astype(str)})
-            at = np.array([years.index(int(t)) if int(t) in years else 0 for t in rows.t1])
+            at = np.array([years.index(int(t)) for t in rows.t1])
             rows["open_chapter"] = np.round(open_chapter(panel, cand, at), 0)
     kept = one_explanation(made)
     kept_ids = {a.id for a in kept}
@@ -320,7 +322,6 @@ def halved_because(cause: str, o: str, d: str) -> str:
     origin, dest = country_name(o), country_name(d)
     return {
         "direct_open": f"{origin} also sold {dest} the product directly",
-        "open_channel": f"{origin} ships {dest} other goods of the same chapter openly",
         "unbound_origin": (
             f"{dest}'s restrictions do not bind {origin}'s exporters, who ship it such goods openly"
         ),
@@ -330,7 +331,7 @@ def halved_because(cause: str, o: str, d: str) -> str:
 
 
 def _weaknesses(row: Any, o: str, d: str) -> list[str]:
-    """The factors that cut the row's evidence, in words."""
+    """The factors that cut the row's evidence, in words, then the open trade in the chapter (context)."""
     out = []
     legs = {"inbound": row.z_in, "onward": row.z_out}
     weaker = min(legs, key=lambda k: legs[k])
@@ -341,12 +342,12 @@ def _weaknesses(row: Any, o: str, d: str) -> list[str]:
         out.append(f"halved: {halved_because(str(getattr(row, 'reason_why', '') or ''), o, d)}")
     if row.fit < 0.8:
         out.append(f"the legs' sizes fit poorly (× {row.fit:.2f})")
+    if row.support < 0.8:
+        out.append(f"few years support it (× {row.support:.2f})")
     chapter = float(getattr(row, "open_chapter", 0.0) or 0.0)
     if chapter > 0:
         out.append(
             f"context, no discount: {country_name(o)} also ships {country_name(d)} {usd(chapter)} a year of"
             " other goods of the same chapter openly"
         )
-    if row.support < 0.8:
-        out.append(f"few years support it (× {row.support:.2f})")
     return out

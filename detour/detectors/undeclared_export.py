@@ -11,7 +11,8 @@ declared partner H, the importer; ``hub`` is null.
 
 from __future__ import annotations
 
-from detour.detectors.phantom_export import PhantomExportDetector, _usd
+from detour.detectors.pair_reasons import usd
+from detour.detectors.phantom_export import PhantomExportDetector
 from detour.model.codes import country_name
 
 
@@ -23,7 +24,7 @@ class UndeclaredExportDetector(PhantomExportDetector):
 
     def explain(self, o: str, h: str, codes: list[str], start: int, end: int, value: float) -> str:
         return (
-            f"{country_name(h)} recorded {_usd(value)} of imports of HS {', '.join(codes)} from "
+            f"{country_name(h)} recorded {usd(value)} of imports of HS {', '.join(codes)} from "
             f"{country_name(o)} in {start}–{end} that {country_name(o)}, while reporting exports in "
             f"the same chapters, never declared."
         )

@@ -91,7 +91,7 @@ def reason_causes(
     reason to go round than processors sent to Brazil. Without a list of countries of concern (a
     panel built with no priors) these parts are not applied.
     """
-    n, T = v_dir.shape
+    n = len(v_dir)
     if n == 0:
         return np.zeros(0, dtype=object)
     # A country is of concern for a route from the year its restrictions began (``hubs.yaml``
