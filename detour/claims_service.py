@@ -106,26 +106,43 @@ def show(ctx: Context, claim_id: str, user: str | None = None) -> dict[str, Any]
 
 def check(ctx: Context, claim_id: str, user: str | None = None, record: bool = True,
           shared: SharedPanel | None = None) -> dict[str, Any]:
+    cs = claim_store(ctx)
+    who = acting_user(cs, user)
+    return _check_stored(ctx, cs, who, cs.get_claim(who, claim_id), record, shared)
+
+
+def _check_stored(ctx: Context, cs: Any, who: Any, stored: Any, record: bool,
+                  shared: SharedPanel | None) -> dict[str, Any]:
     from detour.check import check_claim
+
+    assessment = check_claim(ctx, stored.claim, shared)
+    if record:
+        cs.record_assessment(who, stored.id, assessment)
+    return {"claim": stored.to_dict(), "assessment": assessment}
+
+
+def check_many(ctx: Context, claim_ids: list[str] | None = None, user: str | None = None,
+               record: bool = True) -> list[dict[str, Any]]:
+    """Check several stored claims (``None``: every claim the user may read, oldest first) on one
+    detector panel, built once and only if a claim reaches the detectors; each result is what
+    ``check`` gives that claim alone. A claim the user may not read fails the whole call before
+    any check runs (and is audited as a denial), so no assessment is half recorded."""
+    from detour.detectors import SharedPanel
 
     cs = claim_store(ctx)
     who = acting_user(cs, user)
-    stored = cs.get_claim(who, claim_id)
-    assessment = check_claim(ctx, stored.claim, shared)
-    if record:
-        cs.record_assessment(who, claim_id, assessment)
-    return {"claim": stored.to_dict(), "assessment": assessment}
+    ids = [c.id for c in cs.list_claims(who)] if claim_ids is None else list(dict.fromkeys(claim_ids))
+    stored = [cs.get_claim(who, claim_id) for claim_id in ids]  # raises before any check runs
+    with SharedPanel(ctx.engine, ctx.store) as shared:
+        return [_check_stored(ctx, cs, who, s, record, shared) for s in stored]
 
 
 def check_article(ctx: Context, article: str, published: str | None = None, user: str | None = None,
                   marking: str | None = None) -> dict[str, Any]:
     """Extract, grade and save the article's claims, then check each against the store, the
     claims sharing one detector panel (built once, if any claim needs it)."""
-    from detour.detectors import SharedPanel
-
     claims = extract(ctx, article, published, marking=marking, user=user)
-    with SharedPanel(ctx.engine, ctx.store) as shared:
-        results = [check(ctx, c["id"], user, shared=shared) for c in claims]
+    results = check_many(ctx, [c["id"] for c in claims], user)
     return {"article": article, "published": published, "results": results}
 
 

@@ -11,7 +11,7 @@ import typer
 
 from detour import claims_service as cs
 from detour.cli.data import ctx_of
-from detour.cli.output import Format, emit
+from detour.cli.output import Format, emit, jsonable
 
 claims_app = typer.Typer(no_args_is_help=True, help="Allegations as data: extract, grade, check, export.")
 users_app = typer.Typer(no_args_is_help=True, help="Users of the claims store (clearance and roles).")
@@ -80,19 +80,36 @@ def show(ctx: typer.Context, claim_id: str, user: User = None) -> None:
 
 
 @claims_app.command("check")
-def check(ctx: typer.Context, claim_id: str, user: User = None,
+def check(ctx: typer.Context,
+          claim_ids: Annotated[list[str] | None, typer.Argument(help="One or more claim ids")] = None,
+          every: Annotated[bool, typer.Option("--all", help="Every claim you may read")] = False,
+          user: User = None,
           fmt: Annotated[Format, typer.Option("--format", "-f", help="json | table")] = Format.table) -> None:
-    """Check a stored claim against the trade data; the assessment is recorded.
+    """Check stored claims against the trade data; each assessment is recorded.
 
-    Example: detour claims check claim-07fbcf29cbbcb055 --format json
+    Several claims (or --all) are checked on one detector panel, built once.
+
+    Example: detour claims check claim-07fbcf29cbbcb055 --format json; detour claims check --all
     """
-    result = cs.check(ctx_of(ctx), claim_id, user)
-    a = result["assessment"]
+    if bool(claim_ids) == every:
+        raise typer.BadParameter("give one or more claim ids, or --all (not both)")
+    if claim_ids and len(claim_ids) == 1:
+        result = cs.check(ctx_of(ctx), claim_ids[0], user)
+        a = result["assessment"]
+        if fmt is Format.json:
+            emit(result, fmt)
+        else:
+            emit({"verdict": a["verdict"], "confidence": a["confidence"], "reasons": a["reasons"],
+                  "settle": a["settle"]}, Format.table)
+        return
+    results = cs.check_many(ctx_of(ctx), None if every else claim_ids, user)
     if fmt is Format.json:
-        emit(result, fmt)
+        print(json.dumps(jsonable(results), indent=2, default=str))
     else:
-        emit({"verdict": a["verdict"], "confidence": a["confidence"], "reasons": a["reasons"],
-              "settle": a["settle"]}, Format.table)
+        rows = [{"claim": r["claim"]["id"], "kind": r["claim"]["claim"]["kind"],
+                 "status": r["claim"]["claim"]["status"], "verdict": r["assessment"]["verdict"],
+                 "confidence": r["assessment"]["confidence"]} for r in results]
+        emit(rows, Format.table, title="claims checked")
 
 
 @claims_app.command("edit")

@@ -87,3 +87,48 @@ def test_edit_is_kept_in_history(ctx):
     shown = cs.show(ctx, first["id"])
     assert shown["claim"]["status"] == "confirmed"
     assert shown["history"][-1]["field"] == "status"
+
+
+def test_stored_claims_checked_together_share_one_panel(ctx, panel_builds):
+    """``claims check ID ID …`` and ``--all``: one panel for all, each assessment as alone, each
+    recorded once."""
+    ids = [c["id"] for c in cs.extract(ctx, str(ARTICLE))]
+    assert len(ids) >= 2
+    together = cs.check_many(ctx, ids)
+    assert [r["claim"]["id"] for r in together] == ids
+    assert len(panel_builds) == 1
+    panel_builds.clear()
+    for r in together:
+        alone = cs.check(ctx, r["claim"]["id"], record=False)
+        assert alone["assessment"]["verdict"] == r["assessment"]["verdict"]
+        assert alone["assessment"]["confidence"] == r["assessment"]["confidence"]
+        assert len(cs.show(ctx, r["claim"]["id"])["assessments"]) == 1  # recorded once, by the batch
+    # --all: every claim the user may read
+    assert [r["claim"]["id"] for r in cs.check_many(ctx, None, record=False)] == ids
+
+
+def test_a_batch_with_an_unknown_claim_records_nothing(ctx):
+    ids = [c["id"] for c in cs.extract(ctx, str(ARTICLE))]
+    with pytest.raises(Exception, match="claim-does-not-exist"):
+        cs.check_many(ctx, [ids[0], "claim-does-not-exist"])
+    assert cs.show(ctx, ids[0])["assessments"] == []
+
+
+def test_claims_check_cli_takes_several_ids_or_all(ctx):
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "detour", "--store", str(ctx.store.root), "claims", "check", *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+    ids = [c["id"] for c in cs.extract(ctx, str(ARTICLE))]
+    res = run(*ids[:2], "--format", "json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert [r["claim"]["id"] for r in out] == ids[:2] and all("verdict" in r["assessment"] for r in out)
+    res = run("--all", "--format", "table")
+    assert res.returncode == 0, res.stderr
+    assert "claims checked" in res.stdout and ids[-1] in res.stdout
+    res = run(ids[0], "--all")
+    assert res.returncode != 0 and "not both" in res.stderr
