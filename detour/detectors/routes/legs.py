@@ -285,7 +285,7 @@ def score_routes(
     t1 = np.asarray(breaks, dtype=int)[col]
     lag = np.nan_to_num(best["lag"]).astype(int)
     cand = cand.iloc[row].reset_index(drop=True)
-    v_in, v_out, v_dir, h_total = v_in[row], v_out[row], v_dir[row], h_total[row]
+    v_in, v_out, h_total = v_in[row], v_out[row], h_total[row]
     filled_in, filled_out, obs_in, obs_out = filled_in[row], filled_out[row], obs_in[row], obs_out[row]
     elsewhere, n = elsewhere[row], len(row)
     t2 = np.minimum(t1 + lag, T - 1)
@@ -327,7 +327,7 @@ def score_routes(
         out.direct_post > prm.stop_ratio * out.direct_pre
     )
     # Without the gate the route is an assembly route: its product is the hub's (``transformed``).
-    causes = reason_causes(panel, cand, v_dir, t1, out.direct_open.to_numpy(), transformed=not direct_gate)
+    causes = reason_causes(panel, cand, t1, out.direct_open.to_numpy(), transformed=not direct_gate)
     out["reason"] = factor(causes)
     out["reason_why"] = causes  # ``reason.CAUSES``: why a halved route had no reason to go round
     # Only readings with finite evidence were kept (``live`` above): every row is scored.

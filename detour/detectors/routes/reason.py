@@ -22,14 +22,13 @@ CAUSES = ("direct_open", "unbound_origin", "civil_goods", "ally")
 def reason_to_detour(
     panel: Panel,
     cand: pd.DataFrame,
-    v_dir: np.ndarray,
     t1: np.ndarray,
     direct_open: np.ndarray | None = None,
     transformed: bool = False,
 ) -> np.ndarray:
     """Per route, 1 when the origin had a reason to send the goods round, else ``NO_REASON``
     (``reason_causes`` says why)."""
-    return factor(reason_causes(panel, cand, v_dir, t1, direct_open, transformed))
+    return factor(reason_causes(panel, cand, t1, direct_open, transformed))
 
 
 def factor(causes: np.ndarray) -> np.ndarray:
@@ -41,7 +40,6 @@ def factor(causes: np.ndarray) -> np.ndarray:
 def reason_causes(
     panel: Panel,
     cand: pd.DataFrame,
-    v_dir: np.ndarray,
     t1: np.ndarray,
     direct_open: np.ndarray | None = None,
     transformed: bool = False,
@@ -91,7 +89,7 @@ def reason_causes(
     reason to go round than processors sent to Brazil. Without a list of countries of concern (a
     panel built with no priors) these parts are not applied.
     """
-    n = len(v_dir)
+    n = len(cand)
     if n == 0:
         return np.zeros(0, dtype=object)
     # A country is of concern for a route from the year its restrictions began (``hubs.yaml``
