@@ -230,7 +230,10 @@ def _price_detail(r: Any, prm: Params) -> str:
     if r.stage == "closed episode":
         return f"{moved}, but did not hold off-line every year or did not come back the year after"
     if r.stage == "premium":
-        return f"{moved}: within {math.exp(MIN_PREMIUM):.1f} times of them, no premium"
+        return (
+            f"{moved}: within {math.exp(MIN_PREMIUM):.1f} times of them "
+            f"({math.exp(MIN_PREMIUM / 2):.2f} times for a price that went through them), no premium"
+        )
     if r.stage == "value":
         return f"{moved}, but the flow was under USD {prm.min_value:,.0f} in {r.start}"
     if r.stage == "revision year":
@@ -254,7 +257,8 @@ def no_candidate(kind: str, o: str, p: str, traded: int, det: Any, prm: Params) 
         return (
             f"No {kind} candidate: {codes} did the price (USD/kg, against the same goods on other corridors) "
             f"jump {math.exp(CANDIDATE_JUMP):.0f} times against its earlier years to "
-            f"{math.exp(MIN_PREMIUM):.1f} times the world median or more, on a flow of "
+            f"{math.exp(MIN_PREMIUM):.1f} times the world median or more (or through it to "
+            f"{math.exp(MIN_PREMIUM / 2):.2f} times on its other side), on a flow of "
             f"USD {prm.min_value:,.0f} or more."
         )
     declarer, silent, flow, other = (

@@ -7,10 +7,12 @@ is taken *relative to the median unit value of the same HS6 that year over all c
 (at least ``MIN_CORRIDORS`` of them), which removes world price moves (the chip shortage lifted
 every corridor). The evidence z is the robust break of that relative price against the flow's
 own history; either direction counts, and after the break the corridor must sit at least
-``MIN_PREMIUM`` away from the world median. Look-alikes: a world price rise (relative price
-flat), a corridor that always traded dearer goods (no break), tiny flows (``min_value``), and
-a code that an HS revision narrowed, in the revision year (its mix of goods changed), and before
-it on a corridor whose drones it carried (``carried``).
+``MIN_PREMIUM`` away from the world median, or half that beyond it on the far side of where it
+was (``off_line``: a price that went through the world's, not one that came to it).
+Look-alikes: a world price rise (relative price flat), a cheap corridor that came to the world
+price (no premium), a corridor that always traded dearer goods (no break), tiny flows
+(``min_value``), and a code that an HS revision narrowed, in the revision year (its mix of
+goods changed), and before it on a corridor whose drones it carried (``carried``).
 A jump may last for an episode of two years or more and end (``price_episodes``); a price seen
 off-line in one year only keeps ``sqrt(1/2)`` of its evidence (one observation, as for routes).
 """
@@ -44,11 +46,34 @@ CANDIDATE_JUMP = math.log(2.0)
 # corridor with only two prices before a break borrows its noise from the code's other
 # corridors (``price_noise``) instead: 555 on the same world.
 PRICE_MIN_PRE = 3
+# A corridor's yearly drone trade (8806, from HS2022) against a narrowed code's own yearly trade
+# before it, from which the code's earlier prices are a drone mix, unknown (``carried``).
+CARRIED_SHARE = 0.2
 # How far a corridor's best price reading got in ``assess``: no break that could be judged (too
 # few prices before it, or no price in its year); a closed episode the price did not come back
-# from (or did not hold off-line in); a price within ``MIN_PREMIUM`` of the world median after the
-# break; a flow under ``min_value`` in the break year; the revision year of a narrowed code; scored.
+# from (or did not hold off-line in); a price near the world median after the break
+# (``off_line``); a flow under ``min_value`` in the break year; the revision year of a narrowed
+# code; scored.
 GATES = ("history", "closed episode", "premium", "value", "revision year", "scored")
+
+
+def off_line(after: Any, before: Any) -> Any:
+    """Whether a corridor's price after a break sits off the world's line: at least
+    ``MIN_PREMIUM`` from the world median (``after`` and ``before`` are log prices relative to
+    it), or past the median from the other side by at least half that.
+
+    The gate keeps out a corridor whose price merely came to the world's (a seller that moved
+    from cheap goods to the usual ones). A corridor that sold at 0.45 times the world price and
+    now sells at 1.35 times did not come to the world's price: it went through it and beyond,
+    by more than the noise of a price that settled there. Works on numpy arrays and on Ibis
+    columns alike.
+
+    >>> import numpy as np
+    >>> off_line(np.log(np.array([1.6, 1.35, 1.35, 1.1])), np.log(np.array([1.0, 0.45, 1.0, 0.45]))).tolist()
+    [True, True, False, False]
+    """
+    size = after.abs() if hasattr(after, "abs") else np.abs(after)
+    return (size >= MIN_PREMIUM) | ((after * before < 0) & (size >= MIN_PREMIUM / 2))
 
 
 def relative_prices(panel: Panel) -> ibis.Table:
@@ -111,17 +136,46 @@ def price_episodes(years: tuple[int, ...], params: Params) -> list[tuple[int, in
 
 def carried(panel: Panel, cand: pd.DataFrame) -> np.ndarray:
     """Per candidate row: is its code one HS2022 narrowed (``revisions.narrowed_codes``) on a
-    corridor that trades, from the revision year, a code created from it (8806)? Such a
-    corridor's drones were declared under this code before the revision."""
+    corridor whose drones, declared under it before the revision, were enough to move its price?
+
+    From the revision year such a corridor trades a code created from it (8806). Before then its
+    drones sat inside this code, and the code's USD/kg is a mix that drifts as the mix does. A
+    mix moves the price only in proportion to the goods in it: drones worth ``CARRIED_SHARE`` of
+    the code's own trade, at a quarter of the other goods' price per kg, move it by a factor
+    of at most 1.6, under a candidate jump (``CANDIDATE_JUMP``). So the corridor's prices before
+    the revision are unknown only where its drone trade in its largest year from the revision on
+    (the nearest measure of what the code carried) is at least ``CARRIED_SHARE`` of this code's
+    mean yearly trade before it; a corridor that sells a few hundred thousand dollars of drones
+    beside ten million of cameras keeps its cameras' history.
+    """
     narrowed = cand.hs.isin(narrowed_codes()).to_numpy()
     if not narrowed.any():
         return narrowed
+    years = list(panel.years)
+    after = sum(y >= REVISION_YEAR for y in years)
+    prior = len(years) - after
+    if not after:
+        return np.zeros(len(cand), dtype=bool)
     p = panel.pairs
     new = p.filter(p.hs.isin(list(bounded_codes())) & (p.year >= REVISION_YEAR) & (p.v > 0))
+    yearly = new.group_by(["exporter", "importer", "year"]).aggregate(v=new.v.sum())
     df = panel.engine.execute(new.select("exporter", "importer", "hs").distinct())
-    pairs = {(e, i, old) for e, i, hs in df.itertuples(index=False) for old in history_bound(hs)}
-    keys = zip(cand.exporter, cand.importer, cand.hs, strict=True)
-    return narrowed & np.array([k in pairs for k in keys], dtype=bool)
+    most = panel.engine.execute(yearly.group_by(["exporter", "importer"]).aggregate(v=yearly.v.max()))
+    top = {(e, i): float(v) for e, i, v in most.itertuples(index=False)}
+    drones: dict[tuple[str, str, str], float] = {}
+    for e, i, hs in df.itertuples(index=False):
+        for old in history_bound(hs):
+            drones[(e, i, old)] = top[(e, i)]
+    keys = list(zip(cand.exporter, cand.importer, cand.hs, strict=True))
+    if not prior:
+        return narrowed & np.array([k in drones for k in keys], dtype=bool)
+    olds = p.filter(p.hs.isin(list(narrowed_codes())) & (p.year < REVISION_YEAR) & (p.v > 0))
+    own_df = panel.engine.execute(olds.group_by(["exporter", "importer", "hs"]).aggregate(v=olds.v.sum()))
+    own = {(e, i, hs): float(v) / prior for e, i, hs, v in own_df.itertuples(index=False)}
+    return narrowed & np.array(
+        [drones.get(k, 0.0) > 0 and drones.get(k, 0.0) >= CARRIED_SHARE * own.get(k, 0.0) for k in keys],
+        dtype=bool,
+    )
 
 
 class UnitValueDetector(Detector):
@@ -140,7 +194,7 @@ class UnitValueDetector(Detector):
             (h.cnt >= prm.min_pre)
             & (h.val >= prm.min_value)
             & ((h.rel - prev).abs() >= CANDIDATE_JUMP)
-            & (h.rel.abs() >= MIN_PREMIUM)
+            & off_line(h.rel, prev)
         )
         if prm.since is not None:
             keep &= h.year >= prm.since
@@ -194,7 +248,7 @@ class UnitValueDetector(Detector):
             short = (~np.isnan(rel[:, :t])).sum(axis=1) < PRICE_MIN_PRE
             floor = np.where(short, pooled, prm.sigma_floor)
             up, pre_up, post_up, _ = break_stats(rel, t, prm, e, floor)
-            down, _, post_down, _ = break_stats(-rel, t, prm, e, floor)
+            down, pre_down, post_down, _ = break_stats(-rel, t, prm, e, floor)
             z = np.fmax(up, down)
             raw = np.nan_to_num(z, nan=-np.inf)
             if e < T:
@@ -210,7 +264,10 @@ class UnitValueDetector(Detector):
             post = np.where(
                 np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), post_up, -post_down
             )
-            premium = np.abs(np.nan_to_num(post)) >= MIN_PREMIUM
+            pre = np.where(
+                np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), pre_up, -pre_down
+            )
+            premium = off_line(np.nan_to_num(post), np.nan_to_num(pre))
             ok = np.isfinite(z) & premium & (val[:, t] >= prm.min_value)
             passed = (np.isfinite(raw), np.isfinite(z), np.isfinite(z) & premium, ok, ok & ~skip)
             reached = np.sum([g.astype(int) for g in passed], axis=0)
