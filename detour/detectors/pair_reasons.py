@@ -228,7 +228,10 @@ def _price_detail(r: Any, prm: Params) -> str:
             + (carried if r.carried else "")
         )
     if r.stage == "closed episode":
-        return f"{moved}, but did not hold off-line every year or did not come back the year after"
+        return (
+            f"{moved}, but did not hold off-line every year or did not come back the year after "
+            f"(in a code HS{REVISION_YEAR} narrowed, a jump before {REVISION_YEAR} must hold two years)"
+        )
     if r.stage == "premium":
         return (
             f"{moved}: within {math.exp(MIN_PREMIUM):.1f} times of them "

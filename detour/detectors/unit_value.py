@@ -46,9 +46,6 @@ CANDIDATE_JUMP = math.log(2.0)
 # corridor with only two prices before a break borrows its noise from the code's other
 # corridors (``price_noise``) instead: 555 on the same world.
 PRICE_MIN_PRE = 3
-# A corridor's yearly drone trade (8806, from HS2022) against a narrowed code's own yearly trade
-# before it, from which the code's earlier prices are a drone mix, unknown (``carried``).
-CARRIED_SHARE = 0.2
 # How far a corridor's best price reading got in ``assess``: no break that could be judged (too
 # few prices before it, or no price in its year); a closed episode the price did not come back
 # from (or did not hold off-line in); a price near the world median after the break
@@ -136,46 +133,32 @@ def price_episodes(years: tuple[int, ...], params: Params) -> list[tuple[int, in
 
 def carried(panel: Panel, cand: pd.DataFrame) -> np.ndarray:
     """Per candidate row: is its code one HS2022 narrowed (``revisions.narrowed_codes``) on a
-    corridor whose drones, declared under it before the revision, were enough to move its price?
-
-    From the revision year such a corridor trades a code created from it (8806). Before then its
-    drones sat inside this code, and the code's USD/kg is a mix that drifts as the mix does. A
-    mix moves the price only in proportion to the goods in it: drones worth ``CARRIED_SHARE`` of
-    the code's own trade, at a quarter of the other goods' price per kg, move it by a factor
-    of at most 1.6, under a candidate jump (``CANDIDATE_JUMP``). So the corridor's prices before
-    the revision are unknown only where its drone trade in its largest year from the revision on
-    (the nearest measure of what the code carried) is at least ``CARRIED_SHARE`` of this code's
-    mean yearly trade before it; a corridor that sells a few hundred thousand dollars of drones
-    beside ten million of cameras keeps its cameras' history.
-    """
+    corridor that trades, from the revision year, a code created from it (8806)? Such a
+    corridor's drones were declared under this code before the revision."""
     narrowed = cand.hs.isin(narrowed_codes()).to_numpy()
     if not narrowed.any():
         return narrowed
-    years = list(panel.years)
-    after = sum(y >= REVISION_YEAR for y in years)
-    prior = len(years) - after
-    if not after:
-        return np.zeros(len(cand), dtype=bool)
     p = panel.pairs
     new = p.filter(p.hs.isin(list(bounded_codes())) & (p.year >= REVISION_YEAR) & (p.v > 0))
-    yearly = new.group_by(["exporter", "importer", "year"]).aggregate(v=new.v.sum())
     df = panel.engine.execute(new.select("exporter", "importer", "hs").distinct())
-    most = panel.engine.execute(yearly.group_by(["exporter", "importer"]).aggregate(v=yearly.v.max()))
-    top = {(e, i): float(v) for e, i, v in most.itertuples(index=False)}
-    drones: dict[tuple[str, str, str], float] = {}
-    for e, i, hs in df.itertuples(index=False):
-        for old in history_bound(hs):
-            drones[(e, i, old)] = top[(e, i)]
-    keys = list(zip(cand.exporter, cand.importer, cand.hs, strict=True))
-    if not prior:
-        return narrowed & np.array([k in drones for k in keys], dtype=bool)
-    olds = p.filter(p.hs.isin(list(narrowed_codes())) & (p.year < REVISION_YEAR) & (p.v > 0))
-    own_df = panel.engine.execute(olds.group_by(["exporter", "importer", "hs"]).aggregate(v=olds.v.sum()))
-    own = {(e, i, hs): float(v) / prior for e, i, hs, v in own_df.itertuples(index=False)}
-    return narrowed & np.array(
-        [drones.get(k, 0.0) > 0 and drones.get(k, 0.0) >= CARRIED_SHARE * own.get(k, 0.0) for k in keys],
-        dtype=bool,
-    )
+    pairs = {(e, i, old) for e, i, hs in df.itertuples(index=False) for old in history_bound(hs)}
+    keys = zip(cand.exporter, cand.importer, cand.hs, strict=True)
+    return narrowed & np.array([k in pairs for k in keys], dtype=bool)
+
+
+def revision_segments(rel: np.ndarray, narrowed: np.ndarray, years: np.ndarray) -> dict[bool, np.ndarray]:
+    """A narrowed code's relative prices as two series, keyed by "from the revision year on":
+    ``False`` holds the years before ``REVISION_YEAR`` (later years unknown), ``True`` the years
+    from it (earlier years unknown). Rows of other codes keep every year in both.
+
+    >>> r = np.array([[0.0, 0.1, 1.0], [0.0, 0.1, 1.0]])
+    >>> seg = revision_segments(r, np.array([True, False]), np.array([2020, 2021, 2022]))
+    >>> seg[False].tolist(), seg[True][0].tolist()
+    ([[0.0, 0.1, nan], [0.0, 0.1, 1.0]], [nan, nan, 1.0])
+    """
+    after = years[None, :] >= REVISION_YEAR
+    rows = np.asarray(narrowed, dtype=bool)[:, None]
+    return {False: np.where(rows & after, np.nan, rel), True: np.where(rows & ~after, np.nan, rel)}
 
 
 class UnitValueDetector(Detector):
@@ -239,11 +222,18 @@ class UnitValueDetector(Detector):
         # 8806 in 2022) changes composition that year: its unit value moves with the goods that
         # left, not with a price. Breaks in the revision year are not scored for such codes.
         narrowed = cand.hs.isin(narrowed_codes()).to_numpy()
+        # And its price is never compared across the revision: the world median it is measured
+        # against changed composition too (every corridor's drones left the code in 2022), so a
+        # corridor with no drones of its own moves against it. A narrowed code's years before
+        # the revision and from it are two series (``revision_segments``).
+        segments = revision_segments(rel, narrowed, np.asarray(years))
         # The noise floor: the price floor where the corridor has its own history to judge its
         # noise by (``PRICE_MIN_PRE`` prices before the break), the code's pooled noise where
         # it has only two (``price_noise``).
         pooled = np.fmax(cand.hs.map(price_noise(panel)).to_numpy(dtype=float), prm.sigma_floor)  # NaN: floor
+        whole = rel
         for t, e in price_episodes(years, prm):
+            rel = segments[years[t] >= REVISION_YEAR]
             skip = narrowed & (years[t] == REVISION_YEAR)
             short = (~np.isnan(rel[:, :t])).sum(axis=1) < PRICE_MIN_PRE
             floor = np.where(short, pooled, prm.sigma_floor)
@@ -251,6 +241,11 @@ class UnitValueDetector(Detector):
             down, pre_down, post_down, _ = break_stats(-rel, t, prm, e, floor)
             z = np.fmax(up, down)
             raw = np.nan_to_num(z, nan=-np.inf)
+            if years[t] < REVISION_YEAR:
+                # Before the revision a narrowed code's series ends in the year before it: what the
+                # price did next cannot be known, so a jump there must hold two observed years.
+                held_before = (~np.isnan(rel[:, t:e])).sum(axis=1) >= 2
+                z = np.where(narrowed & ~held_before, np.nan, z)
             if e < T:
                 # A closed episode is one the price came back from: the year after it is back
                 # within MIN_PREMIUM of the old level (otherwise the jump simply goes on). And
@@ -280,6 +275,8 @@ class UnitValueDetector(Detector):
             z = np.where(ok & ~skip, z * np.sqrt(np.clip(seen, 1, 2) / 2.0), -np.inf)
             better = z > zs[:, t]
             zs[:, t], ends[:, t] = np.where(better, z, zs[:, t]), np.where(better, e, ends[:, t])
+        rel = whole
+        luv_segments = revision_segments(luv, narrowed, np.asarray(years))
         best = zs.argmax(axis=1)
         out = cand.copy()
         cols: dict[str, list] = {
@@ -291,15 +288,17 @@ class UnitValueDetector(Detector):
             scored = bool(np.isfinite(zs[i, t]))
             t, e = (t, int(ends[i, t])) if scored else (int(g_t[i]), int(g_e[i]))
             live = np.nonzero(present[i, t:e])[0]
+            # The prices the reading compared (a narrowed code's own side of the revision).
+            seg_rel, seg_luv = segments[years[t] >= REVISION_YEAR][i], luv_segments[years[t] >= REVISION_YEAR][i]
             values = (
                 float(zs[i, t]) if scored else -np.inf,
                 years[t],
                 years[t + live.max()] if len(live) else years[min(t, T - 1)],
-                np.exp(_median(luv[i, :t])),
-                np.exp(_median(luv[i, t:e])),
-                np.exp(_median(rel[i, t:e])),
+                np.exp(_median(seg_luv[:t])),
+                np.exp(_median(seg_luv[t:e])),
+                np.exp(_median(seg_rel[t:e])),
                 float(np.sqrt(np.clip(present[i, t:e].sum(), 1, 2) / 2.0)),
-                int((~np.isnan(rel[i, :t])).sum()),
+                int((~np.isnan(seg_rel[:t])).sum()),
                 round(float(val[i, t:e].sum()), 2),
             )
             for c, v in zip(cols, values, strict=True):

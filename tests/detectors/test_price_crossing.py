@@ -1,5 +1,6 @@
-"""A price premium that carries a cheap corridor through the world's price and beyond is found;
-a cheap corridor that merely came to the world's price stays quiet.
+"""Price gates added on 7 Dec 2026. A price premium that carries a cheap corridor through the
+world's price and beyond is found; a cheap corridor that merely came to the world's price stays
+quiet; and a code HS2022 narrowed is never compared across the revision.
 
 The gate after a price break (``unit_value.off_line``) asks the corridor to sit away from the
 world median, so that a seller moving from cheap grades to the usual goods is not read as a
@@ -49,3 +50,27 @@ def test_a_premium_through_the_world_price_is_found(crossing_alerts):
 
 def test_a_corridor_that_came_to_the_world_price_stays_quiet(crossing_alerts):
     assert _prices(crossing_alerts, "FRA", "EGY") == []
+
+
+@functools.cache
+def _revision_world() -> World:
+    w = World(seed=47).background(goods=("880220", "940360"))
+    # Every corridor's light aircraft (8802.20) lost their drones to 8806 in 2022: the goods left
+    # in the code are dearer, and the world median of its price triples.
+    for (e, i, hs), f in w.flows.items():
+        if hs == "880220":
+            f.uv = {y: 50.0 if y < 2022 else 150.0 for y in w.years}
+    # Look-alike: USA -> BRA sold the same aircraft parts at the same price all along (it never
+    # carried drones); against the new world median its price reads as a fall to a third.
+    g = w.flow("USA", "BRA", "880220", 2e7)
+    g.uv = {y: 50.0 for y in w.years}
+    return w
+
+
+@pytest.fixture(scope="module")
+def revision_alerts(tmp_path_factory):
+    return _revision_world().detect(tmp_path_factory.mktemp("revision"))
+
+
+def test_a_narrowed_code_s_price_is_not_compared_across_the_revision(revision_alerts):
+    assert _prices(revision_alerts, "USA", "BRA") == []

@@ -5,8 +5,7 @@
 - a reporter's silence in a chapter says something when no other partner traded with it there
   (a lone covert flow), and nothing when several partners did (a chapter hidden everywhere);
 - a code HS2022 narrowed (8802.20) carried a corridor's drones before the revision when the
-  corridor trades 8806 from 2022: its price there is a mix, not a price; unless the drones are
-  too few beside the code's own trade to have moved it (7 Dec 2026).
+  corridor trades 8806 from 2022: its price there is a mix, not a price.
 
 The rule on hub totals that could show a route (``routes.hub_weight``, ``routes.visible``) is
 covered by its doctests and by ``test_route_evidence.py``.
@@ -115,11 +114,6 @@ def _carry_world() -> World:
     # Planted: the same price episode on a corridor that trades no drones.
     g = w.flow("USA", "BRA", "880220", 8e6)
     g.uv = {y: (200.0 if y in (2019, 2020) else 50.0) for y in w.years}
-    # Planted: the same episode on a corridor whose drones (8806.21 from 2022, at most USD 0.6M a
-    # year) are far too few beside its 8M of light aircraft to have moved their price.
-    h = w.flow("USA", "IND", "880220", 8e6)
-    h.uv = {y: (200.0 if y in (2019, 2020) else 50.0) for y in w.years}
-    w.flow("USA", "IND", "880621", {2022: 4e5, 2023: 6e5, 2024: 5e5})
     return w
 
 
@@ -139,11 +133,6 @@ def test_a_price_episode_in_an_old_aircraft_code_is_found(carry_alerts):
 
 def test_the_price_of_a_code_that_carried_a_corridors_drones_is_not_read(carry_alerts):
     assert _prices(carry_alerts, "SRB") == []
-
-
-def test_a_few_drones_beside_a_code_s_own_trade_leave_its_price_history_known(carry_alerts):
-    found = _prices(carry_alerts, "IND")
-    assert found and (found[0].start, found[0].end) == (2019, 2020)
 
 
 def test_a_small_residual_after_a_route_ended_does_not_spoil_its_fit():
