@@ -289,7 +289,8 @@ class UnitValueDetector(Detector):
             t, e = (t, int(ends[i, t])) if scored else (int(g_t[i]), int(g_e[i]))
             live = np.nonzero(present[i, t:e])[0]
             # The prices the reading compared (a narrowed code's own side of the revision).
-            seg_rel, seg_luv = segments[years[t] >= REVISION_YEAR][i], luv_segments[years[t] >= REVISION_YEAR][i]
+            side = years[t] >= REVISION_YEAR
+            seg_rel, seg_luv = segments[side][i], luv_segments[side][i]
             values = (
                 float(zs[i, t]) if scored else -np.inf,
                 years[t],

@@ -39,7 +39,8 @@ def crossing_alerts(tmp_path_factory):
 
 
 def _prices(alerts, origin, destination):
-    return [a for a in alerts if a.kind == "unit_value" and (a.origin, a.destination) == (origin, destination)]
+    pair = (origin, destination)
+    return [a for a in alerts if a.kind == "unit_value" and (a.origin, a.destination) == pair]
 
 
 def test_a_premium_through_the_world_price_is_found(crossing_alerts):
@@ -57,7 +58,7 @@ def _revision_world() -> World:
     w = World(seed=47).background(goods=("880220", "940360"))
     # Every corridor's light aircraft (8802.20) lost their drones to 8806 in 2022: the goods left
     # in the code are dearer, and the world median of its price triples.
-    for (e, i, hs), f in w.flows.items():
+    for (_, _, hs), f in w.flows.items():
         if hs == "880220":
             f.uv = {y: 50.0 if y < 2022 else 150.0 for y in w.years}
     # Look-alike: USA -> BRA sold the same aircraft parts at the same price all along (it never
