@@ -29,6 +29,30 @@ from detour.model.codes import country_name
 MIN_YEARS = 2
 
 
+def pair_episodes(flows: pd.DataFrame) -> pd.Series:
+    """Per code row, the number of its scheme within its declared pair: codes whose gaps ran in
+    overlapping or adjacent years are one scheme; a gap in other goods years after the last one
+    ended is another (two findings, each with its own years, not one that spans both and the
+    quiet years between). Each row's years are its ``start``–``end``.
+
+    >>> f = pd.DataFrame({"exporter": ["ISR"] * 3 + ["DEU"], "importer": ["SAU"] * 3 + ["TUR"],
+    ...                   "start": [2018, 2021, 2019, 2022], "end": [2019, 2022, 2019, 2023]})
+    >>> pair_episodes(f).tolist()
+    [0, 1, 0, 0]
+    """
+    out = pd.Series(0, index=flows.index, dtype=int)
+    for _, g in flows.groupby(["exporter", "importer"], sort=False):
+        episode, reach = -1, None
+        for i, start, end in sorted(zip(g.index, g.start, g.end, strict=True), key=lambda r: (r[1], r[2])):
+            if reach is None or int(start) > reach + 1:
+                episode += 1
+                reach = int(end)
+            else:
+                reach = max(reach, int(end))
+            out.at[i] = episode
+    return out
+
+
 class PhantomExportDetector(Detector):
     name = "phantom_export"
     kind = "phantom_export"
@@ -61,9 +85,10 @@ class PhantomExportDetector(Detector):
         ]
 
     def _combine(self, flows: pd.DataFrame) -> pd.DataFrame:
-        # One alert per declared pair: its codes' evidence combined.
+        # One alert per declared pair and episode: its codes' evidence combined.
         flows = flows.copy()
-        flows["z"] = combined(flows, ["exporter", "importer"], "hs", "z")
+        flows["episode"] = pair_episodes(flows)
+        flows["z"] = combined(flows, ["exporter", "importer", "episode"], "hs", "z")
         flows["score"] = [to_score(z, self.kind) for z in flows.z]
         return flows
 
@@ -72,9 +97,12 @@ class PhantomExportDetector(Detector):
         return self.alerts(panel, run_stages(flows, self.stages(panel)), rows)
 
     def alerts(self, panel: Panel, flows: pd.DataFrame, rows: pd.DataFrame) -> list[Alert]:
-        """One alert per declared pair of the codes that passed every stage."""
+        """One alert per declared pair and episode (``pair_episodes``) of the codes that passed
+        every stage."""
         alerts = []
-        for (o, h), g in flows.groupby(["exporter", "importer"], sort=True):
+        if "episode" not in flows.columns:
+            flows = flows.assign(episode=pair_episodes(flows))
+        for (o, h, _), g in flows.groupby(["exporter", "importer", "episode"], sort=True):
             start, end, codes = int(g.start.min()), int(g.end.max()), sorted(g.hs)
             value = round(float(g.value_usd.sum()), 2)
             ev = rows[
