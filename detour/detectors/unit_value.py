@@ -231,28 +231,27 @@ class UnitValueDetector(Detector):
         # noise by (``PRICE_MIN_PRE`` prices before the break), the code's pooled noise where
         # it has only two (``price_noise``).
         pooled = np.fmax(cand.hs.map(price_noise(panel)).to_numpy(dtype=float), prm.sigma_floor)  # NaN: floor
-        whole = rel
         for t, e in price_episodes(years, prm):
-            rel = segments[years[t] >= REVISION_YEAR]
+            seg = segments[years[t] >= REVISION_YEAR]
             skip = narrowed & (years[t] == REVISION_YEAR)
-            short = (~np.isnan(rel[:, :t])).sum(axis=1) < PRICE_MIN_PRE
+            short = (~np.isnan(seg[:, :t])).sum(axis=1) < PRICE_MIN_PRE
             floor = np.where(short, pooled, prm.sigma_floor)
-            up, pre_up, post_up, _ = break_stats(rel, t, prm, e, floor)
-            down, pre_down, post_down, _ = break_stats(-rel, t, prm, e, floor)
+            up, pre_up, post_up, _ = break_stats(seg, t, prm, e, floor)
+            down, pre_down, post_down, _ = break_stats(-seg, t, prm, e, floor)
             z = np.fmax(up, down)
             raw = np.nan_to_num(z, nan=-np.inf)
             if years[t] < REVISION_YEAR:
                 # Before the revision a narrowed code's series ends in the year before it: what the
                 # price did next cannot be known, so a jump there must hold two observed years.
-                held_before = (~np.isnan(rel[:, t:e])).sum(axis=1) >= 2
+                held_before = (~np.isnan(seg[:, t:e])).sum(axis=1) >= 2
                 z = np.where(narrowed & ~held_before, np.nan, z)
             if e < T:
                 # A closed episode is one the price came back from: the year after it is back
                 # within MIN_PREMIUM of the old level (otherwise the jump simply goes on). And
                 # the price held off-line, on the same side, in every year of it: the median of
                 # two years is their mean, which one outlier year would carry on its own.
-                back = np.abs(rel[:, e] - pre_up) < MIN_PREMIUM
-                off = rel[:, t:e] - pre_up[:, None]
+                back = np.abs(seg[:, e] - pre_up) < MIN_PREMIUM
+                off = seg[:, t:e] - pre_up[:, None]
                 side = np.sign(np.nan_to_num(off[:, :1]))
                 held = np.all(np.isnan(off) | (off * side >= MIN_PREMIUM), axis=1)
                 z = np.where(back & held, z, np.nan)
@@ -275,7 +274,6 @@ class UnitValueDetector(Detector):
             z = np.where(ok & ~skip, z * np.sqrt(np.clip(seen, 1, 2) / 2.0), -np.inf)
             better = z > zs[:, t]
             zs[:, t], ends[:, t] = np.where(better, z, zs[:, t]), np.where(better, e, ends[:, t])
-        rel = whole
         luv_segments = revision_segments(luv, narrowed, np.asarray(years))
         best = zs.argmax(axis=1)
         out = cand.copy()
@@ -287,10 +285,13 @@ class UnitValueDetector(Detector):
             t = int(best[i])
             scored = bool(np.isfinite(zs[i, t]))
             t, e = (t, int(ends[i, t])) if scored else (int(g_t[i]), int(g_e[i]))
+            # The prices the reading compared (a narrowed code's own side of the revision: an
+            # episode before it ends with the year before it).
+            later = years[t] >= REVISION_YEAR
+            seg_rel, seg_luv = segments[later][i], luv_segments[later][i]
+            if narrowed[i] and not later:
+                e = min(e, sum(y < REVISION_YEAR for y in years))
             live = np.nonzero(present[i, t:e])[0]
-            # The prices the reading compared (a narrowed code's own side of the revision).
-            side = years[t] >= REVISION_YEAR
-            seg_rel, seg_luv = segments[side][i], luv_segments[side][i]
             values = (
                 float(zs[i, t]) if scored else -np.inf,
                 years[t],
