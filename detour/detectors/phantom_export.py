@@ -100,8 +100,6 @@ class PhantomExportDetector(Detector):
         """One alert per declared pair and episode (``pair_episodes``) of the codes that passed
         every stage."""
         alerts = []
-        if "episode" not in flows.columns:
-            flows = flows.assign(episode=pair_episodes(flows))
         for (o, h, _), g in flows.groupby(["exporter", "importer", "episode"], sort=True):
             start, end, codes = int(g.start.min()), int(g.end.max()), sorted(g.hs)
             value = round(float(g.value_usd.sum()), 2)

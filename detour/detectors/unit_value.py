@@ -255,12 +255,8 @@ class UnitValueDetector(Detector):
                 side = np.sign(np.nan_to_num(off[:, :1]))
                 held = np.all(np.isnan(off) | (off * side >= MIN_PREMIUM), axis=1)
                 z = np.where(back & held, z, np.nan)
-            post = np.where(
-                np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), post_up, -post_down
-            )
-            pre = np.where(
-                np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf), pre_up, -pre_down
-            )
+            up_wins = np.nan_to_num(up, nan=-np.inf) >= np.nan_to_num(down, nan=-np.inf)
+            post, pre = np.where(up_wins, post_up, -post_down), np.where(up_wins, pre_up, -pre_down)
             premium = off_line(np.nan_to_num(post), np.nan_to_num(pre))
             ok = np.isfinite(z) & premium & (val[:, t] >= prm.min_value)
             passed = (np.isfinite(raw), np.isfinite(z), np.isfinite(z) & premium, ok, ok & ~skip)
@@ -275,6 +271,7 @@ class UnitValueDetector(Detector):
             better = z > zs[:, t]
             zs[:, t], ends[:, t] = np.where(better, z, zs[:, t]), np.where(better, e, ends[:, t])
         luv_segments = revision_segments(luv, narrowed, np.asarray(years))
+        first_after = sum(y < REVISION_YEAR for y in years)  # column of the revision year
         best = zs.argmax(axis=1)
         out = cand.copy()
         cols: dict[str, list] = {
@@ -290,7 +287,7 @@ class UnitValueDetector(Detector):
             later = years[t] >= REVISION_YEAR
             seg_rel, seg_luv = segments[later][i], luv_segments[later][i]
             if narrowed[i] and not later:
-                e = min(e, sum(y < REVISION_YEAR for y in years))
+                e = min(e, first_after)
             live = np.nonzero(present[i, t:e])[0]
             values = (
                 float(zs[i, t]) if scored else -np.inf,
