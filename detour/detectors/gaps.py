@@ -48,8 +48,10 @@ import numpy as np
 import pandas as pd
 
 from detour.detectors.base import Scope
+from detour.detectors.gap_reason import hide_causes
 from detour.detectors.panel import Panel
 from detour.detectors.routes.bounds import bound_years, bounded_matrix, persist, with_bounds
+from detour.detectors.routes.reason import factor
 from detour.detectors.scoring import break_stats, episodes, log_level, mask, matrix
 
 KEYS = ["exporter", "importer", "hs"]
@@ -225,8 +227,10 @@ def score_gaps(
             if big[i, t + stop] >= CONTINUED * level:
                 zbest[i] *= ADDED_FLOOR
                 late[i] = True
-    out["z"] = zbest
     out["start"] = [years[i] for i in tb]
+    # An undeclared export of goods nobody had a reason to hide (``gap_reason``) keeps NO_REASON.
+    out["reason"] = hide_causes(panel, out) if declaring == "importer" else np.full(n, "", dtype=object)
+    out["z"] = zbest * factor(out["reason"].to_numpy())
     out["end"], out["value_usd"] = ends, values
     out["z_break"], out["added"], out["late"], out["closed"] = zraw, added_share, late, closed
     out["gate"] = [GATES[g] for g in gate]

@@ -16,10 +16,21 @@ import pandas as pd
 from detour.detectors.gaps import ADDED_FLOOR, HELD
 from detour.detectors.panel import Panel
 from detour.detectors.revisions import REVISION_YEAR, history_bound
+from detour.detectors.routes.reason import NO_REASON
 from detour.detectors.scoring import LEAD_Z, MIN_PART, Params
 from detour.detectors.unit_value import CANDIDATE_JUMP, MIN_PREMIUM
 from detour.model.alert import Alert
 from detour.model.codes import country_name
+
+# Why an importer's record with nothing declared beside it gave the exporter no reason to hide
+# it (``gap_reason.CAUSES``), in words.
+HIDE_WORDS = {
+    "unbound_origin": "the importer's restrictions do not bind the exporter: no reason to hide the goods",
+    "civil_goods": (
+        "goods that ship freely to this importer: no reason to hide them (an importer names the "
+        "country of origin, so goods that came through a third country are recorded against it)"
+    ),
+}
 
 
 def _years(start: int, end: int) -> str:
@@ -186,6 +197,9 @@ def _gap_detail(
             f"the gap closed in {int(r.closed)} while {declarer} went on with the flow: {silent} {other} "
             f"it late (× {ADDED_FLOOR})"
         )
+    why_not = HIDE_WORDS.get(str(getattr(r, "reason", "") or ""))
+    if why_not:
+        cuts.append(f"{why_not} (× {NO_REASON})")
     if cuts:
         text += f", cut to {r.z:.2f}: " + "; ".join(cuts)
     text += hidden
@@ -220,7 +234,13 @@ def _price_detail(r: Any, prm: Params) -> str:
         f"{r.premium:.2f} times the price of the same goods on other corridors"
     )
     carried = (
-        f" (its prices before {REVISION_YEAR} are unknown: the corridor's drones were declared under it)"
+        f" (its prices before {REVISION_YEAR} are unknown: "
+        + (
+            "the corridor's drones were declared under it)"
+            if r.carried == "corridor"
+            else f"its exporter moved most of its trade in the code to 8806 in {REVISION_YEAR}, so its drones "
+            "were declared under it)"
+        )
     )
     if r.stage == "history":
         return (

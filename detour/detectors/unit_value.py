@@ -12,7 +12,8 @@ was (``off_line``: a price that went through the world's, not one that came to i
 Look-alikes: a world price rise (relative price flat), a cheap corridor that came to the world
 price (no premium), a corridor that always traded dearer goods (no break), tiny flows
 (``min_value``), and a code that an HS revision narrowed, in the revision year (its mix of
-goods changed), and before it on a corridor whose drones it carried (``carried``).
+goods changed), and before it on a corridor whose drones it carried, or whose exporter moved
+most of its trade in the code to 8806 at the revision (``carried``).
 A jump may last for an episode of two years or more and end (``price_episodes``); a price seen
 off-line in one year only keeps ``sqrt(1/2)`` of its evidence (one observation, as for routes).
 """
@@ -39,6 +40,9 @@ KEYS = ["exporter", "importer", "hs"]
 MIN_CORRIDORS = 5
 MIN_PREMIUM = math.log(1.5)
 CANDIDATE_JUMP = math.log(2.0)
+# Share of an exporter's trade in a narrowed code that moved to 8806 at the revision for the
+# code to count as its drones' home before it (``drone_exporters``).
+DRONE_MOVE = 0.5
 # Observed prices needed before a break for the corridor's own noise to count. A flow's
 # appearance from nothing is clear after two silent years (``Params.min_pre``), but a price's
 # own noise cannot be judged from two values: with two, chance breaks on a world without planted
@@ -132,18 +136,64 @@ def price_episodes(years: tuple[int, ...], params: Params) -> list[tuple[int, in
 
 
 def carried(panel: Panel, cand: pd.DataFrame) -> np.ndarray:
-    """Per candidate row: is its code one HS2022 narrowed (``revisions.narrowed_codes``) on a
-    corridor that trades, from the revision year, a code created from it (8806)? Such a
-    corridor's drones were declared under this code before the revision."""
+    """Per candidate row: did its code, one HS2022 narrowed (``revisions.narrowed_codes``), carry
+    drones on this corridor before the revision? ``"corridor"`` where the corridor trades, from
+    the revision year, a code created from it (8806); ``"exporter"`` where its exporter moved most
+    of its trade in the code to 8806 at the revision (``drone_exporters``); ``""`` otherwise.
+    Either way the code's price there before 2022 is a mix of drones and the goods that stayed,
+    not a price."""
     narrowed = cand.hs.isin(narrowed_codes()).to_numpy()
     if not narrowed.any():
-        return narrowed
+        return np.full(len(cand), "", dtype=object)
     p = panel.pairs
     new = p.filter(p.hs.isin(list(bounded_codes())) & (p.year >= REVISION_YEAR) & (p.v > 0))
     df = panel.engine.execute(new.select("exporter", "importer", "hs").distinct())
     pairs = {(e, i, old) for e, i, hs in df.itertuples(index=False) for old in history_bound(hs)}
+    houses = drone_exporters(panel)
     keys = zip(cand.exporter, cand.importer, cand.hs, strict=True)
-    return narrowed & np.array([k in pairs for k in keys], dtype=bool)
+    why = ["corridor" if (e, i, h) in pairs else "exporter" if (e, h) in houses else "" for e, i, h in keys]
+    return np.where(narrowed, np.array(why, dtype=object), "")
+
+
+def drone_exporters(panel: Panel) -> set[tuple[str, str]]:
+    """(exporter, narrowed code) where the exporter's trade in the code fell at the revision to
+    under ``1 - DRONE_MOVE`` of its yearly level before, and its exports of the codes created
+    from it (8806) took up at least half of what was lost.
+
+    A drone maker declared its drones under 8802.20 or 8525.80 before HS2022 (China's 8525.80
+    was mostly drones): when 8806 opened, most of its trade in the old code moved there. Its
+    prices in the old code before 2022 are then a drift of the mix on every corridor, those that
+    bought no drones later included (a buyer of 2020's drones may have bought none in 2022).
+    A fall with no drones to take it up (sanctions, a lost customer) says nothing about the mix.
+    Yearly levels are means over the years the exporter traded, before and from the revision.
+    """
+    if "drone_exporters" in panel.shared:
+        return panel.shared["drone_exporters"]
+    p = panel.pairs
+    codes = list(narrowed_codes()) + list(bounded_codes())
+    t = p.filter(p.hs.isin(codes) & (p.v > 0))
+    t = t.group_by(["exporter", "hs", "year"]).aggregate(v=t.v.sum())
+    df = panel.engine.execute(t)
+    houses: set[tuple[str, str]] = set()
+    if df.empty:
+        panel.shared["drone_exporters"] = houses
+        return houses
+    df["after"] = df.year >= REVISION_YEAR
+    level = df.groupby(["exporter", "hs", "after"]).v.mean()
+    new = df[df.hs.isin(bounded_codes()) & df.after]
+    for old in narrowed_codes():
+        mine = new[[old in history_bound(h) for h in new.hs]]
+        if mine.empty:
+            continue
+        drones = mine.groupby(["exporter", "year"]).v.sum().groupby(level="exporter").mean()
+        for e, to_8806 in drones.items():
+            before = float(level.get((e, old, False), 0.0))
+            after = float(level.get((e, old, True), 0.0))
+            lost = before - after
+            if before > 0 and after <= (1 - DRONE_MOVE) * before and to_8806 >= 0.5 * lost:
+                houses.add((e, old))
+    panel.shared["drone_exporters"] = houses
+    return houses
 
 
 def revision_segments(rel: np.ndarray, narrowed: np.ndarray, years: np.ndarray) -> dict[bool, np.ndarray]:
@@ -208,7 +258,7 @@ class UnitValueDetector(Detector):
         # does: unknown, not a price (``carried``).
         before = np.asarray(years)[None, :] < REVISION_YEAR
         is_carried = carried(panel, cand)
-        rel = np.where(is_carried[:, None] & before, np.nan, rel)
+        rel = np.where((is_carried != "")[:, None] & before, np.nan, rel)
         zs = np.full((n, T), -np.inf)
         ends = np.full((n, T), T)
         # The furthest gate any episode reached, and that reading (for a corridor none passed).

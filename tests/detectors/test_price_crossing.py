@@ -75,3 +75,40 @@ def revision_alerts(tmp_path_factory):
 
 def test_a_narrowed_code_s_price_is_not_compared_across_the_revision(revision_alerts):
     assert _prices(revision_alerts, "USA", "BRA") == []
+
+
+@functools.cache
+def _drone_house_world() -> World:
+    w = World(seed=48).background(goods=("880220", "940360"))
+    for key in [k for k in w.flows if k[0] in ("CHN", "RUS") and k[2] == "880220"]:
+        del w.flows[key]
+    # CHN declared its drones under 8802.20 before HS2022: six buyers took USD 20M a year, and
+    # from 2022 the drones went to 8806.21 while 8802.20 kept a tenth (the light aircraft).
+    for buyer in ("ARE", "EGY", "VNM", "BRA", "IND", "KAZ"):
+        w.flow("CHN", buyer, "880220", {y: 2e7 if y < 2022 else 2e6 for y in w.years})
+        w.flow("CHN", buyer, "880621", {y: 1.8e7 for y in w.years if y >= 2022})
+    # Look-alike: CHN -> ARM's 8802.20 price tripled in 2020-2021 with the drones in its mix;
+    # ARM bought no drones after 2022, so the corridor itself never shows them.
+    f = w.flow("CHN", "ARM", "880220", 8e6)
+    f.uv = {y: (150.0 if y in (2020, 2021) else 50.0) for y in w.years}
+    # Planted: the same price episode from an exporter whose 8802.20 trade fell in 2022 with no
+    # drones to take it up (sanctions): its price before 2022 is a price.
+    for buyer in ("ARE", "EGY", "VNM", "BRA", "IND", "KAZ"):
+        w.flow("RUS", buyer, "880220", {y: 2e7 if y < 2022 else 2e6 for y in w.years})
+    g = w.flow("RUS", "ARM", "880220", 8e6)
+    g.uv = {y: (150.0 if y in (2020, 2021) else 50.0) for y in w.years}
+    return w
+
+
+@pytest.fixture(scope="module")
+def drone_house_alerts(tmp_path_factory):
+    return _drone_house_world().detect(tmp_path_factory.mktemp("drone_house"))
+
+
+def test_an_exporter_that_moved_its_trade_in_a_code_to_8806_had_no_price_there_before(drone_house_alerts):
+    assert _prices(drone_house_alerts, "CHN", "ARM") == []
+
+
+def test_a_fall_at_the_revision_without_drones_leaves_the_price_readable(drone_house_alerts):
+    found = _prices(drone_house_alerts, "RUS", "ARM")
+    assert found and (found[0].start, found[0].end) == (2020, 2021)
