@@ -233,14 +233,11 @@ def _price_detail(r: Any, prm: Params) -> str:
         f"{_years(r.start, r.end)}, "
         f"{r.premium:.2f} times the price of the same goods on other corridors"
     )
-    carried = (
-        f" (its prices before {REVISION_YEAR} are unknown: "
-        + (
-            "the corridor's drones were declared under it)"
-            if r.carried == "corridor"
-            else f"its exporter moved most of its trade in the code to 8806 in {REVISION_YEAR}, so its drones "
-            "were declared under it)"
-        )
+    carried = f" (its prices before {REVISION_YEAR} are unknown: " + (
+        "the corridor's drones were declared under it)"
+        if r.carried == "corridor"
+        else f"its exporter moved most of its trade in the code to 8806 in {REVISION_YEAR}, so its "
+        "drones were declared under it)"
     )
     if r.stage == "history":
         return (

@@ -29,8 +29,14 @@ def _world() -> World:
         _drop(w, country, "854231")
         _drop(w, country, "930690")
     # Every party reports other trade in the chapters all along, so their silences are observed.
-    for a, b, hs in (("KOR", "JPN", "854231"), ("KOR", "RUS", "854231"), ("DEU", "BRA", "854231"),
-                     ("ITA", "EGY", "930690"), ("DEU", "ITA", "930690"), ("JPN", "KOR", "854231")):
+    for a, b, hs in (
+        ("KOR", "JPN", "854231"),
+        ("KOR", "RUS", "854231"),
+        ("DEU", "BRA", "854231"),
+        ("ITA", "EGY", "930690"),
+        ("DEU", "ITA", "930690"),
+        ("JPN", "KOR", "854231"),
+    ):
         w.flow(a, b, hs, 3e6)
     # Look-alike: JPN records German chips from 2021 that Germany never declared to Japan.
     w.flow("DEU", "JPN", "854231", step(0, 8e5, 2021), x_years=set())
@@ -47,7 +53,8 @@ def hide_alerts(tmp_path_factory):
 
 
 def _undeclared(alerts, destination):
-    return [a for a in alerts if a.kind == "undeclared_export" and (a.origin, a.destination) == ("DEU", destination)]
+    pair = ("DEU", destination)
+    return [a for a in alerts if a.kind == "undeclared_export" and (a.origin, a.destination) == pair]
 
 
 def test_dual_use_goods_hidden_from_a_destination_of_concern_are_found(hide_alerts):

@@ -1,6 +1,9 @@
 """Price gates added on 7 Dec 2026. A price premium that carries a cheap corridor through the
 world's price and beyond is found; a cheap corridor that merely came to the world's price stays
-quiet; and a code HS2022 narrowed is never compared across the revision.
+quiet; a code HS2022 narrowed is never compared across the revision; and before the revision
+its prices are unknown for an exporter that moved most of its trade in it to 8806 (a drone maker
+declared its drones there), while an exporter whose trade in it fell with no drones to take it up
+keeps readable prices.
 
 The gate after a price break (``unit_value.off_line``) asks the corridor to sit away from the
 world median, so that a seller moving from cheap grades to the usual goods is not read as a
