@@ -61,6 +61,12 @@ CONTINUED = 0.5  # a gap that closed while the declared flow went on at this sha
 
 
 GAP_MIN_PRE = 2  # observed years of a pair's mirror needed before a gap opens
+# A pair whose mirror was measured on a real flow (both sides ``min_gap`` or more) in
+# ``LONG_MATCH`` years before a break has shown its own noise: its floor is ``LONG_FLOOR``, not
+# ``gap_sigma_floor``, which guards the short or empty histories (two years of agreement, or
+# years when neither side traded, say little about how the mirror of a real flow varies).
+LONG_MATCH = 5
+LONG_FLOOR = 0.1
 RECENT = 3  # the declaring side's level before a break: the median of its last observed years
 # How far a candidate got in ``score_gaps``: no unbroken run of ``min_years`` known years where the
 # gap held; such a run, but too few known years before it to break from; scored.
@@ -183,6 +189,8 @@ def score_gaps(
         keep = held[:, c] | ~obs[:, c]
         run_len[:, c] = np.where(keep, run_len[:, c + 1] + 1, 0)
         count[:, c] = np.where(keep, count[:, c + 1] + held[:, c], 0)
+    # Years the pair's mirror was measured on a real flow: both sides recorded ``min_gap`` or more.
+    matched_years = obs & (big >= prm.min_gap) & (small >= prm.min_gap)
     zbest = np.full(n, -np.inf)
     tb, eb = np.zeros(n, dtype=int), np.full(n, T)
     zraw, added_share = np.full(n, np.nan), np.full(n, np.nan)
@@ -191,7 +199,9 @@ def score_gaps(
     for t, e in episodes(years, prm):
         big_t = persist(big, filled, own, t) if bounded else big
         short_t = shortfall(big_t, persist(small, filled, own, t)) if bounded else short
-        z, _, _, _ = break_stats(short_t, t, prm, e)
+        matched = (matched_years[:, :t] if t else np.zeros((n, 0), dtype=bool)).sum(axis=1)
+        floor = np.where(matched >= LONG_MATCH, LONG_FLOOR, prm.sigma_floor)
+        z, _, _, _ = break_stats(short_t, t, prm, e, floor)
         inside = run_len[:, t] >= e - t  # the episode [t, e) is one unbroken run of the gap
         persistent = held[:, t:e].sum(axis=1) >= min_years
         run = inside & persistent & held[:, t] & held[:, e - 1]

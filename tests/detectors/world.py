@@ -66,6 +66,7 @@ class Flow:
     m_years: set[int] | None = None  # years the importer declares it
     uv: dict[int, float] = field(default_factory=dict)  # USD/kg override per year
     margin: float = 0.06  # log CIF/FOB
+    recorded: dict[int, float] = field(default_factory=dict)  # share the importer records per year (1)
 
 
 @dataclass
@@ -131,7 +132,7 @@ class World:
                     xv = v * np.exp(self.rng.normal(0, 0.02))
                     out.append((y, e, "X", i, hs, round(xv, 2), round(kg, 3)))
                 if (f.m_years is None or y in f.m_years) and not self._silent(i, y, "M", hs):
-                    mv = v * np.exp(f.margin + self.rng.normal(0, 0.02))
+                    mv = v * f.recorded.get(y, 1.0) * np.exp(f.margin + self.rng.normal(0, 0.02))
                     out.append(
                         (y, i, "M", e, hs, round(mv, 2), round(kg * np.exp(self.rng.normal(0, 0.01)), 3))
                     )
