@@ -85,9 +85,10 @@ def _emit_alerts(alerts: list[Alert], fmt: Format, limit: int | None) -> None:
     from detour.detectors import is_lead
 
     n_leads = sum(is_lead(a) for a in alerts)
-    title = f"{len(alerts) - n_leads} alerts"
+    n_alerts = len(alerts) - n_leads
+    title = f"{n_alerts} alert{'s' if n_alerts != 1 else ''}"
     if n_leads:
-        title += f" and {n_leads} leads (score under 25: under the threshold)"
+        title += f" and {n_leads} lead{'s' if n_leads != 1 else ''} (score under 25: under the threshold)"
     # Compact enough for an 80-column terminal or a pipe: short kinds, codes one per line, values
     # in millions, the id's first 8 hex digits (as in the HTML report's anchors, the full id is in
     # --format json and csv).

@@ -220,7 +220,7 @@ def _lead(z: float) -> str:
 def price_rows(t: pd.DataFrame, panel: Panel) -> pd.DataFrame:
     out = t.copy()
     out["detail"] = [_price_detail(r, panel.params) for r in t.itertuples(index=False)]
-    out["unknown"] = ""
+    out["unknown"], out["reason"] = "", ""
     for c in ("declared_usd", "recorded_usd", "z_break", "added", "late"):
         out[c] = np.nan
     return out

@@ -52,7 +52,7 @@ PAIR_KINDS = ("phantom_export", "undeclared_export", "unit_value")
 # what the threshold saw (a pair's codes combined).
 COLUMNS = (
     "kind", "hs", "start", "end", "declared_usd", "recorded_usd", "value_usd", "unknown", "z_break", "added",
-    "late", "before", "after", "premium", "support", "z", "evidence", "stage", "detail",
+    "late", "reason", "before", "after", "premium", "support", "z", "evidence", "stage", "detail",
 )  # fmt: skip
 # ``bound``: the year's figures are the pair's trade in the code's bound (a code HS2022 created
 # n:n, before it existed: ``gaps.score_gaps``), its history, never a gap.

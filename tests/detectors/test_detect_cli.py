@@ -54,7 +54,7 @@ def test_hub_filter_matches_declared_partner_of_gap_alerts(world_store):
 
 def test_table_goes_to_stdout(world_store):
     out = _invoke(world_store("mixed"), "detect", "--watchlist", "arms", "--since", "2023").stdout
-    assert "1 alerts" in out and "TUR" in out and "854231" not in out  # only the 2023 undeclared flow
+    assert "1 alert" in out and "TUR" in out and "854231" not in out  # only the 2023 undeclared flow
 
 
 def test_hub_view_json(world_store):

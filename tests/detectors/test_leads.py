@@ -72,5 +72,5 @@ def test_detect_cli_lists_leads_only_when_asked(world_store):
     plain = json.loads(run("--format", "json"))
     with_leads = json.loads(run("--format", "json", "--leads"))
     assert [a["id"] for a in with_leads[: len(plain)]] == [a["id"] for a in plain]
-    assert len(with_leads) == len(plain) + 2 and all(a["score"] < 25 for a in with_leads[len(plain):])
-    assert "2 leads" in run("--leads") and "leads" not in run()
+    assert len(with_leads) == len(plain) + 1 and all(a["score"] < 25 for a in with_leads[len(plain) :])
+    assert "1 lead (" in run("--leads") and "lead" not in run()

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from detour.cli.detect import app
 from detour.detectors.gaps import ADDED_FLOOR
+from detour.detectors.routes.reason import NO_REASON
 from detour.detectors.scoring import MIN_PART, Params
 from detour.detectors.trace import trace_route
 from detour.detectors.trace_pair import COLUMNS, PAIR_KINDS, trace_pair
@@ -80,13 +81,16 @@ def test_partner_that_did_not_report(world_store, engine, kind, origin, partner,
     ],
 )
 def test_recorded_late(world_store, engine, kind, origin, partner, hs, words):
-    """A new flow one side registered late: a clear break, cut by the recorded-late rule alone."""
+    """A new flow one side registered late: a clear break, cut by the recorded-late rule (and, for
+    Italy's chips to Egypt, goods that ship there freely, by the want of a reason to hide them)."""
     t = trace_pair(engine, world_store("gaps"), origin, partner, kinds=[kind])
     assert not t.flagged
     row = _row(t, kind, hs)
     assert row.late is True and row.added == pytest.approx(1.0)
     assert row.z_break >= Params().min_z > row.z  # the break alone would have passed
-    assert row.z == pytest.approx(row.z_break * ADDED_FLOOR, abs=2e-3)
+    assert row.reason == ("civil_goods" if kind == "undeclared_export" else "")
+    hidden = NO_REASON if row.reason else 1.0
+    assert row.z == pytest.approx(row.z_break * ADDED_FLOOR * hidden, abs=2e-3)
     assert row.stage == ("threshold" if row.z >= MIN_PART else "code too weak")
     assert words in row.detail and words in t.verdicts[kind]
 
