@@ -94,18 +94,28 @@ def test_goods_fall_back_to_military_list():
 
 
 def test_a_matching_lead_lifts_not_supported_to_partly_supported(tmp_path):
-    """The gap world's ITA → EGY chips were recorded by Egypt two years before Italy declared them:
-    too weak for an alert (a late registration looks the same), a lead. A covert-supply claim
-    over those goods has no rising leg and no mirror gap of its own, so only the lead speaks."""
+    """Egypt recorded Italian cartridges two years before Italy declared them (the gap world's
+    late-registration shape, in arms): too weak for an alert (a late registration looks the
+    same), a lead. Italy's other ammunition to Egypt runs flat and large, so a covert-supply claim
+    over the heading has no rising leg and no mirror gap of its own: only the lead speaks. (The
+    gap world's own late record, chips, is no lead: chips ship freely to Egypt, so Italy had no
+    reason to hide them, ``gap_reason``.)"""
     from tests.detectors.scenarios import gap_world
+    from tests.detectors.world import YEARS
 
-    store = gap_world().ingest(tmp_path)
+    w = gap_world()
+    for hs in ("930630", "930690"):
+        w.flows.pop(("ITA", "EGY", hs), None)
+    w.flow("ITA", "EGY", "930690", 2e7)
+    late = {y: (1e6 if y >= 2019 else 0.0) for y in YEARS}
+    w.flow("ITA", "EGY", "930630", late, x_years=set(range(2021, 2025)))
+    store = w.ingest(tmp_path)
     c = claim(kind="supply", supplier=(Party("Italy", "ITA"),), recipient=(Party("Egypt", "EGY"),), via=(),
-              items=Items(("chips",), ("8542",), ()), period=Period("2019-01-01", "2024-12-31"))
+              items=Items(("cartridges",), ("9306",), ()), period=Period("2019-01-01", "2024-12-31"))
     a = check_claim(Context.create(store.root, "duckdb"), c)
     assert a["alerts"] == []
-    assert [(x["kind"], x["origin"], x["destination"]) for x in a["leads"]] == [
-        ("undeclared_export", "ITA", "EGY")
+    assert [(x["kind"], x["origin"], x["destination"], x["hs"]) for x in a["leads"]] == [
+        ("undeclared_export", "ITA", "EGY", ["930630"])
     ]
     assert all(x["score"] < 25 for x in a["leads"])
     assert a["verdict"] == "partly supported", a["reasons"]
