@@ -17,17 +17,12 @@ from tests.detectors.scenarios import step
 from tests.detectors.world import World
 
 
-def _drop(w: World, country: str, hs: str) -> None:
-    for key in [k for k in w.flows if country in k[:2] and k[2] == hs]:
-        del w.flows[key]
-
-
 @functools.cache
 def _world() -> World:
     w = World(seed=49).background(goods=("854231", "930690", "940360"))
     for country in ("JPN", "RUS", "EGY"):
-        _drop(w, country, "854231")
-        _drop(w, country, "930690")
+        w.drop(country, "854231")
+        w.drop(country, "930690")
     # Every party reports other trade in the chapters all along, so their silences are observed.
     for a, b, hs in (
         ("KOR", "JPN", "854231"),

@@ -22,19 +22,13 @@ from tests.detectors.scenarios import step
 from tests.detectors.world import World, route_profiles
 
 
-def _drop(w: World, country: str, hs: str) -> None:
-    """Remove the background's flows of ``hs`` into and out of ``country``."""
-    for key in [k for k in w.flows if country in k[:2] and k[2] == hs]:
-        del w.flows[key]
-
-
 @functools.cache
 def _market_world() -> World:
     w = World(seed=41).background(goods=("930690", "854231", "940360"))
     # Look-alike: EGY buys no ammunition until 2022, then from six suppliers at once, KAZ among
     # them; KAZ (no other trade in ammunition, so its totals move) took FRA's the same year.
     for country in ("EGY", "KAZ", "VNM", "ARM"):
-        _drop(w, country, "930690")
+        w.drop(country, "930690")
     # All four report other trade in chapter 93 all along (cartridges), so their silence about
     # ammunition before 2022 is an observed absence, not a hidden chapter.
     for a, b in (("ITA", "EGY"), ("ITA", "VNM"), ("KAZ", "RUS"), ("ARM", "RUS")):
@@ -147,8 +141,8 @@ def test_a_small_residual_after_a_route_ended_does_not_spoil_its_fit():
 def _lifetime_world() -> World:
     w = World(seed=44).background(goods=("930690", "360200", "940360"))
     for country in ("SVK", "UKR"):
-        _drop(w, country, "930690")
-        _drop(w, country, "360200")
+        w.drop(country, "930690")
+        w.drop(country, "360200")
     w.flow("ITA", "UKR", "930630", 2e6)  # UKR reports its other chapter-93 imports all along
     # Planted: GBR began selling SVK propellants in 2019 (USD 0.3-0.45M a year, nothing before),
     # then 8M and 20M in 2022-2023 while SVK's ammunition to UKR appeared (16M, 50M).

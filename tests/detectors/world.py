@@ -114,6 +114,11 @@ class World:
                     )
         return self
 
+    def drop(self, country: str, hs: str) -> None:
+        """Remove the background's flows of ``hs`` into and out of ``country``."""
+        for key in [k for k in self.flows if country in k[:2] and k[2] == hs]:
+            del self.flows[key]
+
     def silence(self, reporter: str, year: int, side: str, chapter: str | None = None) -> None:
         """``reporter`` declares nothing on ``side`` (X or M) that year (in ``chapter`` only, if given)."""
         self.silent.add((reporter, year, side, chapter))
