@@ -199,7 +199,7 @@ def score_gaps(
     for t, e in episodes(years, prm):
         big_t = persist(big, filled, own, t) if bounded else big
         short_t = shortfall(big_t, persist(small, filled, own, t)) if bounded else short
-        matched = (matched_years[:, :t] if t else np.zeros((n, 0), dtype=bool)).sum(axis=1)
+        matched = matched_years[:, :t].sum(axis=1)
         floor = np.where(matched >= LONG_MATCH, LONG_FLOOR, prm.sigma_floor)
         z, _, _, _ = break_stats(short_t, t, prm, e, floor)
         inside = run_len[:, t] >= e - t  # the episode [t, e) is one unbroken run of the gap

@@ -160,8 +160,8 @@ def drone_exporters(panel: Panel) -> set[tuple[str, str]]:
     under ``1 - DRONE_MOVE`` of its yearly level before, and its exports of the codes created
     from it (8806) took up at least half of what was lost.
 
-    A drone maker declared its drones under 8802.20 or 8525.80 before HS2022 (China's 8525.80
-    was mostly drones): when 8806 opened, most of its trade in the old code moved there. Its
+    A drone maker declared its drones under 8802.20 or 8525.80 before HS2022 (camera drones were
+    often declared as cameras): when 8806 opened, most of its trade in the old code moved there. Its
     prices in the old code before 2022 are then a drift of the mix on every corridor, those that
     bought no drones later included (a buyer of 2020's drones may have bought none in 2022).
     A fall with no drones to take it up (sanctions, a lost customer) says nothing about the mix.
