@@ -16,9 +16,10 @@ route's candidate code pairs:
 - the stage where it stopped: ``scoring`` (no break year where both legs stood out, or for
   transshipment the direct flow went on), ``best reading`` (another break year of the same code
   pair reads better: such rows are left out of the table), ``one origin`` (another origin's
-  inbound surge explains the same onward surge better, and which), ``one destination`` (the same
-  inbound surge pairs better with another onward surge), ``route's codes combined`` (too weak to
-  be part of the route), ``threshold`` (evidence × priors under ``min_z``), ``one explanation``
+  inbound surge explains the same onward surge better, by more than ``NEAR`` allows, and which),
+  ``one destination`` (the same inbound surge pairs better with another onward surge),
+  ``route's codes combined`` (too weak to be part of the route), ``threshold`` (evidence × priors
+  under ``min_z``), ``one explanation``
   (the alert was made, then a stronger alert of the other route kind claimed one of its legs), or
   ``alert``.
 
@@ -41,7 +42,7 @@ import pandas as pd
 from detour.detectors import DETECTORS, SharedPanel, as_declared, get_detector, panel_for
 from detour.detectors.base import Scope
 from detour.detectors.pair_reasons import usd
-from detour.detectors.routes import ROUTE_KINDS, legs_of, one_explanation, run_stages
+from detour.detectors.routes import NEAR, ROUTE_KINDS, legs_of, one_explanation, run_stages
 from detour.detectors.routes.reason import open_chapter
 from detour.detectors.scoring import MIN_PART, Params
 from detour.detectors.watchlist import Watchlist
@@ -218,6 +219,12 @@ def _rival(after: pd.DataFrame, row: pd.Series, keys: tuple[str, ...], z: str = 
     return rivals.loc[rivals[z].idxmax()] if len(rivals) else None
 
 
+def _near(best: float, mine: float) -> str:
+    """Why a weaker explanation of the same leg was dropped: under ``NEAR`` of the best's evidence
+    (within it, both are kept)."""
+    return f" (under {NEAR:.0%} of it)" if best > 0 and mine < NEAR * best else ""
+
+
 def _why(stage: str, row: pd.Series, after: pd.DataFrame, panel: Any) -> str:
     """Why ``row`` did not survive ``stage``: the competitor that won, or the shortfall."""
     keys = {
@@ -238,12 +245,13 @@ def _why(stage: str, row: pd.Series, after: pd.DataFrame, panel: Any) -> str:
         return (
             f"{country_name(w.o)}'s HS {w.hs_in} into {country_name(row.h)} explains the same "
             f"onward surge (HS {row.hs_out} to {country_name(row.d)}) better: {what} "
-            f"{w[z]:.2f} against {row[z]:.2f}"
+            f"{w[z]:.2f} against {row[z]:.2f}{_near(w[z], row[z])}"
         )
     if w is not None:
         return (
             f"the same inbound surge (HS {row.hs_in}) pairs better with {country_name(row.h)}'s "
             f"HS {w.hs_out} to {country_name(w.d)}: evidence {w.z_fit:.2f} against {row.z_fit:.2f}"
+            f"{_near(w.z_fit, row.z_fit)}"
         )
     if stage == "route's codes combined":
         return f"evidence {row.z_fit:.2f} is under {MIN_PART}, too weak to count as part of the route"

@@ -42,6 +42,7 @@ from detour.detectors.routes import (
     profile_fit,
     route_candidates,
     run_stages,
+    shared_clause,
     score_routes,
     support,
     weigh_by_priors,
@@ -182,7 +183,8 @@ class TransformationDetector(Detector):
                 f"surged from {int(best.t1)} and {country_name(h)}'s exports of products made from them "
                 f"(HS {', '.join(prods)}) to {country_name(d)} surged from {int(best.t2)}, while direct "
                 f"{country_name(o)}–{country_name(d)} trade in those products {direct}; "
-                f"{hub_witness(best, country_name(h), 'components', 'products')}."
+                f"{hub_witness(best, country_name(h), 'components', 'products')}"
+                f"{shared_clause(g, country_name(h))}."
             )
             alerts.append(
                 Alert(

@@ -41,6 +41,7 @@ from detour.detectors.routes import (
     profile_fit,
     route_candidates,
     run_stages,
+    shared_clause,
     score_routes,
     support,
     weigh_by_priors,
@@ -132,7 +133,8 @@ class TransshipmentDetector(Detector):
                 f"{country_name(o)}'s exports of HS {', '.join(codes)} to {country_name(h)} surged from "
                 f"{int(best.t1)} and {country_name(h)}'s exports of the same goods to {country_name(d)} "
                 f"surged from {int(best.t2)}, while direct {country_name(o)}–{country_name(d)} trade "
-                f"{direct}; {hub_witness(best, country_name(h), 'goods', 'goods')}."
+                f"{direct}; {hub_witness(best, country_name(h), 'goods', 'goods')}"
+                f"{shared_clause(g, country_name(h))}."
             )
             alerts.append(
                 Alert(

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detour.cli.detect import app
-from detour.detectors.routes import ROUTE_KINDS
+from detour.detectors.routes import NEAR, ROUTE_KINDS
 from detour.detectors.trace import trace_route
 from detour.engine import get_engine
 from detour.errors import ConfigError
@@ -19,11 +19,33 @@ from tests.detectors.scenarios import step
 
 @pytest.fixture(scope="module")
 def rival_store(tmp_path_factory):
-    """The transformation world plus a second, weaker origin of the same propellants into Serbia
-    the same year: one onward surge of ammunition, two candidate origins."""
+    """The transformation world plus a second, clearly weaker origin of the same propellants into
+    Serbia the same year (a quarter of Czechia's): one onward surge of ammunition, two candidate
+    origins, the weaker's evidence under ``NEAR`` of the stronger's."""
+    w = scenarios.transformation_world()
+    w.flow("BGR", "SRB", "360200", step(1e5, 1e6))
+    return w.ingest(tmp_path_factory.mktemp("rival"))
+
+
+def test_a_near_rival_origin_is_kept_beside_the_best(tmp_path):
+    """Two origins whose propellants into Serbia surged the same year, Bulgaria's 2.5M beside
+    Czechia's 4M: their evidence for the one onward surge of ammunition is within ``NEAR`` of each
+    other, so the data cannot tell whose propellants were built into it. Both routes are alerts,
+    and each explanation names the other origin; with a clearly weaker rival (``rival_store``)
+    only the stronger is."""
     w = scenarios.transformation_world()
     w.flow("BGR", "SRB", "360200", step(1e5, 2.5e6))
-    return w.ingest(tmp_path_factory.mktemp("rival"))
+    store = w.ingest(tmp_path)
+    engine = get_engine("duckdb")
+    found = {}
+    for o in ("BGR", "CZE"):
+        t = trace_route(engine, store, o, "SRB", "UKR", kinds=["transformation"])
+        assert t.flagged, t.verdicts
+        (found[o],) = [a for a in t.alerts if a.kind == "transformation"]
+    assert found["CZE"].score > found["BGR"].score
+    assert "but Bulgaria's goods into Serbia explain the same onward surge nearly as well" in found["CZE"].explanation
+    assert "but Czechia's goods into Serbia explain the same onward surge nearly as well" in found["BGR"].explanation
+    assert found["CZE"].explanation.endswith("(a separate alert).")
 
 
 @pytest.mark.parametrize("world", ["transshipment", "transformation", "mixed"])
@@ -50,6 +72,8 @@ def test_trace_names_the_rival_origin(rival_store):
     row = loser.rows[loser.rows.kind == "transformation"].iloc[0]
     assert row.stage == "one origin"
     assert "Czechia's HS 360200 into Serbia explains the same onward surge" in row.detail
+    assert row.detail.endswith(f"(under {NEAR:.0%} of it)")
+    assert "nearly as well" not in winner.alerts[0].explanation
     assert "stopped at 'one origin'" in loser.verdicts["transformation"]
     assert loser.candidates["transshipment"] == 0
     assert loser.verdicts["transshipment"].startswith("No transshipment candidate")

@@ -70,6 +70,7 @@ from detour.detectors.routes.hub import (
 from detour.detectors.routes.legs import READINGS, score_routes
 from detour.detectors.routes.reason import CAUSES, reason_causes, reason_to_detour
 from detour.detectors.routes.stages import (
+    NEAR,
     ROUTE_KINDS,
     Stage,
     legs_of,
@@ -78,12 +79,14 @@ from detour.detectors.routes.stages import (
     one_origin,
     one_reading,
     run_stages,
+    shared_clause,
     weigh_by_priors,
 )
 
 __all__ = [
     "BLIND_FLOOR",
     "HUB_FLOOR",
+    "NEAR",
     "OWNED",
     "READINGS",
     "ROUTE_KINDS",
@@ -108,6 +111,7 @@ __all__ = [
     "route_candidates",
     "run_stages",
     "score_routes",
+    "shared_clause",
     "support",
     "surges",
     "visible",

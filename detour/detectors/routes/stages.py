@@ -14,6 +14,11 @@ import pandas as pd
 from detour.detectors.panel import Panel
 from detour.detectors.scoring import to_score
 from detour.model.alert import Alert
+from detour.model.codes import country_name
+
+# A competing explanation of the same leg within this share of the best one's evidence is kept
+# beside it (``one_origin``, ``one_destination``): the data cannot tell the two apart.
+NEAR = 0.75
 
 
 def one_reading(routes: pd.DataFrame, z: str) -> pd.DataFrame:
@@ -39,12 +44,17 @@ def one_reading(routes: pd.DataFrame, z: str) -> pd.DataFrame:
 
 
 def one_origin(routes: pd.DataFrame, z: str) -> pd.DataFrame:
-    """Keep, for each onward leg (hub, destination, product), the routes of its best origin only.
+    """Keep, for each onward leg (hub, destination, product), the routes of its best origin, and
+    of any other origin whose evidence comes within ``NEAR`` of it.
 
     One onward surge is one piece of evidence: when several origins' inbound surges could each
     explain it, they are competing explanations, not several findings. The look-elsewhere
-    correction already charges the best of them for the competition; the others would only repeat
-    the same onward evidence further down the list.
+    correction already charges the best of them for the competition; a clearly weaker one would
+    only repeat the same onward evidence further down the list. But when two origins' evidence
+    is within a quarter of each other the data cannot tell which one's goods went on (two
+    schemes through one hub in the same goods at the same time, or a chance inbound surge as
+    strong as the real one): keeping only the better would be a coin toss that drops a finding
+    half the time. Both are kept, and each alert names the other (``shared_o``).
     """
     return _best_only(routes, z, ["h", "d", "hs_out"], "o")
 
@@ -56,9 +66,37 @@ def one_destination(routes: pd.DataFrame, z: str) -> pd.DataFrame:
     paired with onward surges to several destinations, the pairings are competing explanations
     of where the goods went. The onward look-elsewhere correction charges the best pairing for
     the competition; the others would repeat the same inbound evidence with a chance onward
-    surge (a big economy sells new things to someone every year).
+    surge (a big economy sells new things to someone every year). As for origins, a destination
+    within ``NEAR`` of the best is kept too, each alert naming the other (``shared_d``).
     """
     return _best_only(routes, z, ["o", "h", "hs_in"], "d")
+
+
+def shared_clause(g: pd.DataFrame, hub: str) -> str:
+    """The clause an alert's sentence ends with when another origin or destination was kept
+    beside its own on the same legs (``one_origin``, ``one_destination``: within ``NEAR`` of each
+    other), "" when none; ``g`` is the alert's route rows, ``hub`` the hub's name.
+
+    >>> g = pd.DataFrame({"shared_o": ["BEL", ""], "shared_d": ["", ""]})
+    >>> shared_clause(g, "Türkiye")
+    "; but Belgium's goods into Türkiye explain the same onward surge nearly as well (a separate alert)"
+    """
+    def named(col: str) -> list[str]:
+        vals = g[col] if col in g.columns else pd.Series(dtype=object)
+        return [country_name(x) for x in sorted({x for x in vals.fillna("") if x})]
+
+    out = ""
+    if origins := named("shared_o"):
+        out += (
+            f"; but {' and '.join(origins)}'s goods into {hub} explain the same onward surge nearly as "
+            "well (a separate alert)"
+        )
+    if destinations := named("shared_d"):
+        out += (
+            f"; {'and' if origins else 'but'} the same inbound goods pair nearly as well with {hub}'s "
+            f"exports to {' and '.join(destinations)} (a separate alert)"
+        )
+    return out
 
 
 def weigh_by_priors(routes: pd.DataFrame, panel: Panel, kind: str) -> pd.DataFrame:
@@ -138,11 +176,36 @@ def one_explanation(alerts: list[Alert]) -> list[Alert]:
 
 
 def _best_only(routes: pd.DataFrame, z: str, legs: list[str], who: str) -> pd.DataFrame:
-    """The rows whose ``who`` is the best-scoring one (ties: the first in order) within ``legs``."""
+    """The rows whose ``who`` is the best-scoring one within ``legs``, or scores at least ``NEAR``
+    times the best (evidence above 0 only: a leg with no evidence keeps its best ``who`` alone,
+    ties: the first in order). Column ``shared_<who>``: the other ``who`` kept on the same legs
+    (the strongest, "" when none), for the alert's explanation.
+
+    >>> r = pd.DataFrame({"h": ["TUR"] * 3, "d": ["RUS"] * 3, "hs_out": ["880623"] * 3,
+    ...                   "o": ["BEL", "GBR", "USA"], "z": [6.4, 5.3, 2.0]})
+    >>> kept = _best_only(r, "z", ["h", "d", "hs_out"], "o")
+    >>> kept.o.tolist(), kept.shared_o.tolist()
+    (['BEL', 'GBR'], ['GBR', 'BEL'])
+    """
     if routes.empty:
-        return routes
+        return routes.assign(**{f"shared_{who}": pd.Series(dtype=object)})
     best = routes.groupby(legs)[z].transform("max")
+    mine = routes.groupby(legs + [who])[z].transform("max")
     top = routes[routes[z] == best].groupby(legs)[who].min().to_dict()
-    keys = zip(*(routes[c] for c in legs), strict=True)
-    keep = [top.get(k) == w for k, w in zip(keys, routes[who], strict=True)]
-    return routes[np.asarray(keep, dtype=bool)]
+    keys = list(zip(*(routes[c] for c in legs), strict=True))
+    first = np.array([top.get(k) == w for k, w in zip(keys, routes[who], strict=True)], dtype=bool)
+    keep = first | ((best > 0) & (mine >= NEAR * best)).to_numpy()
+    kept = routes[keep].copy()
+    # Per legs, the kept ``who`` by their best z, strongest first: each row names the strongest other.
+    ranked = (
+        kept.assign(_m=mine[keep]).groupby(legs + [who], sort=False)["_m"].max()
+        .reset_index().sort_values("_m", ascending=False, kind="stable")
+    )
+    order: dict[tuple, list[str]] = {}
+    for row in ranked.itertuples(index=False):
+        order.setdefault(tuple(getattr(row, c) for c in legs), []).append(getattr(row, who))
+    kept[f"shared_{who}"] = [
+        next((x for x in order[tuple(k)] if x != w), "")
+        for k, w in zip(zip(*(kept[c] for c in legs), strict=True), kept[who], strict=True)
+    ]
+    return kept
