@@ -41,8 +41,8 @@ from detour.detectors.routes import (
     profile_fit,
     route_candidates,
     run_stages,
-    shared_clause,
     score_routes,
+    shared_clause,
     support,
     weigh_by_priors,
 )

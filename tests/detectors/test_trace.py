@@ -43,8 +43,9 @@ def test_a_near_rival_origin_is_kept_beside_the_best(tmp_path):
         assert t.flagged, t.verdicts
         (found[o],) = [a for a in t.alerts if a.kind == "transformation"]
     assert found["CZE"].score > found["BGR"].score
-    assert "but Bulgaria's goods into Serbia explain the same onward surge nearly as well" in found["CZE"].explanation
-    assert "but Czechia's goods into Serbia explain the same onward surge nearly as well" in found["BGR"].explanation
+    near = "'s goods into Serbia explain the same onward surge nearly as well"
+    assert f"but Bulgaria{near}" in found["CZE"].explanation
+    assert f"but Czechia{near}" in found["BGR"].explanation
     assert found["CZE"].explanation.endswith("(a separate alert).")
 
 
