@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 from rich import box
@@ -129,6 +130,8 @@ def _route_table(rows: pd.DataFrame) -> tuple[Table, list[str]]:
             f"{r.kind} HS {r.hs_in} → {r.hs_out}: hub {_f(r.hub_weight)}, reason {_f(r.reason)}, "
             f"fit {_f(r.fit)}, support {_f(r.support)}, z_fit {_f(r.z_fit)}, prior {_f(r.prior)}"
         )
+        if np.isfinite(float(getattr(r, "price_ratio", np.nan))):
+            figures += f", price out/in {_f(r.price_ratio)}"
         chapter = float(getattr(r, "open_chapter", 0.0) or 0.0)
         if chapter > 0:  # context, never a discount (``routes.reason.open_chapter``)
             figures += f"; open trade in the rest of the chapter {usd(chapter)} a year (no discount)"

@@ -43,6 +43,7 @@ from detour.detectors import DETECTORS, SharedPanel, as_declared, get_detector, 
 from detour.detectors.base import Scope
 from detour.detectors.pair_reasons import usd
 from detour.detectors.routes import NEAR, ROUTE_KINDS, legs_of, one_explanation, run_stages
+from detour.detectors.routes.fit import PRICE_HIGH, PRICE_LOW
 from detour.detectors.routes.reason import open_chapter
 from detour.detectors.scoring import MIN_PART, Params
 from detour.detectors.watchlist import Watchlist
@@ -54,7 +55,8 @@ from detour.store.catalog import Store
 
 COLUMNS = (
     "kind", "hs_in", "hs_out", "t1", "t2", "z_in", "z_out", "hub_weight", "reason", "reason_why",
-    "direct_open", "open_chapter", "fit", "support", "z_fit", "prior", "evidence", "stage", "detail",
+    "direct_open", "open_chapter", "fit", "price_ratio", "support", "z_fit", "prior", "evidence", "stage",
+    "detail",
 )  # fmt: skip
 
 
@@ -203,8 +205,11 @@ def _rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
     df["_o"] = df.stage.map(order).fillna(3)
     df = df.sort_values(["_o", "evidence"], ascending=[True, False])
     df["open_chapter"] = 0.0  # filled by ``trace_route`` on its panel
+    if "price_ratio" not in df.columns:  # transshipment only (``routes.price_fit``)
+        df["price_ratio"] = np.nan
     out = df[list(COLUMNS)].reset_index(drop=True)
-    for c in ("z_in", "z_out", "hub_weight", "reason", "fit", "support", "z_fit", "prior", "evidence"):
+    numbers = ("z_in", "z_out", "hub_weight", "reason", "fit", "price_ratio", "support", "z_fit", "prior")
+    for c in (*numbers, "evidence"):
         out[c] = out[c].astype(float).round(3)
     out["t1"], out["t2"] = out.t1.astype(int), out.t2.astype(int)
     out["direct_open"] = out.direct_open.astype(bool)
@@ -349,7 +354,13 @@ def _weaknesses(row: Any, o: str, d: str) -> list[str]:
     if row.reason < 1:
         out.append(f"halved: {halved_because(str(getattr(row, 'reason_why', '') or ''), o, d)}")
     if row.fit < 0.8:
-        out.append(f"the legs' sizes fit poorly (× {row.fit:.2f})")
+        out.append(f"the legs' sizes or prices fit poorly (× {row.fit:.2f})")
+    ratio = float(getattr(row, "price_ratio", np.nan))
+    if np.isfinite(ratio) and not PRICE_LOW <= ratio <= PRICE_HIGH:
+        out.append(
+            f"the onward goods cost {ratio:.2f} times the inbound goods per kg (forwarded goods: "
+            f"{PRICE_LOW:g}–{PRICE_HIGH:g} times)"
+        )
     if row.support < 0.8:
         out.append(f"few years support it (× {row.support:.2f})")
     chapter = float(getattr(row, "open_chapter", 0.0) or 0.0)

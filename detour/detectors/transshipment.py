@@ -38,6 +38,7 @@ from detour.detectors.routes import (
     one_destination,
     one_origin,
     one_reading,
+    price_fit,
     profile_fit,
     route_candidates,
     run_stages,
@@ -87,7 +88,10 @@ class TransshipmentDetector(Detector):
             coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH),
             coherence(routes.e_out / routes.e_in_total.clip(lower=1.0), FIT_LOW, FIT_HIGH) * share,
         ) * profile_fit(routes, FIT_LOW, FIT_HIGH, True, share)
-        routes["fit"] = fit
+        # Forwarded goods keep their kilograms: the onward price per kg answers the inbound one
+        # (``price_fit``). It says whose goods went on, so it weighs the origins' own fit too.
+        price, routes["price_ratio"] = price_fit(routes, rows, panel.years)
+        routes["fit"] = fit * price
         routes["support"] = support(routes, panel)
         routes["z_fit"] = routes.z_raw * routes.fit * routes.support * routes.reason
         # The same evidence with this origin's own goods only (no credit from the hub's totals):
@@ -96,7 +100,7 @@ class TransshipmentDetector(Detector):
         # not whose goods it forwards. An origin whose one-off shipment a year before the onward
         # surge fits only through another origin's goods in the hub's totals must not win.
         own = coherence(routes.e_out / routes.e_in.clip(lower=1.0), FIT_LOW, FIT_HIGH)
-        own = own * profile_fit(routes, FIT_LOW, FIT_HIGH, False)
+        own = own * profile_fit(routes, FIT_LOW, FIT_HIGH, False) * price
         routes["z_own"] = routes.z_raw * own * routes.support * routes.reason
         return routes, rows
 

@@ -57,7 +57,7 @@ The package, one concept per module:
 
 from detour.detectors.routes.bounds import persist
 from detour.detectors.routes.candidates import Pred, route_candidates, surges
-from detour.detectors.routes.fit import coherence, competes, jump, profile_fit, support
+from detour.detectors.routes.fit import coherence, competes, jump, price_fit, profile_fit, support
 from detour.detectors.routes.hub import (
     BLIND_FLOOR,
     HUB_FLOOR,
@@ -104,6 +104,7 @@ __all__ = [
     "one_origin",
     "one_reading",
     "persist",
+    "price_fit",
     "profile_fit",
     "reason_to_detour",
     "reason_causes",
