@@ -9,7 +9,7 @@ import pytest
 
 from detour.detectors import run_detectors
 from detour.detectors.revisions import bridge, declared_codes, series_code
-from detour.detectors.routes import one_destination, one_explanation, one_origin, support
+from detour.detectors.routes import NEAR, one_destination, one_explanation, one_origin, support
 from detour.engine import get_engine
 from detour.model.alert import Alert, Evidence
 from tests.detectors.scenarios import step
@@ -77,7 +77,10 @@ def test_a_small_sporadic_other_supplier_does_not_cancel_the_onward_surge(alerts
     assert [a for a in alerts if (a.origin, a.hub, a.destination) == ("KOR", "KAZ", "RUS")]
 
 
-def test_one_onward_leg_is_explained_by_its_best_origin_only():
+def test_one_onward_leg_is_explained_by_its_best_origin_and_near_rivals():
+    """B explains H → D best (6.0); C comes within ``NEAR`` of it (5.0) and is kept beside it,
+    each naming the other; A (4.0, two thirds of the best) is dropped there, and keeps its own
+    onward leg to E."""
     r = pd.DataFrame(
         {
             "o": ["A", "B", "C", "A"],
@@ -87,8 +90,11 @@ def test_one_onward_leg_is_explained_by_its_best_origin_only():
             "z": [4.0, 6.0, 5.0, 4.5],
         }
     )
+    assert 4.0 < NEAR * 6.0 <= 5.0
     kept = one_origin(r, "z")
-    assert sorted(zip(kept.o, kept.d, strict=True)) == [("A", "E"), ("B", "D")]
+    assert sorted(zip(kept.o, kept.d, kept.shared_o, strict=True)) == [
+        ("A", "E", ""), ("B", "D", "C"), ("C", "D", "B")
+    ]
 
 
 def test_one_inbound_surge_keeps_its_best_destination():
