@@ -12,7 +12,7 @@ import functools
 
 import pytest
 
-from tests.detectors.world import World
+from tests.detectors.world import World, pair_alerts
 
 
 @functools.cache
@@ -34,9 +34,7 @@ def episode_alerts(tmp_path_factory):
 
 
 def _undeclared(alerts, origin, destination):
-    pair = (origin, destination)
-    found = [a for a in alerts if a.kind == "undeclared_export" and (a.origin, a.destination) == pair]
-    return sorted(found, key=lambda a: a.start)
+    return sorted(pair_alerts(alerts, "undeclared_export", origin, destination), key=lambda a: a.start)
 
 
 def test_two_schemes_years_apart_are_two_alerts(episode_alerts):

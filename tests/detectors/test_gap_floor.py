@@ -16,7 +16,7 @@ import functools
 
 import pytest
 
-from tests.detectors.world import World
+from tests.detectors.world import World, pair_alerts
 
 
 @functools.cache
@@ -47,8 +47,7 @@ def floor_alerts(tmp_path_factory):
 
 
 def _phantoms(alerts, origin, destination):
-    pair = (origin, destination)
-    return [a for a in alerts if a.kind == "phantom_export" and (a.origin, a.destination) == pair]
+    return pair_alerts(alerts, "phantom_export", origin, destination)
 
 
 def test_a_shortfall_on_a_long_matched_flow_is_found(floor_alerts):

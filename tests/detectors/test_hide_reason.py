@@ -14,7 +14,7 @@ import functools
 import pytest
 
 from tests.detectors.scenarios import step
-from tests.detectors.world import World
+from tests.detectors.world import World, pair_alerts
 
 
 @functools.cache
@@ -48,8 +48,7 @@ def hide_alerts(tmp_path_factory):
 
 
 def _undeclared(alerts, destination):
-    pair = ("DEU", destination)
-    return [a for a in alerts if a.kind == "undeclared_export" and (a.origin, a.destination) == pair]
+    return pair_alerts(alerts, "undeclared_export", "DEU", destination)
 
 
 def test_dual_use_goods_hidden_from_a_destination_of_concern_are_found(hide_alerts):

@@ -18,7 +18,7 @@ import functools
 
 import pytest
 
-from tests.detectors.world import UNIT_VALUE, World
+from tests.detectors.world import UNIT_VALUE, World, pair_alerts
 
 WORLD_PRICE = UNIT_VALUE["853224"]
 
@@ -42,8 +42,7 @@ def crossing_alerts(tmp_path_factory):
 
 
 def _prices(alerts, origin, destination):
-    pair = (origin, destination)
-    return [a for a in alerts if a.kind == "unit_value" and (a.origin, a.destination) == pair]
+    return pair_alerts(alerts, "unit_value", origin, destination)
 
 
 def test_a_premium_through_the_world_price_is_found(crossing_alerts):

@@ -218,3 +218,8 @@ def route_profiles(e_in: list[float], e_out: list[float]) -> Any:
     a, b = np.array([e_in]), np.array([e_out])
     r.attrs["profiles"] = (a, np.zeros_like(a), b, np.ones_like(a, dtype=bool))
     return r
+
+
+def pair_alerts(alerts: list, kind: str, origin: str, destination: str) -> list:
+    """The alerts of ``kind`` on the declared pair ``origin`` → ``destination``."""
+    return [a for a in alerts if a.kind == kind and (a.origin, a.destination) == (origin, destination)]
