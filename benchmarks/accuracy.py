@@ -14,6 +14,12 @@ never prints figures it did not measure.
 Usage: python benchmarks/accuracy.py [--seeds 1,2,3,4,5] [--countries 70] [--products 300]
                                      [--scale 1.0] [--work DIR] [--engine duckdb] [--format json]
                                      [--no-hs-revision]
+       python benchmarks/accuracy.py --merge A.json B.json [--format json]
+
+``--merge`` pools earlier runs' JSON output (``--format json``), e.g. seeds run in two processes
+at once on a two-core machine, and prints the figures of the whole as if one run had made them.
+Every pooled figure comes with its 95% interval over seeds (the seeds resampled, ``seed_interval``
+in ``detour.simulate.accuracy``): with twenty seeds of twelve scenarios it is several points wide.
 """
 
 from __future__ import annotations
@@ -30,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from detour.simulate.accuracy import LEADS, DetectorsMissing, benchmark, load_detectors  # noqa: E402
+from detour.errors import DetourError  # noqa: E402
+from detour.simulate.accuracy import LEADS, DetectorsMissing, benchmark, load_detectors, merge  # noqa: E402
 
 METHODS = ("detour", LEADS, "mirror gap", "co-surge")
 
@@ -50,6 +57,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--work", type=Path, default=None, help="keep panels and stores here (default: a temp dir)"
     )
     ap.add_argument("--format", choices=("table", "json"), default="table")
+    ap.add_argument(
+        "--merge", type=Path, nargs="+", default=None, metavar="JSON",
+        help="pool earlier runs' --format json output instead of running (no other option applies)",
+    )
     return ap.parse_args(argv)
 
 
@@ -57,11 +68,17 @@ def print_table(result: dict) -> None:
     table = Table(title=f"Accuracy on simulated panels, seeds {','.join(map(str, result['seeds']))}")
     for col in ("method", "precision@N", "recall@3N", "decoys in top N", "N (pooled)"):
         table.add_column(col, justify="left" if col == "method" else "right")
+
+    def figure(p: dict, key: str) -> str:
+        lo, hi = p.get(f"{key}_95", (p[key], p[key]))
+        return f"{p[key]:.3f} ({lo:.2f}-{hi:.2f})"
+
     for m in METHODS:
         p = result["pooled"][m]
         table.add_row(
-            m, f"{p['precision_at_n']:.2f}", f"{p['recall_at_3n']:.2f}", str(p["decoys_at_n"]), str(p["n"])
+            m, figure(p, "precision_at_n"), figure(p, "recall_at_3n"), str(p["decoys_at_n"]), str(p["n"])
         )
+    table.caption = "in brackets: 95% interval over seeds (the seeds resampled)"
     Console().print(table)
     per = Table(title="Per seed: precision@N / recall@3N (decoys in top N)")
     per.add_column("seed")
@@ -98,6 +115,14 @@ def print_table(result: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     err = Console(stderr=True)
+    if args.merge:
+        try:
+            result = merge([json.loads(Path(f).read_text()) for f in args.merge])
+        except (OSError, ValueError, KeyError, DetourError) as exc:
+            err.print(f"[red]cannot merge:[/red] {exc}")
+            return 2
+        show(result, args.format)
+        return 0
     try:
         load_detectors()
     except DetectorsMissing as exc:
@@ -125,11 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    if args.format == "json":
+    show(result, args.format)
+    return 0
+
+
+def show(result: dict, fmt: str) -> None:
+    if fmt == "json":
         print(json.dumps(result, indent=2, default=str))
     else:
         print_table(result)
-    return 0
 
 
 if __name__ == "__main__":

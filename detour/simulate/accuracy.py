@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from detour.engine import get_engine
 from detour.errors import DetourError
 from detour.ingest import ingest_paths
@@ -132,8 +134,12 @@ def score(alerts: list[Any], truth: Truth, name: str) -> Score:
     )
 
 
-def mean_scores(scores: list[Score]) -> dict[str, float]:
-    """Pooled figures over seeds: sums of hits over sums of N (not a mean of ratios)."""
+BOOTSTRAP = 2000  # resamples of the seeds for the pooled figures' interval (``seed_interval``)
+
+
+def mean_scores(scores: list[Score]) -> dict[str, Any]:
+    """Pooled figures over seeds: sums of hits over sums of N (not a mean of ratios), each with
+    its 95% interval over seeds (``seed_interval``)."""
     n = sum(s.n for s in scores)
     return {
         "seeds": len(scores),
@@ -141,7 +147,35 @@ def mean_scores(scores: list[Score]) -> dict[str, float]:
         "precision_at_n": sum(s.hits_at_n for s in scores) / n if n else 0.0,
         "recall_at_3n": sum(s.found_at_3n for s in scores) / n if n else 0.0,
         "decoys_at_n": sum(s.decoys_at_n for s in scores),
+        "precision_at_n_95": seed_interval([s.hits_at_n for s in scores], [s.n for s in scores]),
+        "recall_at_3n_95": seed_interval([s.found_at_3n for s in scores], [s.n for s in scores]),
     }
+
+
+def seed_interval(hits: list[int], ns: list[int], level: float = 0.95) -> list[float]:
+    """The pooled ratio's percentile interval when the seeds are resampled with replacement
+    (``BOOTSTRAP`` resamples, a fixed generator so a run repeats itself).
+
+    The seeds are the unit of sampling: scenarios of one world share its baseline, its hubs and
+    its noise, so they are not independent draws and a binomial interval over scenarios would
+    be too narrow. With fewer than two seeds there is nothing to resample and the interval is
+    the figure itself.
+
+    >>> seed_interval([10, 10, 10], [12, 12, 12])
+    [0.833, 0.833]
+    >>> lo, hi = seed_interval([12, 8, 10, 11, 9, 12, 7, 10], [12] * 8); lo < 10 / 12 < hi
+    True
+    """
+    h, n = np.asarray(hits, dtype=float), np.asarray(ns, dtype=float)
+    if len(h) == 0 or n.sum() == 0:
+        return [0.0, 0.0]
+    if len(h) < 2:
+        return [round(float(h.sum() / n.sum()), 3)] * 2
+    pick = np.random.default_rng(0).integers(0, len(h), size=(BOOTSTRAP, len(h)))
+    ratio = h[pick].sum(axis=1) / np.maximum(n[pick].sum(axis=1), 1.0)
+    tail = (1.0 - level) / 2 * 100
+    lo, hi = np.percentile(ratio, [tail, 100 - tail])
+    return [round(float(lo), 3), round(float(hi), 3)]
 
 
 class DetectorsMissing(DetourError):
@@ -222,11 +256,38 @@ def evaluate_seed(
 def benchmark(seeds: list[int], work: Path, **options: Any) -> dict[str, Any]:
     """Every seed in turn; pooled precision@N and recall@3N per method."""
     runs = [evaluate_seed(seed, work, **options) for seed in seeds]
-    methods = list(runs[0]["scores"]) if runs else []
-    pooled = {m: mean_scores([Score(**r["scores"][m]) for r in runs]) for m in methods}
     return {
         "seeds": seeds,
         "options": {k: v for k, v in options.items() if k != "progress"},
-        "pooled": pooled,
+        "pooled": pool(runs),
         "runs": runs,
     }
+
+
+def pool(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Pooled figures per method over the runs of ``evaluate_seed`` (one benchmark's, or several
+    benchmarks' put together: ``benchmarks/accuracy.py --merge``)."""
+    methods = list(runs[0]["scores"]) if runs else []
+    return {m: mean_scores([Score(**r["scores"][m]) for r in runs]) for m in methods}
+
+
+def merge(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several benchmark results (``benchmark``'s JSON, e.g. seeds run in parallel processes) as
+    one: their runs together, pooled again. A seed met twice, or runs made with different
+    options, are refused: the pooled figure would count a world twice or mix two kinds of world.
+    """
+    if not results:
+        raise DetourError("nothing to merge: no benchmark results given")
+    options = results[0].get("options", {})
+    runs: list[dict[str, Any]] = []
+    for i, r in enumerate(results):
+        if r.get("options", {}) != options:
+            raise DetourError(
+                f"result {i + 1} was run with other options ({r.get('options')}) than result 1 ({options})"
+            )
+        runs += r["runs"]
+    seeds = [r["seed"] for r in runs]
+    twice = sorted({s for s in seeds if seeds.count(s) > 1})
+    if twice:
+        raise DetourError(f"seed(s) {', '.join(map(str, twice))} appear in more than one result")
+    return {"seeds": seeds, "options": options, "pooled": pool(runs), "runs": runs}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -146,3 +147,51 @@ def test_missing_detectors_are_reported_never_faked(monkeypatch, capsys):
     assert _benchmark_script().main(["--seeds", "1"]) == 2
     captured = capsys.readouterr()
     assert "cannot measure accuracy" in captured.err and "precision" not in captured.out
+
+
+def _run(seed: int, hits: int, found: int, n: int = 12) -> dict:
+    s = {"name": "detour", "n": n, "alerts": 40, "hits_at_n": hits, "found_at_3n": found, "decoys_at_n": 1,
+         "precision_at_n": hits / n, "recall_at_3n": found / n}
+    return {"seed": seed, "n": n, "scores": {"detour": s}, "timings": {"detour": 1.0}}
+
+
+def test_the_pooled_interval_is_over_seeds_and_holds_the_figure():
+    from detour.simulate.accuracy import mean_scores, pool, seed_interval
+
+    assert seed_interval([9, 9, 9, 9], [12] * 4) == [0.75, 0.75]  # seeds that agree: no spread
+    lo, hi = seed_interval([12, 6, 12, 6, 12, 6], [12] * 6)
+    assert lo < 0.75 < hi and hi - lo > 0.15
+    assert seed_interval([12, 6, 12, 6, 12, 6], [12] * 6) == [lo, hi]  # the same resamples every run
+    # Twice the seeds, the same spread: a narrower interval.
+    lo2, hi2 = seed_interval([12, 6] * 12, [12] * 24)
+    assert hi2 - lo2 < hi - lo
+    pooled = pool([_run(1, 12, 12), _run(2, 6, 9)])["detour"]
+    assert pooled["precision_at_n"] == 18 / 24 and pooled["recall_at_3n"] == 21 / 24
+    assert pooled["precision_at_n_95"] == [0.5, 1.0]
+    assert mean_scores([])["precision_at_n_95"] == [0.0, 0.0]
+
+
+def test_merge_pools_runs_and_refuses_a_seed_counted_twice(tmp_path, capsys):
+    from detour.errors import DetourError
+    from detour.simulate.accuracy import merge, pool
+
+    opts = {"countries": 70, "products": 300}
+    a = {"seeds": [1, 2], "options": opts, "runs": [_run(1, 12, 12), _run(2, 6, 9)]}
+    b = {"seeds": [3], "options": opts, "runs": [_run(3, 9, 11)]}
+    a["pooled"], b["pooled"] = pool(a["runs"]), pool(b["runs"])
+    both = merge([a, b])
+    assert both["seeds"] == [1, 2, 3] and both["pooled"]["detour"]["precision_at_n"] == 27 / 36
+    with pytest.raises(DetourError, match="seed\\(s\\) 3"):
+        merge([a, b, b])
+    with pytest.raises(DetourError, match="other options"):
+        merge([a, {**b, "options": {**opts, "countries": 40}}])
+    files = []
+    for name, r in (("a.json", a), ("b.json", b)):
+        (tmp_path / name).write_text(json.dumps(r))
+        files.append(str(tmp_path / name))
+    script = _benchmark_script()
+    assert script.main(["--merge", *files, "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["pooled"]["detour"]["recall_at_3n"] == 32 / 36 and len(out["runs"]) == 3
+    assert script.main(["--merge", files[0], files[0]]) == 2
+    assert "cannot merge" in capsys.readouterr().err
