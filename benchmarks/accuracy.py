@@ -110,6 +110,26 @@ def print_table(result: dict) -> None:
     for kind, (found, planted, with_leads) in totals.items():
         kinds.add_row(kind, f"{found} / {planted}", f"{with_leads} / {planted}")
     Console().print(kinds)
+    # What took the planted scenarios' places: the first N's alerts that match none, by kind.
+    others: dict[str, int] = {}
+    for run in result["runs"]:
+        for kind, count in run["scores"]["detour"].get("unmatched_kinds", {}).items():
+            others[kind] = others.get(kind, 0) + count
+    n = sum(r["n"] for r in result["runs"])
+    if others and n:
+        top = Table(title="Detour: alerts in the top N that match no planted scenario, by kind (all seeds)")
+        top.add_column("kind")
+        top.add_column("in the top N", justify="right")
+        for kind, count in sorted(others.items()):
+            top.add_row(kind, str(count))
+        hits = sum(r["scores"]["detour"]["hits_at_n"] for r in result["runs"])
+        found = sum(r["scores"]["detour"]["found_at_3n"] for r in result["runs"])
+        top.caption = (
+            f"{n - hits} of {n} places hold no planted scenario's first alert; precision@N could reach "
+            f"{found / n:.3f} at most "
+            "(every scenario found within 3N ranked first)"
+        )
+        Console().print(top)
 
 
 def main(argv: list[str] | None = None) -> int:

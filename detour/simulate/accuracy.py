@@ -92,6 +92,9 @@ class Score:
     found: list[str] = field(default_factory=list)  # scenario ids matched within 3N
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind → [found within 3N, planted]
     decoy_kinds: dict[str, int] = field(default_factory=dict)  # decoy kind → false alarms in the first N
+    # alert kind → alerts in the first N that match no scenario (decoys and chance alike): what
+    # took the places of the planted scenarios
+    unmatched_kinds: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -102,12 +105,15 @@ def score(alerts: list[Any], truth: Truth, name: str) -> Score:
     matched: dict[str, int] = {}  # scenario id → rank of the alert that matched it
     hits_at_n, decoys_at_n = 0, 0
     decoy_kinds: dict[str, int] = {}
+    unmatched: dict[str, int] = {}
     for rank, alert in enumerate(alerts[: 3 * n]):
         hit = next((s for s in truth.scenarios if s.id not in matched and matches(alert, s)), None)
         if hit is not None:
             matched[hit.id] = rank
             hits_at_n += rank < n
         elif rank < n and not any(matches(alert, s) for s in truth.scenarios):
+            kind = str(_get(alert, "kind"))
+            unmatched[kind] = unmatched.get(kind, 0) + 1
             touched = next((d for d in truth.decoys if touches(alert, d)), None)
             if touched is not None:
                 decoys_at_n += 1
@@ -131,6 +137,7 @@ def score(alerts: list[Any], truth: Truth, name: str) -> Score:
         sorted(matched),
         by_kind,
         decoy_kinds,
+        dict(sorted(unmatched.items())),
     )
 
 

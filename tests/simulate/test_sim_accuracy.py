@@ -106,6 +106,13 @@ def test_false_alarms_on_decoys_are_counted():
     assert not touches({**surge, "origin": "USA", "hub": "TUR"}, buying)  # none of its suppliers
     s = score([alarm, surge], Truth(1, [S, P], [nonrep, buying]), "t")
     assert s.decoys_at_n == 2 and s.decoy_kinds == {"decoy:non_reporter": 1, "decoy:broad_buying": 1}
+    assert s.unmatched_kinds == {"phantom_export": 1, "transshipment": 1}
+    # An alert that matches a scenario is never counted as taking its place, nor is a chance one
+    # beyond the first N.
+    hit = {**BASE, "hs": ["854231"]}
+    chance = {**surge, "origin": "USA", "hub": "TUR"}
+    s = score([hit, chance, alarm], Truth(1, [S, P], [nonrep, buying]), "t")
+    assert s.unmatched_kinds == {"transshipment": 1} and s.decoys_at_n == 0
 
 
 def test_perfect_alerts_score_perfectly(small_panel):
