@@ -32,6 +32,16 @@ between two countries that never traded such goods is a break; one between a pai
 mirror in cameras always disagreed the same way is not. The bound's years are history only:
 a gap is never found in them, and they are never evidence.
 
+Headings: a scheme split over the codes of one heading (two kinds of capacitor, 8532.21 and
+8532.24) may stay under ``min_gap`` in every code while the heading as a whole carries a gap of
+a million dollars a year. So each pair is also read per heading (``heading_panel``: its codes of
+a heading summed, both sides in FOB terms, under a pseudo-code such as ``8532HH``), with the same
+statistics. A heading is only read as a whole where none of its codes shows the gap on its own
+(``one_reading``): a code that does is the sharper finding, and one scheme is never counted twice.
+An alert found on a heading names the heading's codes where the declaring side carried the gap
+(``heading_members``). Headings of codes HS2022 created n:n (8806) are not summed: their codes'
+histories are bounds, not values.
+
 Partner attribution differs by direction (DOMAIN.md): an importer names the country of origin,
 an exporter the last known destination. So re-exports are set aside: an exporter's own
 re-exports are not compared (the importer may book them against the origin), and re-exports
@@ -50,6 +60,7 @@ import pandas as pd
 from detour.detectors.base import Scope
 from detour.detectors.gap_reason import hide_causes
 from detour.detectors.panel import Panel
+from detour.detectors.revisions import bounded_codes
 from detour.detectors.routes.bounds import bound_years, bounded_matrix, persist, with_bounds
 from detour.detectors.routes.reason import factor
 from detour.detectors.scoring import break_stats, episodes, log_level, mask, matrix
@@ -71,6 +82,120 @@ RECENT = 3  # the declaring side's level before a break: the median of its last 
 # How far a candidate got in ``score_gaps``: no unbroken run of ``min_years`` known years where the
 # gap held; such a run, but too few known years before it to break from; scored.
 GATES = ("persistence", "history", "scored")
+
+
+HEADING = "HH"  # a heading read as a whole: "8532HH" is the pair's codes of heading 8532 summed
+
+
+def is_heading(hs: object) -> bool:
+    """Whether ``hs`` is a heading read as a whole (``heading_panel``), not an HS6 code.
+
+    >>> is_heading("8532HH"), is_heading("853221")
+    (True, False)
+    """
+    return str(hs).endswith(HEADING)
+
+
+def hs_label(hs: object) -> str:
+    """An HS code as the explanations name it: a heading read as a whole says so.
+
+    >>> hs_label("8532HH"), hs_label("853221")
+    ('8532 (its codes together)', '853221')
+    """
+    return f"{str(hs)[:4]} (its codes together)" if is_heading(hs) else str(hs)
+
+
+def heading_panel(panel: Panel) -> Panel:
+    """The panel read per heading: each pair's codes of one heading summed per year into one row
+    under the pseudo-code ``<heading>HH`` (``HEADING``), for the headings the panel holds two or
+    more codes of. Both sides are summed in FOB terms (the importer's CIF value brought back with
+    its own pair's margin first), so ``margin_log`` is 0; chapters, coverage and the hidden-trade
+    marks are the panel's own (a heading lies in one chapter). Codes HS2022 created n:n (8806)
+    are left out: their early years are bounds, not values. Built once per panel and kept with it.
+    """
+    if "headings" not in panel.shared:
+        p = panel.pairs
+        bounded = sorted({c[:4] for c in bounded_codes()})
+        q = p.filter(~p.hs.left(4).isin(bounded)) if bounded else p
+        q = q.mutate(h4=q.hs.left(4))
+        many = q.group_by("h4").aggregate(k=q.hs.nunique())
+        q = q.semi_join(many.filter(many.k >= 2), "h4")
+        agg = q.group_by(["year", "exporter", "importer", "h4"]).aggregate(
+            x_value=q.x_value.sum(),
+            m_value=(q.m_value / q.margin_log.exp()).sum(),
+            rx_value=q.rx_value.sum(),
+            x_kg=q.x_kg.sum(),
+            m_kg=q.m_kg.sum(),
+            v=q.v.sum(),
+        )
+        agg = agg.select(
+            "year",
+            "exporter",
+            "importer",
+            hs=agg.h4.concat(ibis.literal(HEADING)),
+            margin_log=ibis.literal(0.0),
+            x_value=agg.x_value,
+            m_value=agg.m_value,
+            rx_value=agg.rx_value,
+            x_kg=agg.x_kg,
+            m_kg=agg.m_kg,
+            v=agg.v,
+        )
+        t = panel.materialize(agg)
+        life = panel.engine.execute(t.group_by("hs").aggregate(first=t.year.min(), last=t.year.max()))
+        panel.shared["headings"] = t
+        panel.shared["heading_life"] = life.set_index("hs")  # type: ignore[assignment]
+    return replace(
+        panel, pairs=panel.shared["headings"], code_life=panel.shared["heading_life"], shared={}
+    )
+
+
+def heading_members(panel: Panel, flows: pd.DataFrame, declaring: str) -> tuple[pd.Series, pd.DataFrame]:
+    """Per heading row of ``flows`` (``exporter``, ``importer``, ``hs`` = ``<heading>HH``,
+    ``start``, ``end``), the heading's codes where the declaring side carried more than the other
+    in those years (the codes the alert names), and the pair's rows of those codes (its evidence).
+    """
+    if flows.empty:
+        return pd.Series([], dtype=object, index=flows.index), panel.engine.execute(panel.pairs.limit(0))
+    keys = pd.DataFrame(
+        {"exporter": flows.exporter, "importer": flows.importer, "h4": flows.hs.str[:4]}
+    ).drop_duplicates()
+    p = panel.pairs
+    q = p.mutate(h4=p.hs.left(4)).semi_join(ibis.memtable(keys), ["exporter", "importer", "h4"])
+    rows = panel.engine.execute(q.drop("h4"))
+    m = rows.m_value / np.exp(rows.margin_log)
+    big, small = (rows.x_value - rows.rx_value, m) if declaring == "exporter" else (m, rows.x_value)
+    rows = rows.assign(_short=(big - small).to_numpy(), _h4=rows.hs.str[:4])
+    members = []
+    for r in flows.itertuples():
+        g = rows[
+            (rows.exporter == r.exporter)
+            & (rows.importer == r.importer)
+            & (rows._h4 == str(r.hs)[:4])
+            & rows.year.between(r.start, r.end)
+        ]
+        short = g.groupby("hs")["_short"].sum()
+        members.append(tuple(sorted(short[short > 0].index)) or tuple(sorted(set(g.hs))))
+    return pd.Series(members, index=flows.index, dtype=object), rows.drop(columns=["_short", "_h4"])
+
+
+def one_reading(flows: pd.DataFrame) -> pd.DataFrame:
+    """Per declared pair and heading, the codes' own findings or the heading read as a whole,
+    never both: a heading row is kept only where none of its codes counts on its own. ``flows``
+    are the scored rows that passed ``MIN_PART``; a code that did is the sharper finding (it names
+    the goods), and the heading would count its gap a second time.
+
+    >>> f = pd.DataFrame({"exporter": ["KOR"] * 3 + ["USA"], "importer": ["SRB"] * 3 + ["SRB"],
+    ...                   "hs": ["850710", "8507HH", "8532HH", "8486HH"], "z": [2.5, 6.0, 4.0, 3.0]})
+    >>> one_reading(f).hs.tolist()  # 8507 has a code of its own; 8532 and 8486 are read whole
+    ['850710', '8532HH', '8486HH']
+    """
+    if flows.empty:
+        return flows
+    heading = flows.hs.map(is_heading).to_numpy(dtype=bool)
+    key = pd.MultiIndex.from_arrays([flows.exporter, flows.importer, flows.hs.str[:4]])
+    own = key.isin(key[~heading])  # a heading one of whose codes counts on its own
+    return flows[~heading | ~own]
 
 
 def _recent(values: np.ndarray, observed: np.ndarray) -> np.ndarray:

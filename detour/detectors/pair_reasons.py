@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detour.detectors.gaps import ADDED_FLOOR, HELD
+from detour.detectors.gaps import ADDED_FLOOR, HELD, hs_label, is_heading
 from detour.detectors.panel import Panel
 from detour.detectors.revisions import REVISION_YEAR, history_bound
 from detour.detectors.routes.reason import NO_REASON
@@ -172,9 +172,9 @@ def _gap_detail(
         )
     # An exporter declares, an importer records (DOMAIN.md's words for the two sides).
     flow, said, other = (
-        (f"exports of HS {r.hs} to {p}", "declared", "recorded")
+        (f"exports of HS {hs_label(r.hs)} to {p}", "declared", "recorded")
         if phantom
-        else (f"imports of HS {r.hs} from {o}", "recorded", "declared")
+        else (f"imports of HS {hs_label(r.hs)} from {o}", "recorded", "declared")
     )
     bound = years[np.asarray(r.bound, dtype=bool)]
     basis = (
@@ -205,6 +205,12 @@ def _gap_detail(
     text += hidden
     if r.stage == "code too weak":
         return text + f"; z {r.z:.2f} is under {MIN_PART}, too weak to count towards the pair's evidence"
+    if r.stage == "codes or heading":
+        return text + (
+            "; a code of the heading shows the gap on its own, so the heading is not read as a whole"
+            if is_heading(r.hs)
+            else f"; heading {str(r.hs)[:4]} read as a whole (its codes summed) shows the gap more clearly"
+        )
     both = " with the pair's other codes" if abs(r.evidence - r.z) > 1e-9 else ""
     if r.stage == "threshold":
         return (

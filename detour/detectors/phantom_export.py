@@ -18,7 +18,14 @@ import numpy as np
 import pandas as pd
 
 from detour.detectors.base import Detector, Scope
-from detour.detectors.gaps import gap_candidates, score_gaps
+from detour.detectors.gaps import (
+    gap_candidates,
+    heading_members,
+    heading_panel,
+    is_heading,
+    one_reading,
+    score_gaps,
+)
 from detour.detectors.pair_reasons import usd
 from detour.detectors.panel import Panel
 from detour.detectors.routes import Stage, run_stages
@@ -60,26 +67,44 @@ class PhantomExportDetector(Detector):
     min_years = MIN_YEARS
 
     def candidates(self, panel: Panel, scope: Scope) -> ibis.Table:
-        return gap_candidates(panel, scope, self.declaring, self.min_years)
+        """Candidate codes, and candidate headings read as a whole (``gaps.heading_panel``)."""
+        codes = gap_candidates(panel, scope, self.declaring, self.min_years)
+        return codes.union(gap_candidates(heading_panel(panel), scope, self.declaring, self.min_years))
 
-    def explain(self, o: str, h: str, codes: list[str], start: int, end: int, value: float) -> str:
+    def explain(
+        self, o: str, h: str, codes: list[str], start: int, end: int, value: float, note: str = ""
+    ) -> str:
         return (
             f"{country_name(o)} declared {usd(value)} of exports of HS {', '.join(codes)} to "
             f"{country_name(h)} in {start}–{end} that {country_name(h)}, while reporting imports in "
-            f"the same chapters, never recorded beyond the usual CIF/FOB margin."
+            f"the same chapters, never recorded beyond the usual CIF/FOB margin{note}."
         )
 
     def assess(self, panel: Panel, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Every candidate code's evidence ``z`` and what it is made of (``gaps.score_gaps``; -inf
-        where no episode qualified), before the codes are combined; plus the fetched rows."""
-        return score_gaps(panel, candidates, self.declaring, self.min_years)
+        """Every candidate code's (and heading's) evidence ``z`` and what it is made of
+        (``gaps.score_gaps``; -inf where no episode qualified), before the codes are combined; plus
+        the fetched rows. A heading row's ``members`` are the codes it names (``heading_members``);
+        its rows are theirs."""
+        heads = candidates.hs.map(is_heading).to_numpy(dtype=bool) if len(candidates) else np.zeros(0, bool)
+        flows, rows = score_gaps(panel, candidates[~heads], self.declaring, self.min_years)
+        flows["members"] = pd.Series([(h,) for h in flows.hs], index=flows.index, dtype=object)
+        if heads.any():
+            hf, _ = score_gaps(heading_panel(panel), candidates[heads], self.declaring, self.min_years)
+            hf["members"], mrows = heading_members(panel, hf, self.declaring)
+            flows = pd.concat([flows, hf], ignore_index=True) if len(flows) else hf
+            rows = pd.concat([rows, mrows], ignore_index=True).drop_duplicates(
+                ["year", "exporter", "importer", "hs"]
+            )
+        return flows, rows
 
     def stages(self, panel: Panel) -> list[Stage]:
-        """The codes that scored, each strong enough to count (``MIN_PART``), combined into one
-        evidence per declared pair, then the threshold."""
+        """The codes that scored, each strong enough to count (``MIN_PART``), each heading read as
+        a whole only where its codes show less on their own (``gaps.one_reading``), combined into
+        one evidence per declared pair, then the threshold."""
         return [
             ("scoring", lambda f: f[np.isfinite(f.z)]),
             ("code too weak", lambda f: f[f.z >= MIN_PART]),
+            ("codes or heading", one_reading),
             ("codes combined", self._combine),
             ("threshold", lambda f: f[f.z >= panel.params.keep_z]),
         ]
@@ -101,8 +126,16 @@ class PhantomExportDetector(Detector):
         every stage."""
         alerts = []
         for (o, h, _), g in flows.groupby(["exporter", "importer", "episode"], sort=True):
-            start, end, codes = int(g.start.min()), int(g.end.max()), sorted(g.hs)
+            start, end = int(g.start.min()), int(g.end.max())
+            codes = sorted({c for m in g.members for c in m})
             value = round(float(g.value_usd.sum()), 2)
+            heads = [str(x)[:4] for x in g.hs if is_heading(x)]
+            note = (
+                f" (no code alone showed it; heading{'s' if len(heads) > 1 else ''} "
+                f"{', '.join(heads)} summed did)"
+                if heads
+                else ""
+            )
             ev = rows[
                 (rows.exporter == o)
                 & (rows.importer == h)
@@ -120,7 +153,7 @@ class PhantomExportDetector(Detector):
                     end,
                     float(g.score.max()),
                     value,
-                    self.explain(o, h, codes, start, end, value),
+                    self.explain(o, h, codes, start, end, value, note),
                     tuple(panel.evidence(ev)),
                 )
             )

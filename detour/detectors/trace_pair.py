@@ -60,8 +60,8 @@ SERIES = (
     "kind", "hs", "year", "declared_usd", "recorded_usd", "known", "held", "bound", "usd_per_kg", "relative",
 )  # fmt: skip
 # Rows best first: an alert, then the furthest a code got.
-ORDER = ("alert", "min_score", "threshold", "code too weak", "revision year", "value", "premium",
-         "closed episode", "history", "persistence")  # fmt: skip
+ORDER = ("alert", "min_score", "threshold", "codes or heading", "code too weak", "revision year", "value",
+         "premium", "closed episode", "history", "persistence")  # fmt: skip
 
 
 @dataclass

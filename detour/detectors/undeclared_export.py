@@ -22,9 +22,11 @@ class UndeclaredExportDetector(PhantomExportDetector):
     declaring = "importer"
     min_years = 2
 
-    def explain(self, o: str, h: str, codes: list[str], start: int, end: int, value: float) -> str:
+    def explain(
+        self, o: str, h: str, codes: list[str], start: int, end: int, value: float, note: str = ""
+    ) -> str:
         return (
             f"{country_name(h)} recorded {usd(value)} of imports of HS {', '.join(codes)} from "
             f"{country_name(o)} in {start}–{end} that {country_name(o)}, while reporting exports in "
-            f"the same chapters, never declared."
+            f"the same chapters, never declared{note}."
         )
