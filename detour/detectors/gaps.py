@@ -133,7 +133,8 @@ def heading_panel(panel: Panel) -> Panel:
             "exporter",
             "importer",
             hs=agg.h4.concat(ibis.literal(HEADING)),
-            margin_log=ibis.literal(0.0),
+            # Zero, as a double on every engine (a bare 0.0 literal comes back from Spark as a decimal).
+            margin_log=agg.x_value * 0.0,
             x_value=agg.x_value,
             m_value=agg.m_value,
             rx_value=agg.rx_value,
