@@ -34,9 +34,9 @@ a gap is never found in them, and they are never evidence.
 
 Headings: a scheme split over the codes of one heading (two kinds of capacitor, 8532.21 and
 8532.24) may stay under ``min_gap`` in every code while the heading as a whole carries a gap of
-a million dollars a year. So each pair is also read per heading (``heading_panel``: its codes of
-a heading summed, both sides in FOB terms, under a pseudo-code such as ``8532HH``), with the same
-statistics. A heading is only read as a whole where none of its codes shows the gap on its own
+a million dollars a year. So each pair that traded two or more codes of a heading is also read
+per heading (``heading_panel``, ``heading_candidates``: its codes of the heading summed, both
+sides in FOB terms, under a pseudo-code such as ``8532HH``), with the same statistics. A heading is only read as a whole where none of its codes shows the gap on its own
 (``one_reading``): a code that does is the sharper finding, and one scheme is never counted twice.
 An alert found on a heading names the heading's codes where the declaring side carried the gap
 (``heading_members``). Headings of codes HS2022 created n:n (8806) are not summed: their codes'
@@ -127,6 +127,7 @@ def heading_panel(panel: Panel) -> Panel:
             x_kg=q.x_kg.sum(),
             m_kg=q.m_kg.sum(),
             v=q.v.sum(),
+            codes=q.hs.nunique(),
         )
         agg = agg.select(
             "year",
@@ -141,6 +142,7 @@ def heading_panel(panel: Panel) -> Panel:
             x_kg=agg.x_kg,
             m_kg=agg.m_kg,
             v=agg.v,
+            codes=agg.codes,  # how many of the heading's codes the pair traded that year
         )
         t = panel.materialize(agg)
         life = panel.engine.execute(t.group_by("hs").aggregate(first=t.year.min(), last=t.year.max()))
@@ -149,6 +151,15 @@ def heading_panel(panel: Panel) -> Panel:
     return replace(
         panel, pairs=panel.shared["headings"], code_life=panel.shared["heading_life"], shared={}
     )
+
+
+def heading_candidates(panel: Panel, scope: Scope, declaring: str, min_years: int) -> ibis.Table:
+    """``gap_candidates`` on the heading view (``heading_panel``), for the pairs that traded two
+    or more of a heading's codes in some year: a pair's heading of one code is that code again."""
+    heads = heading_panel(panel)
+    t = heads.pairs
+    several = t.filter(t.codes >= 2).select(*KEYS).distinct()
+    return gap_candidates(heads, scope, declaring, min_years).semi_join(several, KEYS)
 
 
 def heading_members(panel: Panel, flows: pd.DataFrame, declaring: str) -> tuple[pd.Series, pd.DataFrame]:

@@ -20,6 +20,7 @@ import pandas as pd
 from detour.detectors.base import Detector, Scope
 from detour.detectors.gaps import (
     gap_candidates,
+    heading_candidates,
     heading_members,
     heading_panel,
     is_heading,
@@ -69,7 +70,7 @@ class PhantomExportDetector(Detector):
     def candidates(self, panel: Panel, scope: Scope) -> ibis.Table:
         """Candidate codes, and candidate headings read as a whole (``gaps.heading_panel``)."""
         codes = gap_candidates(panel, scope, self.declaring, self.min_years)
-        return codes.union(gap_candidates(heading_panel(panel), scope, self.declaring, self.min_years))
+        return codes.union(heading_candidates(panel, scope, self.declaring, self.min_years))
 
     def explain(
         self, o: str, h: str, codes: list[str], start: int, end: int, value: float, note: str = ""
