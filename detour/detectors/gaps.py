@@ -36,8 +36,9 @@ Headings: a scheme split over the codes of one heading (two kinds of capacitor, 
 8532.24) may stay under ``min_gap`` in every code while the heading as a whole carries a gap of
 a million dollars a year. So each pair that traded two or more codes of a heading is also read
 per heading (``heading_panel``, ``heading_candidates``: its codes of the heading summed, both
-sides in FOB terms, under a pseudo-code such as ``8532HH``), with the same statistics. A heading is only read as a whole where none of its codes shows the gap on its own
-(``one_reading``): a code that does is the sharper finding, and one scheme is never counted twice.
+sides in FOB terms, under a pseudo-code such as ``8532HH``), with the same statistics. A heading
+is only read as a whole where none of its codes shows the gap on its own (``one_reading``): a
+code that does is the sharper finding, and one scheme is never counted twice.
 An alert found on a heading names the heading's codes where the declaring side carried the gap
 (``heading_members``). Headings of codes HS2022 created n:n (8806) are not summed: their codes'
 histories are bounds, not values.
