@@ -116,11 +116,14 @@ def heading_panel(panel: Panel) -> Panel:
     """
     if "headings" not in panel.shared:
         p = panel.pairs
-        bounded = sorted({c[:4] for c in bounded_codes()})
-        q = p.filter(~p.hs.left(4).isin(bounded)) if bounded else p
-        q = q.mutate(h4=q.hs.left(4))
-        many = q.group_by("h4").aggregate(k=q.hs.nunique())
-        q = q.semi_join(many.filter(many.k >= 2), "h4")
+        # Headings of two or more codes in the panel (``code_life`` lists its codes), but not
+        # those of codes HS2022 created n:n.
+        codes = pd.Series(panel.code_life.index.astype(str))
+        bounded = {c[:4] for c in bounded_codes()}
+        count = codes.str[:4].value_counts()
+        many = sorted(h for h, k in count.items() if k >= 2 and h not in bounded)
+        q = p.mutate(h4=p.hs.left(4))
+        q = q.filter(q.h4.isin(many or ["----"]))
         agg = q.group_by(["year", "exporter", "importer", "h4"]).aggregate(
             x_value=q.x_value.sum(),
             m_value=(q.m_value / q.margin_log.exp()).sum(),
@@ -128,7 +131,7 @@ def heading_panel(panel: Panel) -> Panel:
             x_kg=q.x_kg.sum(),
             m_kg=q.m_kg.sum(),
             v=q.v.sum(),
-            codes=q.hs.nunique(),
+            codes=q.count(),  # ``pairs`` holds one row per year, pair and code
         )
         agg = agg.select(
             "year",
