@@ -110,8 +110,9 @@ def heading_panel(panel: Panel) -> Panel:
     """The panel read per heading: each pair's codes of one heading summed per year into one row
     under the pseudo-code ``<heading>HH`` (``HEADING``), for the headings the panel holds two or
     more codes of. Both sides are summed in FOB terms (the importer's CIF value brought back with
-    its own pair's margin first), so ``margin_log`` is 0; chapters, coverage and the hidden-trade
-    marks are the panel's own (a heading lies in one chapter). Codes HS2022 created n:n (8806)
+    its own pair's margin first), so ``margin_log`` is 0; chapters, coverage, the hidden-trade
+    marks and a chapter's partners (``Panel.partners``) are the panel's own (a heading lies in one
+    chapter). Codes HS2022 created n:n (8806)
     are left out: their early years are bounds, not values. Built once per panel and kept with it.
     """
     if "headings" not in panel.shared:
@@ -153,7 +154,11 @@ def heading_panel(panel: Panel) -> Panel:
         panel.shared["headings"] = t
         panel.shared["heading_life"] = life.set_index("hs")  # type: ignore[assignment]
     return replace(
-        panel, pairs=panel.shared["headings"], code_life=panel.shared["heading_life"], shared={}
+        panel,
+        pairs=panel.shared["headings"],
+        code_life=panel.shared["heading_life"],
+        shared={},
+        partners=panel.pairs if panel.partners is None else panel.partners,
     )
 
 

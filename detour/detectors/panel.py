@@ -66,6 +66,10 @@ class Panel:
     hub_prior: dict[str, float] = field(default_factory=dict)
     destination_prior: dict[str, float] = field(default_factory=dict)
     shared: dict[str, ibis.Table] = field(default_factory=dict)  # intermediate tables reused by detectors
+    # Where ``silent_seen`` reads which partners recorded trade with a reporter in a chapter
+    # (default: ``pairs``). A view of the panel with other rows (``gaps.heading_panel``) keeps the
+    # panel's own: a chapter's partners are the same whatever the rows are summed into.
+    partners: ibis.Table | None = None
     code_life: pd.DataFrame = field(default_factory=pd.DataFrame)  # hs → first, last year in the data
     # (reporter, partner, year, side) with goods booked under a confidential code (``_confidential``)
     confidential: pd.MultiIndex = field(default_factory=lambda: pd.MultiIndex.from_tuples([], names=range(4)))
@@ -246,7 +250,7 @@ class Panel:
         # mirror side of ``pairs`` (the reporter is the exporter on "X", the importer on "M").
         x_side = ("exporter", "importer", "m_value")
         me, them, val = x_side if side == "X" else ("importer", "exporter", "x_value")
-        p = self.pairs
+        p = self.pairs if self.partners is None else self.partners
         keys = pd.DataFrame({me: np.asarray(reporter, dtype=object), "ch": ch}).drop_duplicates()
         q = p.filter(p[val] > 0).mutate(ch=p.hs.left(2)).semi_join(ibis.memtable(keys), [me, "ch"])
         df = self.engine.execute(q.select(me, them, "ch", "year").distinct())

@@ -96,6 +96,8 @@ def test_the_heading_view_sums_both_sides_in_fob(tmp_path):
     try:
         heads = heading_panel(panel)
         assert heading_panel(panel).pairs is heads.pairs  # built once per panel
+        # A chapter's partners (silences that say something) are read from the codes, as ever.
+        assert heads.partners is panel.pairs and heads.pairs is not panel.pairs
         rows = engine.execute(heads.pairs)
         assert rows.hs.map(is_heading).all() and set(rows.hs) >= {"8542HH", "9306HH"}
         assert (rows.margin_log == 0).all()
