@@ -100,8 +100,8 @@ class PhantomExportDetector(Detector):
 
     def stages(self, panel: Panel) -> list[Stage]:
         """The codes that scored, each strong enough to count (``MIN_PART``), each heading read as
-        a whole only where its codes show less on their own (``gaps.one_reading``), combined into
-        one evidence per declared pair, then the threshold."""
+        a whole only where none of its codes counts on its own (``gaps.one_reading``), combined
+        into one evidence per declared pair, then the threshold."""
         return [
             ("scoring", lambda f: f[np.isfinite(f.z)]),
             ("code too weak", lambda f: f[f.z >= MIN_PART]),
