@@ -112,8 +112,8 @@ def heading_panel(panel: Panel) -> Panel:
     more codes of. Both sides are summed in FOB terms (the importer's CIF value brought back with
     its own pair's margin first), so ``margin_log`` is 0; chapters, coverage, the hidden-trade
     marks and a chapter's partners (``Panel.partners``) are the panel's own (a heading lies in one
-    chapter). Codes HS2022 created n:n (8806)
-    are left out: their early years are bounds, not values. Built once per panel and kept with it.
+    chapter). Headings of codes HS2022 created n:n (8806) are left out: their early years are
+    bounds, not values. Built once per panel and kept with it (``Panel.shared``).
     """
     if "headings" not in panel.shared:
         p = panel.pairs
