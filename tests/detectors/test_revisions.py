@@ -142,8 +142,27 @@ def test_one_onward_surge_is_one_explanation_across_the_route_detectors():
     assert [a.kind for a in kept] == ["transshipment", "transformation", "phantom_export"]
     assert kept[1].destination == "BLR"
     # The weaker reading goes whichever detector produced it.
-    stronger = _route("transformation", "CZE", "IND", "RUS", "854232", "880629", 80.0)
+    stronger = _route("transformation", "CZE", "IND", "RUS", "854232", "880629", 100.0)
     assert [a.kind for a in one_explanation([forwarded, stronger])] == ["transformation"]
+
+
+def test_two_readings_of_one_leg_that_score_alike_are_both_kept():
+    """Drones forwarded from Japan and drones assembled from Japan's chips, scoring 81.3 and 81.6
+    on Georgia's one onward surge to Iran (never-seen seed 406, where the forwarding was the
+    planted one): the data cannot tell them apart, so both are kept and each names the other.
+    A third reading under ``NEAR`` of the best still goes."""
+    forwarded = _route("transshipment", "JPN", "GEO", "IRN", "851769", "851769", 81.3)
+    assembled = _route("transformation", "JPN", "GEO", "IRN", "854160", "851769", 81.6)
+    weak = _route("transshipment", "KOR", "GEO", "IRN", "851769", "851769", 0.7 * 81.6)
+    kept = one_explanation([forwarded, assembled, weak])
+    assert [a.kind for a in kept] == ["transshipment", "transformation"]
+    assert kept[0].origin == "JPN"
+    assert kept[0].explanation.endswith(
+        "; the same legs read as transformation Japan → Georgia → Iran score nearly as well"
+        " (a separate alert)."
+    )
+    assert "read as transshipment Japan → Georgia → Iran" in kept[1].explanation
+    assert 0.7 < NEAR
 
 
 def test_a_chain_of_routes_is_not_a_competition():

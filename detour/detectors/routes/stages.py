@@ -7,6 +7,7 @@ Each stage is a function of the surviving route rows that keeps their index (``r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -151,28 +152,55 @@ def legs_of(alert: Alert) -> tuple[set[tuple[str, str, str]], set[tuple[str, str
 
 
 def one_explanation(alerts: list[Alert]) -> list[Alert]:
-    """Across the route detectors, keep one explanation per leg: the better-scoring alert when a
-    transshipment and a transformation alert share a leg (the same flow, the same goods).
+    """Across the route detectors, keep one explanation per leg: when a transshipment and a
+    transformation alert share a leg (the same flow, the same goods), the better-scoring one, and
+    the other too when it scores within ``NEAR`` of it.
 
     ``one_origin`` and ``one_destination`` apply this within each detector. Across them, one
     onward surge of drones out of a hub may be read as drones forwarded from one origin
     (transshipment) or as drones assembled from another origin's chips (transformation), and one
     inbound surge of chips as chips forwarded or chips built into drones. Each reading uses the
-    same evidence; they compete, and the weaker repeats the stronger's evidence with a chance
-    partner. A leg in different roles is no competition: goods forwarded O → H1 → H2 and then
-    built into a product H2 → D are a chain, H1 → H2 the onward leg of one and the inbound leg of
-    the other. Alerts of other kinds, and route alerts that share no leg, are kept as they are.
+    same evidence; they compete, and a clearly weaker one repeats the stronger's evidence with a
+    chance partner. But when the two score within a quarter of each other the data cannot tell
+    them apart (goods forwarded through a hub that an origin also declared components to, both
+    surging at once): as within a detector, keeping only the better would be a coin toss, so both
+    are kept and each ends by naming the other (``rival_clause``). A leg in different roles is no
+    competition: goods forwarded O → H1 → H2 and then built into a product H2 → D are a chain,
+    H1 → H2 the onward leg of one and the inbound leg of the other. Alerts of other kinds, and
+    route alerts that share no leg, are kept as they are.
     """
-    claimed: dict[tuple[str, ...], str] = {}  # (role, leg) → the kind of the alert that explains it
+    claimed: dict[tuple[str, ...], Alert] = {}  # (role, leg) → the best alert explaining it
     dropped: set[str] = set()
+    rivals: dict[str, list[Alert]] = {}  # alert id → near alerts of the other kind on its legs
     for a in sorted((a for a in alerts if a.kind in ROUTE_KINDS), key=lambda a: (-a.score, a.id)):
         inbound, onward = legs_of(a)
         legs = {("in", *leg) for leg in inbound} | {("out", *leg) for leg in onward}
-        if any(claimed.get(leg, a.kind) != a.kind for leg in legs):
+        rivals_here = [claimed[leg] for leg in legs if leg in claimed and claimed[leg].kind != a.kind]
+        others = {b.id: b for b in rivals_here}
+        if any(a.score < NEAR * b.score for b in others.values()):
             dropped.add(a.id)
             continue
-        claimed.update(dict.fromkeys(legs, a.kind))
-    return [a for a in alerts if a.id not in dropped]
+        for b in others.values():
+            rivals.setdefault(a.id, []).append(b)
+            rivals.setdefault(b.id, []).append(a)
+        for leg in legs:
+            claimed.setdefault(leg, a)
+    def named(a: Alert) -> Alert:
+        if a.id not in rivals:
+            return a
+        return replace(a, explanation=a.explanation.rstrip(".") + rival_clause(rivals[a.id]) + ".")
+
+    return [named(a) for a in alerts if a.id not in dropped]
+
+
+def rival_clause(rivals: list[Alert]) -> str:
+    """The clause a route alert ends with when an alert of the other route kind on one of its legs
+    scored within ``NEAR`` of it (``one_explanation``)."""
+    named = [
+        f"{b.kind} {' → '.join(country_name(c) for c in (b.origin, b.hub, b.destination) if c)}"
+        for b in sorted(rivals, key=lambda b: (-b.score, b.id))
+    ]
+    return f"; the same legs read as {' and as '.join(named)} score nearly as well (a separate alert)"
 
 
 def _best_only(routes: pd.DataFrame, z: str, legs: list[str], who: str) -> pd.DataFrame:
