@@ -158,10 +158,10 @@ def test_two_readings_of_one_leg_that_score_alike_are_both_kept():
     assert [a.kind for a in kept] == ["transshipment", "transformation"]
     assert kept[0].origin == "JPN"
     assert kept[0].explanation.endswith(
-        "; the same legs read as transformation Japan → Georgia → Iran score nearly as well"
+        "; read as a transformation (Japan → Georgia → Iran), the same legs score nearly as well"
         " (a separate alert)."
     )
-    assert "read as transshipment Japan → Georgia → Iran" in kept[1].explanation
+    assert "read as a transshipment (Japan → Georgia → Iran)" in kept[1].explanation
     assert 0.7 < NEAR
 
 

@@ -197,10 +197,10 @@ def rival_clause(rivals: list[Alert]) -> str:
     """The clause a route alert ends with when an alert of the other route kind on one of its legs
     scored within ``NEAR`` of it (``one_explanation``)."""
     named = [
-        f"{b.kind} {' → '.join(country_name(c) for c in (b.origin, b.hub, b.destination) if c)}"
+        f"a {b.kind} ({' → '.join(country_name(c) for c in (b.origin, b.hub, b.destination) if c)})"
         for b in sorted(rivals, key=lambda b: (-b.score, b.id))
     ]
-    return f"; the same legs read as {' and as '.join(named)} score nearly as well (a separate alert)"
+    return f"; read as {' and as '.join(named)}, the same legs score nearly as well (a separate alert)"
 
 
 def _best_only(routes: pd.DataFrame, z: str, legs: list[str], who: str) -> pd.DataFrame:
