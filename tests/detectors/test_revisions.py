@@ -147,9 +147,9 @@ def test_one_onward_surge_is_one_explanation_across_the_route_detectors():
 
 
 def test_two_readings_of_one_leg_that_score_alike_are_both_kept():
-    """Drones forwarded from Japan and drones assembled from Japan's chips, scoring 81.3 and 81.6
-    on Georgia's one onward surge to Iran (never-seen seed 406, where the forwarding was the
-    planted one): the data cannot tell them apart, so both are kept and each names the other.
+    """Telephone parts forwarded from Japan and Japanese chips assembled into them, scoring 81.3
+    and 81.6 on Georgia's one onward surge to Iran (never-seen seed 406, where the forwarding was
+    the planted one): the data cannot tell them apart, so both are kept and each names the other.
     A third reading under ``NEAR`` of the best still goes."""
     forwarded = _route("transshipment", "JPN", "GEO", "IRN", "851769", "851769", 81.3)
     assembled = _route("transformation", "JPN", "GEO", "IRN", "854160", "851769", 81.6)

@@ -185,6 +185,7 @@ def one_explanation(alerts: list[Alert]) -> list[Alert]:
             rivals.setdefault(b.id, []).append(a)
         for leg in legs:
             claimed.setdefault(leg, a)
+
     def named(a: Alert) -> Alert:
         if a.id not in rivals:
             return a
