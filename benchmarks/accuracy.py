@@ -13,8 +13,13 @@ never prints figures it did not measure.
 
 Usage: python benchmarks/accuracy.py [--seeds 1,2,3,4,5] [--countries 70] [--products 300]
                                      [--scale 1.0] [--work DIR] [--engine duckdb] [--format json]
-                                     [--no-hs-revision]
+                                     [--no-hs-revision] [--why]
        python benchmarks/accuracy.py --merge A.json B.json [--format json]
+
+Besides the figures it tabulates the planted scenarios found only below place N (rank and score
+against the N-th alert's), and with ``--why`` traces each scenario no alert of the first 3N
+matched to the detector stage where it stopped (``detour.simulate.misses``; ``detour trace``
+for each, about as long again as the detectors on a seed with a few misses).
 
 ``--merge`` pools earlier runs' JSON output (``--format json``), e.g. seeds run in two processes
 at once on a two-core machine, and prints the figures of the whole as if one run had made them.
@@ -55,6 +60,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="diagnostic: every HS code exists every year (no HS2022 break for 8806/8807/8803)")
     ap.add_argument(
         "--work", type=Path, default=None, help="keep panels and stores here (default: a temp dir)"
+    )
+    ap.add_argument(
+        "--why", action="store_true",
+        help="trace every planted scenario missed within 3N to the detector stage where it stopped",
     )
     ap.add_argument("--format", choices=("table", "json"), default="table")
     ap.add_argument(
@@ -130,6 +139,53 @@ def print_table(result: dict) -> None:
             "(every scenario found within 3N ranked first)"
         )
         Console().print(top)
+    print_misses(result)
+
+
+def print_misses(result: dict) -> None:
+    """The planted scenarios outside the first N: found below it (every run records them), and
+    missed within 3N with the stage where each stopped (runs made with ``--why``)."""
+    runs = result["runs"]
+    below = [m for r in runs for m in r.get("ranked_out", [])]
+    if below:
+        t = Table(title="Detour: planted scenarios found below place N (within 3N), by kind")
+        for col in ("kind", "scenarios", "ranks (1 = first)", "score against the N-th alert's"):
+            t.add_column(col, justify="left" if col == "kind" else "right")
+        for kind in sorted({m["kind"] for m in below}):
+            ms = [m for m in below if m["kind"] == kind]
+            ranks = sorted(m["rank"] + 1 for m in ms)
+            gaps = sorted(m["nth_score"] - m["score"] for m in ms)
+            t.add_row(
+                kind, str(len(ms)), f"{ranks[0]}-{ranks[-1]} (median {ranks[len(ranks) // 2]})",
+                f"{gaps[len(gaps) // 2]:.1f} under (median)",
+            )
+        Console().print(t)
+    traced = [r for r in runs if "missed" in r]
+    if not traced:
+        return
+    missed = [m for r in traced for m in r["missed"]]
+    if not missed:
+        Console().print(f"Detour: no planted scenario missed within 3N ({len(traced)} seeds traced)")
+        return
+    kinds = sorted({m["kind"] for m in missed})
+    t = Table(
+        title=f"Detour: planted scenarios missed within 3N, where they stopped ({len(traced)} seeds traced)"
+    )
+    t.add_column("stage")
+    for kind in kinds:
+        t.add_column(kind, justify="right")
+    t.add_column("all", justify="right")
+    t.add_column("of which a lead", justify="right")
+    for stage in sorted({m["stage"] for m in missed}, key=lambda st: -sum(m["stage"] == st for m in missed)):
+        ms = [m for m in missed if m["stage"] == stage]
+        t.add_row(
+            stage, *[str(sum(m["kind"] == k for m in ms)) for k in kinds], str(len(ms)),
+            str(sum(m["lead"] is not None for m in ms)),
+        )
+    t.caption = (
+        "'alert': the trace flags the countries, but the alert is beyond 3N or names other years or goods"
+    )
+    Console().print(t)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                 n_scenarios=args.scenarios,
                 engine=args.engine,
                 hs_revision=not args.no_hs_revision,
+                why=args.why,
                 progress=lambda msg: status.update(msg),
             )
     finally:

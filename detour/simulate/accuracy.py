@@ -212,8 +212,13 @@ def evaluate_seed(
     engine: str = "duckdb",
     progress: Callable[[str], None] | None = None,
     hs_revision: bool = True,
+    why: bool = False,
 ) -> dict[str, Any]:
-    """Simulate one seed, ingest it, run Detour and the naive baselines, and score all three."""
+    """Simulate one seed, ingest it, run Detour and the naive baselines, and score all three.
+
+    The result always says which planted scenarios Detour found only below place N
+    (``ranked_out``, ``detour.simulate.misses``); with ``why`` it also traces each scenario no
+    alert of the first 3N matched to the detector stage where it stopped (``missed``)."""
     run_detectors = load_detectors()  # fail before any expensive work
     step = progress or (lambda _: None)
     began = time.perf_counter()
@@ -251,12 +256,22 @@ def evaluate_seed(
         t0 = time.perf_counter()
         scores[name] = score(baseline(eng, store, 3 * n), truth, name)
         timings[name] = time.perf_counter() - t0
+    from detour.simulate.misses import ranked_out, why_missed
+
+    extra: dict[str, Any] = {"ranked_out": ranked_out(alerts, truth)}
+    if why:
+        step(f"seed {seed}: tracing the missed scenarios")
+        t0 = time.perf_counter()
+        leads = [a.to_dict() for a in found if is_lead(a)]
+        extra["missed"] = why_missed(eng, store, truth, alerts, leads)
+        timings["why"] = time.perf_counter() - t0
     eng.close()
     return {
         "seed": seed, "n": n, "declarations": sim.declarations, "rows_written": sim.rows_written,
         "timings": {k: round(v, 2) for k, v in timings.items()},
         "scores": {k: s.to_dict() for k, s in scores.items()},
         "top_alerts": ranked[:n],
+        **extra,
     }
 
 
@@ -265,7 +280,8 @@ def benchmark(seeds: list[int], work: Path, **options: Any) -> dict[str, Any]:
     runs = [evaluate_seed(seed, work, **options) for seed in seeds]
     return {
         "seeds": seeds,
-        "options": {k: v for k, v in options.items() if k != "progress"},
+        # ``why`` adds traces to the runs, not another kind of world: runs with and without it pool.
+        "options": {k: v for k, v in options.items() if k not in ("progress", "why")},
         "pooled": pool(runs),
         "runs": runs,
     }
