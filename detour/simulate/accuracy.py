@@ -100,18 +100,27 @@ class Score:
         return asdict(self)
 
 
+def matched_ranks(alerts: list[Any], truth: Truth, depth: int) -> dict[str, int]:
+    """Scenario id → rank of the alert that matched it within the first ``depth`` alerts: alerts
+    in rank order, each taking the first still-unmatched scenario it fits (the matching rule)."""
+    ranks: dict[str, int] = {}
+    for rank, alert in enumerate(alerts[:depth]):
+        hit = next((s for s in truth.scenarios if s.id not in ranks and matches(alert, s)), None)
+        if hit is not None:
+            ranks[hit.id] = rank
+    return ranks
+
+
 def score(alerts: list[Any], truth: Truth, name: str) -> Score:
     n = len(truth.scenarios)
-    matched: dict[str, int] = {}  # scenario id → rank of the alert that matched it
-    hits_at_n, decoys_at_n = 0, 0
+    matched = matched_ranks(alerts, truth, 3 * n)  # scenario id → rank of the alert that matched it
+    hit_ranks = set(matched.values())
+    hits_at_n = sum(rank < n for rank in hit_ranks)
+    decoys_at_n = 0
     decoy_kinds: dict[str, int] = {}
     unmatched: dict[str, int] = {}
-    for rank, alert in enumerate(alerts[: 3 * n]):
-        hit = next((s for s in truth.scenarios if s.id not in matched and matches(alert, s)), None)
-        if hit is not None:
-            matched[hit.id] = rank
-            hits_at_n += rank < n
-        elif rank < n and not any(matches(alert, s) for s in truth.scenarios):
+    for rank, alert in enumerate(alerts[:n]):
+        if rank not in hit_ranks and not any(matches(alert, s) for s in truth.scenarios):
             kind = str(_get(alert, "kind"))
             unmatched[kind] = unmatched.get(kind, 0) + 1
             touched = next((d for d in truth.decoys if touches(alert, d)), None)

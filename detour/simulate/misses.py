@@ -30,24 +30,12 @@ from detour.detectors.routes import ROUTE_KINDS
 from detour.detectors.trace import trace_route
 from detour.detectors.trace_pair import trace_pair
 from detour.engine.base import Engine
+from detour.simulate.accuracy import _get, matched_ranks, matches
 from detour.simulate.truth import Scenario, Truth
 from detour.store.catalog import Store
 
 NO_CANDIDATE = "no candidate"
 NOT_SCORED = "not scored"
-
-
-def matched_ranks(alerts: Sequence[Any], truth: Truth, depth: int) -> dict[str, int]:
-    """Scenario id → rank of the alert that matched it within the first ``depth`` alerts, by the
-    benchmark's own rule (``accuracy.score``: rank order, each scenario matched once)."""
-    from detour.simulate.accuracy import matches
-
-    ranks: dict[str, int] = {}
-    for rank, alert in enumerate(alerts[:depth]):
-        hit = next((s for s in truth.scenarios if s.id not in ranks and matches(alert, s)), None)
-        if hit is not None:
-            ranks[hit.id] = rank
-    return ranks
 
 
 def _describe(s: Scenario) -> dict[str, Any]:
@@ -60,8 +48,6 @@ def _describe(s: Scenario) -> dict[str, Any]:
 def ranked_out(alerts: Sequence[Any], truth: Truth) -> list[dict[str, Any]]:
     """Scenarios whose alert is within the first 3N but below place N: rank (0-based), score, and
     the N-th alert's score."""
-    from detour.simulate.accuracy import _get
-
     n = len(truth.scenarios)
     if not n or len(alerts) < n:
         return []
@@ -107,8 +93,6 @@ def why_missed(
 ) -> list[dict[str, Any]]:
     """Every planted scenario no alert of the first 3N matches, traced (``trace_stage``); ``lead``
     is the score of the best lead (``leads``: the run's leads only, best first) matching it, if any."""
-    from detour.simulate.accuracy import _get, matches
-
     n = len(truth.scenarios)
     found = matched_ranks(alerts, truth, 3 * n)
     missed = [s for s in truth.scenarios if s.id not in found]
