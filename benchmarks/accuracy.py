@@ -167,20 +167,19 @@ def print_misses(result: dict) -> None:
     if not missed:
         Console().print(f"Detour: no planted scenario missed within 3N ({len(traced)} seeds traced)")
         return
-    kinds = sorted({m["kind"] for m in missed})
     t = Table(
         title=f"Detour: planted scenarios missed within 3N, where they stopped ({len(traced)} seeds traced)"
     )
-    t.add_column("stage")
-    for kind in kinds:
-        t.add_column(kind, justify="right")
-    t.add_column("all", justify="right")
-    t.add_column("of which a lead", justify="right")
+    for col in ("stage", "missed", "of which a lead", "kinds"):
+        t.add_column(col, justify="right" if col in ("missed", "of which a lead") else "left")
     for stage in sorted({m["stage"] for m in missed}, key=lambda st: -sum(m["stage"] == st for m in missed)):
         ms = [m for m in missed if m["stage"] == stage]
+        kinds = sorted({m["kind"] for m in ms})
         t.add_row(
-            stage, *[str(sum(m["kind"] == k for m in ms)) for k in kinds], str(len(ms)),
+            stage,
+            str(len(ms)),
             str(sum(m["lead"] is not None for m in ms)),
+            ", ".join(f"{k} {sum(m['kind'] == k for m in ms)}" for k in kinds),
         )
     t.caption = (
         "'alert': the trace flags the countries, but the alert is beyond 3N or names other years or goods"
