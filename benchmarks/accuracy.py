@@ -18,8 +18,8 @@ Usage: python benchmarks/accuracy.py [--seeds 1,2,3,4,5] [--countries 70] [--pro
 
 Besides the figures it tabulates the planted scenarios found only below place N (rank and score
 against the N-th alert's), and with ``--why`` traces each scenario no alert of the first 3N
-matched to the detector stage where it stopped (``detour.simulate.misses``; ``detour trace``
-for each, about as long again as the detectors on a seed with a few misses).
+matched to the detector stage where it stopped (``detour.simulate.misses``, ``detour trace``
+for each: measured 218 s for 52 misses over forty seeds, against 3,335 s of detection).
 
 ``--merge`` pools earlier runs' JSON output (``--format json``), e.g. seeds run in two processes
 at once on a two-core machine, and prints the figures of the whole as if one run had made them.
