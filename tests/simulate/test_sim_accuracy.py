@@ -202,3 +202,30 @@ def test_merge_pools_runs_and_refuses_a_seed_counted_twice(tmp_path, capsys):
     assert out["pooled"]["detour"]["recall_at_3n"] == 32 / 36 and len(out["runs"]) == 3
     assert script.main(["--merge", files[0], files[0]]) == 2
     assert "cannot merge" in capsys.readouterr().err
+
+
+def test_the_benchmark_tabulates_what_the_top_n_missed(capsys, monkeypatch):
+    """Runs that carry ``ranked_out`` (every run) and ``missed`` (``--why``) get their two tables;
+    runs without them (older JSON) print neither."""
+    monkeypatch.setenv("COLUMNS", "200")  # rich wraps at the terminal's width: one line per row
+    script = _benchmark_script()
+    below = {"kind": "transshipment", "rank": 13, "score": 41.0, "nth_score": 47.5}
+    missed = [
+        {"kind": "transformation", "stage": "one origin", "lead": None},
+        {"kind": "transshipment", "stage": "threshold", "lead": 21.3},
+        {"kind": "transformation", "stage": "threshold", "lead": None},
+    ]
+    runs = [
+        {**_run(1, 10, 11), "ranked_out": [below], "missed": missed},
+        {**_run(2, 12, 12), "ranked_out": []},
+    ]
+    script.print_misses({"runs": runs})
+    out = capsys.readouterr().out
+    assert "found below place N" in out and "14-14" in out and "6.5 under" in out
+    assert "where they stopped (1 seeds traced)" in " ".join(out.split())  # titles wrap to the table
+    threshold = next(line for line in out.splitlines() if "threshold" in line)
+    assert "2" in threshold and "1" in threshold and "transformation 1, transshipment 1" in threshold
+    script.print_misses({"runs": [_run(3, 12, 12)]})
+    assert capsys.readouterr().out == ""
+    script.print_misses({"runs": [{**_run(4, 12, 12), "ranked_out": [], "missed": []}]})
+    assert "no planted scenario missed" in capsys.readouterr().out
