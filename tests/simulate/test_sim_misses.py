@@ -81,9 +81,8 @@ def test_every_missed_scenario_is_traced_to_a_stage_the_trace_knows(traced):
 
 @pytest.mark.slow
 def test_the_trace_agrees_with_the_run_on_what_was_flagged(traced):
-    """A scenario the full run flagged is flagged by its trace, at the stage 'alert'; one the
-    run did not flag by any alert is not 'alert' in the trace unless the trace's alert names
-    other years or goods than the scenario."""
+    """A scenario the full run flagged is flagged by its trace, at the stage 'alert'; and a route
+    a trace flags is among the run's alerts (the trace sees the run's evidence, over one hub)."""
     truth, alerts, everything, _, _ = traced
     by_id = {m["id"]: m for m in everything}
     hit = [s for s in truth.scenarios if any(matches(a, s) for a in alerts)]
